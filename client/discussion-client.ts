@@ -1,0 +1,362 @@
+/**
+ * Typed SDK over socket.io-client for livethread (PROTOCOL.md §2).
+ *
+ * Keeps `epoch` and `head` per article, applies events in `seq` order exactly once, and catches up
+ * with `thread:join { since, epoch }` after a gap, a reconnect or a `thread:resync`. Posts carry a
+ * `clientId` and are retried with the same one, so a retry never doubles a comment.
+ *
+ * @example
+ * const client = new DiscussionClient({ url: 'http://localhost:3000', token });
+ * await client.join('demo', { onChange: (thread) => render(thread.comments) });
+ * await client.post({ articleId: 'demo', body: 'Hello' });
+ */
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/events.js';
+import {
+  EMPTY_EPOCH,
+  type Comment,
+  type ErrorBody,
+  type ErrorCode,
+  type JoinResult,
+  type ThreadEvent,
+} from '../shared/schemas.js';
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export class ClientError extends Error {
+  readonly code: ErrorCode | 'timeout';
+  readonly retryAfterMs?: number;
+  readonly issues?: unknown;
+  constructor(body: ErrorBody | { code: 'timeout'; message: string }) {
+    super(body.message);
+    this.name = 'ClientError';
+    this.code = body.code;
+    if ('retryAfterMs' in body) this.retryAfterMs = body.retryAfterMs;
+    if ('issues' in body) this.issues = body.issues;
+  }
+}
+
+export interface ThreadState {
+  articleId: string;
+  epoch: string;
+  /** `seq` of the last applied event. */
+  head: number;
+  /** Every known comment by id (tombstones included); the widget builds the tree. */
+  comments: Map<string, Comment>;
+  /** Cursor for older root threads; null when everything is loaded. */
+  cursor: string | null;
+  closed: boolean;
+}
+
+export type ChangeReason = 'snapshot' | 'reset' | 'event' | 'page' | 'local';
+
+export interface ThreadListener {
+  /** After any change to the thread state. */
+  onChange?(thread: ThreadState, reason: ChangeReason, event?: ThreadEvent): void;
+  /** Each event applied, in order. */
+  onEvent?(event: ThreadEvent, thread: ThreadState): void;
+}
+
+export interface DiscussionClientOptions {
+  url?: string;
+  token?: string | null;
+  /** A socket to use instead of creating one (tests, custom transports). */
+  socket?: ClientSocket;
+  socketOptions?: Partial<ManagerOptions & SocketOptions>;
+  /** How long to wait for an ack. */
+  ackTimeoutMs?: number;
+  /** How long an event ahead of its turn waits for the gap to fill before a catch-up. */
+  gapWaitMs?: number;
+  /** Upper bound of the random delay before re-joining after `thread:resync`. */
+  resyncJitterMs?: number;
+  /** How often a timed-out post is sent again with the same clientId. */
+  postRetries?: number;
+}
+
+interface Subscription {
+  state: ThreadState | null;
+  listeners: Set<ThreadListener>;
+  /** Events that arrived while a join was in flight. */
+  buffered: ThreadEvent[];
+  /** Events ahead of `head + 1`, waiting for the gap to fill. */
+  ahead: Map<number, ThreadEvent>;
+  gapTimer: ReturnType<typeof setTimeout> | null;
+  joining: Promise<void> | null;
+  joinAgain: boolean;
+  wantFresh: boolean;
+}
+
+export function newClientId(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  const bytes = c.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export class DiscussionClient {
+  readonly socket: ClientSocket;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly ackTimeoutMs: number;
+  private readonly gapWaitMs: number;
+  private readonly resyncJitterMs: number;
+  private readonly postRetries: number;
+  private closed = false;
+
+  constructor(opts: DiscussionClientOptions = {}) {
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.gapWaitMs = opts.gapWaitMs ?? 250;
+    this.resyncJitterMs = opts.resyncJitterMs ?? 500;
+    this.postRetries = opts.postRetries ?? 3;
+    this.socket =
+      opts.socket ??
+      (io(opts.url ?? '', {
+        transports: ['websocket', 'polling'],
+        ...opts.socketOptions,
+        auth: opts.token ? { token: opts.token } : {},
+      }) as ClientSocket);
+    this.socket.on('thread:event', (e) => this.onEvent(e));
+    this.socket.on('thread:resync', ({ articleId }) => {
+      const sub = this.subs.get(articleId);
+      if (!sub) return;
+      setTimeout(() => this.rejoin(articleId, sub), Math.random() * this.resyncJitterMs);
+    });
+    // Rooms do not survive a reconnect: join every thread again, catching up from `head`.
+    this.socket.io.on('reconnect', () => {
+      for (const [articleId, sub] of this.subs) this.rejoin(articleId, sub);
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  /** Signs in (or out, with null) and reconnects; joined threads are re-joined. */
+  setToken(token: string | null): void {
+    this.socket.auth = token ? { token } : {};
+    this.socket.disconnect().connect();
+    this.socket.once('connect', () => {
+      for (const [articleId, sub] of this.subs) this.rejoin(articleId, sub);
+    });
+  }
+
+  /** Sends one event and resolves with its ack's result; rejects with a ClientError. */
+  async request<E extends keyof ClientToServerEvents>(
+    event: E,
+    payload: Parameters<ClientToServerEvents[E]>[0],
+    timeoutMs = this.ackTimeoutMs,
+  ): Promise<Extract<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0], { ok: true }>> {
+    let ack: Ack<object>;
+    try {
+      const timed = this.socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<object>> };
+      ack = await timed.emitWithAck(event, payload);
+    } catch {
+      throw new ClientError({ code: 'timeout', message: `no answer to ${event} within ${timeoutMs} ms` });
+    }
+    if (!ack.ok) throw new ClientError(ack.error);
+    return ack as never;
+  }
+
+  /** Joins a thread (snapshot), keeps it live, and resolves with its state. */
+  async join(articleId: string, listener?: ThreadListener): Promise<ThreadState> {
+    let sub = this.subs.get(articleId);
+    if (!sub) {
+      sub = { state: null, listeners: new Set(), buffered: [], ahead: new Map(), gapTimer: null, joining: null, joinAgain: false, wantFresh: true };
+      this.subs.set(articleId, sub);
+    }
+    if (listener) sub.listeners.add(listener);
+    if (!sub.state || sub.joining) await this.rejoin(articleId, sub);
+    if (!sub.state) throw new ClientError({ code: 'unavailable', message: 'could not join the thread' });
+    return sub.state;
+  }
+
+  async leave(articleId: string): Promise<void> {
+    const sub = this.subs.get(articleId);
+    if (!sub) return;
+    if (sub.gapTimer) clearTimeout(sub.gapTimer);
+    this.subs.delete(articleId);
+    if (this.socket.connected) await this.request('thread:leave', { articleId }).catch(() => undefined);
+  }
+
+  thread(articleId: string): ThreadState | null {
+    return this.subs.get(articleId)?.state ?? null;
+  }
+
+  /** Loads the next page of older root threads into the state; resolves false when there is none. */
+  async loadOlder(articleId: string): Promise<boolean> {
+    const sub = this.subs.get(articleId);
+    const cursor = sub?.state?.cursor;
+    if (!sub?.state || !cursor) return false;
+    const r = await this.request('thread:page', { articleId, cursor });
+    for (const c of r.comments) if (!sub.state.comments.has(c.id)) sub.state.comments.set(c.id, c);
+    sub.state.cursor = r.cursor;
+    this.notify(sub, 'page');
+    return true;
+  }
+
+  /**
+   * Posts a comment. A timed-out attempt is sent again with the same `clientId`; the server
+   * stores it once and acks the same comment every time.
+   */
+  async post(input: { articleId: string; body: string; parentId?: string | null; clientId?: string }): Promise<Comment> {
+    const payload = { ...input, clientId: input.clientId ?? newClientId() };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const r = await this.request('comment:post', payload);
+        this.applyOwn(input.articleId, r.comment);
+        return r.comment;
+      } catch (e) {
+        if (!(e instanceof ClientError) || e.code !== 'timeout' || attempt >= this.postRetries || this.closed) throw e;
+      }
+    }
+  }
+
+  async edit(input: { articleId: string; commentId: string; body: string }): Promise<Comment> {
+    const r = await this.request('comment:edit', input);
+    this.applyOwn(input.articleId, r.comment);
+    return r.comment;
+  }
+
+  async delete(input: { articleId: string; commentId: string }): Promise<void> {
+    await this.request('comment:delete', input);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const sub of this.subs.values()) if (sub.gapTimer) clearTimeout(sub.gapTimer);
+    this.subs.clear();
+    this.socket.disconnect();
+  }
+
+  // ── internals ──────────────────────────────────────────────────────────────────────────
+
+  /** The author's own comment from an ack: shown at once (a held one is only in the ack). */
+  private applyOwn(articleId: string, comment: Comment): void {
+    const sub = this.subs.get(articleId);
+    if (!sub?.state) return;
+    const known = sub.state.comments.get(comment.id);
+    if (!known || comment.status === 'pending' || (known.editedAt ?? '') < (comment.editedAt ?? '')) {
+      sub.state.comments.set(comment.id, comment);
+      this.notify(sub, 'local');
+    }
+  }
+
+  /** Joins (or re-joins with `since`) one at a time per thread; a request during one repeats it. */
+  private rejoin(articleId: string, sub: Subscription): Promise<void> {
+    if (this.subs.get(articleId) !== sub) return Promise.resolve();
+    if (sub.joining) {
+      sub.joinAgain = true;
+      return sub.joining;
+    }
+    sub.joining = (async () => {
+      do {
+        sub.joinAgain = false;
+        sub.buffered = [];
+        const state = sub.state;
+        const payload =
+          state && !sub.wantFresh ? { articleId, since: state.head, epoch: state.epoch } : { articleId };
+        try {
+          const r = await this.request('thread:join', payload);
+          if (this.subs.get(articleId) !== sub) return;
+          this.applyJoin(sub, r);
+        } catch (e) {
+          if (this.subs.get(articleId) !== sub) return;
+          // Not connected: the reconnect handler joins again. Otherwise surface the error.
+          if (!this.socket.connected) return;
+          if (!sub.state) throw e;
+        }
+      } while (sub.joinAgain);
+    })().finally(() => {
+      sub.joining = null;
+    });
+    return sub.joining;
+  }
+
+  private applyJoin(sub: Subscription, r: JoinResult): void {
+    if ('events' in r) {
+      for (const e of r.events) this.applyInOrder(sub, e);
+    } else {
+      const comments = new Map<string, Comment>();
+      for (const c of r.comments) comments.set(c.id, c);
+      sub.state = { articleId: r.articleId, epoch: r.epoch, head: r.head, comments, cursor: r.cursor, closed: r.closed ?? false };
+      sub.ahead.clear();
+      sub.wantFresh = false;
+      this.notify(sub, r.reset ? 'reset' : 'snapshot');
+    }
+    const buffered = sub.buffered.sort((a, b) => a.seq - b.seq);
+    sub.buffered = [];
+    for (const e of buffered) this.receive(sub, e);
+  }
+
+  private onEvent(e: ThreadEvent): void {
+    const sub = this.subs.get(e.articleId);
+    if (!sub) return;
+    if (sub.joining || !sub.state) {
+      sub.buffered.push(e);
+      return;
+    }
+    this.receive(sub, e);
+  }
+
+  private receive(sub: Subscription, e: ThreadEvent): void {
+    const state = sub.state!;
+    if (e.epoch !== state.epoch) {
+      // A brand-new article's first event starts its history: nothing came before it.
+      if (state.epoch === EMPTY_EPOCH && state.head === 0 && e.seq === 1) state.epoch = e.epoch;
+      else {
+        sub.wantFresh = true;
+        void this.rejoin(state.articleId, sub);
+        return;
+      }
+    }
+    if (e.seq <= state.head) return;
+    if (e.seq === state.head + 1) {
+      this.applyInOrder(sub, e);
+      return;
+    }
+    sub.ahead.set(e.seq, e);
+    // Two nodes may publish seq 6 before seq 5: wait briefly for the late one, then catch up.
+    sub.gapTimer ??= setTimeout(() => {
+      sub.gapTimer = null;
+      if (sub.ahead.size > 0) void this.rejoin(state.articleId, sub);
+    }, this.gapWaitMs);
+  }
+
+  private applyInOrder(sub: Subscription, first: ThreadEvent): void {
+    const state = sub.state!;
+    let e: ThreadEvent | undefined = first;
+    while (e) {
+      if (e.seq === state.head + 1) {
+        state.head = e.seq;
+        applyEvent(state, e);
+        for (const l of sub.listeners) l.onEvent?.(e, state);
+        this.notify(sub, 'event', e);
+      }
+      sub.ahead.delete(e.seq);
+      e = sub.ahead.get(state.head + 1);
+    }
+    for (const seq of sub.ahead.keys()) if (seq <= state.head) sub.ahead.delete(seq);
+    if (sub.ahead.size === 0 && sub.gapTimer) {
+      clearTimeout(sub.gapTimer);
+      sub.gapTimer = null;
+    }
+  }
+
+  private notify(sub: Subscription, reason: ChangeReason, e?: ThreadEvent): void {
+    if (!sub.state) return;
+    for (const l of sub.listeners) l.onChange?.(sub.state, reason, e);
+  }
+}
+
+/** The thread state after one event (pure on the state it is given). */
+export function applyEvent(state: ThreadState, e: ThreadEvent): void {
+  switch (e.type) {
+    case 'thread.closed':
+      state.closed = true;
+      return;
+    case 'thread.reopened':
+      state.closed = false;
+      return;
+    default:
+      if (e.comment) state.comments.set(e.comment.id, e.comment);
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * createApp(deps): the whole service on one HTTP server, without listening.
+ * Used by main.ts, the tests and the benchmarks.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createAdapter } from '@socket.io/redis-adapter';
+import express from 'express';
+import helmet from 'helmet';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { MAX_PACKET_BYTES, payloadSchemas } from '../shared/schemas.js';
+import { Tokens } from './auth.js';
+import type { Config } from './config.js';
+import { Discussion } from './core/discussion.js';
+import type { Clock, CommentStore, Ids } from './core/ports.js';
+import { registerHandlers, type AppServer } from './gateway/handlers.js';
+import { SocketNotifier } from './gateway/notifier.js';
+import { originAllowed } from './gateway/origin.js';
+import { ROOM_PREFIX } from './gateway/rooms.js';
+import { apiRouter } from './http/routes.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface AppDeps {
+  config: Config;
+  store: CommentStore;
+  logger: Logger;
+  /** Redis Pub/Sub connections for the fan-out; absent in embedded mode. */
+  pubsub?: { pub: Redis | Cluster; sub: Redis | Cluster };
+  clock?: Clock;
+  ids?: Ids;
+}
+
+export interface App {
+  httpServer: HttpServer;
+  io: AppServer;
+  discussion: Discussion;
+  tokens: Tokens;
+  /** Listens and resolves with the port. */
+  listen(port?: number, host?: string): Promise<number>;
+  /** Stops taking connections, closes every socket and the HTTP server. Connections passed in stay open. */
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+const randomIds: Ids = { commentId: () => randomUUID(), epoch: () => randomUUID().slice(0, 8) };
+
+export function createApp(deps: AppDeps): App {
+  const { config, store, logger } = deps;
+  const schemas = payloadSchemas(config.COMMENT_MAX_LENGTH);
+  const tokens = new Tokens(config.AUTH_SECRET);
+  const web = express();
+  const httpServer = createServer(web);
+  const io: AppServer = new Server(httpServer, {
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    allowRequest: (req, cb) => cb(null, originAllowed(req, config.ALLOWED_ORIGINS, config.TRUST_PROXY)),
+    serveClient: false,
+    cors: { origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false },
+  });
+  if (deps.pubsub) io.adapter(createAdapter(deps.pubsub.pub, deps.pubsub.sub));
+
+  const discussion = new Discussion({
+    store,
+    notifier: new SocketNotifier(io),
+    clock: deps.clock ?? systemClock,
+    ids: deps.ids ?? randomIds,
+    config: { editWindowMs: config.EDIT_WINDOW_SECONDS * 1000, premoderation: config.PREMODERATION },
+  });
+
+  io.use((socket, next) => {
+    const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token === undefined || token === null || token === '') {
+      socket.data.viewer = null;
+      next();
+      return;
+    }
+    if (typeof token !== 'string') return next(new Error('unauthorized'));
+    tokens.verify(token).then((user) => {
+      if (!user) return next(new Error('unauthorized'));
+      socket.data.viewer = user;
+      next();
+    }, next);
+  });
+  io.on('connection', (socket) => registerHandlers(socket, { discussion, schemas, logger }));
+
+  const ready = async (): Promise<boolean> => {
+    if (deps.pubsub && (deps.pubsub.pub.status !== 'ready' || deps.pubsub.sub.status !== 'ready')) return false;
+    try {
+      await Promise.race([store.ping(), new Promise((_, reject) => setTimeout(reject, 1000).unref())]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  if (deps.pubsub) watchSubscriber(deps.pubsub.sub, io, logger);
+
+  web.disable('x-powered-by');
+  if (config.TRUST_PROXY) web.set('trust proxy', true);
+  web.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  web.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  web.get('/readyz', (_req, res) => {
+    void ready().then((ok) => res.status(ok ? 200 : 503).json({ ok }));
+  });
+  web.use('/api', apiRouter({ discussion, schemas, tokens, logger, allowGuests: config.ALLOW_GUESTS, ready }));
+  web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
+  web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
+
+  let closing: Promise<void> | null = null;
+  return {
+    httpServer,
+    io,
+    discussion,
+    tokens,
+    listen: (port = config.PORT, host = config.HOST) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
+      }),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+/**
+ * Redis Pub/Sub is at-most-once: while the subscriber was away, events were lost for this node.
+ * Once it is back and subscribed again, tell every local reader to catch up from its `head`.
+ */
+function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): void {
+  let connectedBefore = sub.status === 'ready';
+  sub.on('ready', () => {
+    if (!connectedBefore) {
+      connectedBefore = true;
+      return;
+    }
+    logger.warn('redis subscriber reconnected; asking local readers to resync');
+    // ioredis re-sends SUBSCRIBE on 'ready'; a PING answered after it means the subscriptions are live.
+    (sub as Redis)
+      .ping()
+      .catch(() => undefined)
+      .then(() => {
+        for (const room of io.of('/').adapter.rooms.keys()) {
+          if (room.startsWith(ROOM_PREFIX)) io.local.to(room).emit('thread:resync', { articleId: room.slice(ROOM_PREFIX.length) });
+        }
+      });
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * One handler per client event. Each parses its payload with the shared schema, calls the core,
+ * and acks `{ ok: true, ...result }` or `{ ok: false, error }`. An event without an ack is ignored.
+ */
+import type { Logger } from 'pino';
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
+import type { PayloadSchemas } from '../../shared/schemas.js';
+import type { Discussion } from '../core/discussion.js';
+import type { Viewer } from '../core/ports.js';
+import { DomainError } from '../core/errors.js';
+import { articleRoom, modRoom } from './rooms.js';
+import { errorBody, zodIssues } from './errors.js';
+
+export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export interface SocketData {
+  viewer: Viewer;
+}
+
+/** Articles one socket may follow at once. */
+const MAX_JOINED = 50;
+
+export interface HandlerDeps {
+  discussion: Discussion;
+  schemas: PayloadSchemas;
+  logger: Logger;
+}
+
+type Handler<K extends keyof PayloadSchemas> = (
+  payload: import('zod').output<PayloadSchemas[K]>,
+  socket: AppSocket,
+) => Promise<object>;
+
+export function registerHandlers(socket: AppSocket, deps: HandlerDeps): void {
+  const { discussion } = deps;
+  const on = <K extends keyof PayloadSchemas & keyof ClientToServerEvents>(event: K, run: Handler<K>) =>
+    bind(socket, deps, event, run);
+
+  on('thread:join', async (p, s) => {
+    const room = articleRoom(p.articleId);
+    if (!s.rooms.has(room) && joinedCount(s) >= MAX_JOINED) {
+      throw new DomainError('invalid_input', `at most ${MAX_JOINED} threads per connection`);
+    }
+    // Join before reading so that no event committed after the read can be missed; the client
+    // drops what its snapshot already covers (seq <= head).
+    await s.join(room);
+    if (s.data.viewer?.role === 'moderator') await s.join(modRoom(p.articleId));
+    return discussion.join(s.data.viewer, p);
+  });
+  on('thread:leave', async (p, s) => {
+    await s.leave(articleRoom(p.articleId));
+    await s.leave(modRoom(p.articleId));
+    return {};
+  });
+  on('thread:page', (p, s) => discussion.page(s.data.viewer, p));
+  on('comment:post', async (p, s) => ({ comment: await discussion.post(s.data.viewer, p) }));
+  on('comment:edit', async (p, s) => ({ comment: await discussion.edit(s.data.viewer, p) }));
+  on('comment:delete', async (p, s) => {
+    await discussion.delete(s.data.viewer, p);
+    return {};
+  });
+}
+
+function joinedCount(s: AppSocket): number {
+  let n = 0;
+  for (const r of s.rooms) if (r.startsWith('a:')) n++;
+  return n;
+}
+
+function bind<K extends keyof PayloadSchemas>(socket: AppSocket, deps: HandlerDeps, event: K, run: Handler<K>): void {
+  const schema = deps.schemas[event];
+  (socket as unknown as { on(ev: string, fn: (...args: unknown[]) => void): void }).on(event, (...args) => {
+    const ack = args.at(-1);
+    if (typeof ack !== 'function' || args.length < 2) return;
+    const reply = ack as (r: unknown) => void;
+    const parsed = schema.safeParse(args[0]);
+    if (!parsed.success) {
+      reply({ ok: false, error: { code: 'invalid_input', message: 'the payload is not valid', issues: zodIssues(parsed.error) } });
+      return;
+    }
+    run(parsed.data as never, socket).then(
+      (result) => reply({ ok: true, ...result }),
+      (err: unknown) => reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) }),
+    );
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The REST API (PROTOCOL.md §3). Same core calls and errors as the socket handlers.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
+import { ArticleId, Cursor, Epoch } from '../../shared/schemas.js';
+import type { Tokens } from '../auth.js';
+import type { Discussion } from '../core/discussion.js';
+import { DomainError } from '../core/errors.js';
+import type { Viewer } from '../core/ports.js';
+import { errorBody, zodIssues } from '../gateway/errors.js';
+
+export const STATUS: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  banned: 403,
+  not_found: 404,
+  thread_closed: 409,
+  edit_window_closed: 409,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+export interface ApiDeps {
+  discussion: Discussion;
+  schemas: PayloadSchemas;
+  tokens: Tokens;
+  logger: Logger;
+  allowGuests: boolean;
+  /** Whether the store and the fan-out are connected. */
+  ready: () => Promise<boolean>;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    viewer?: Viewer;
+  }
+}
+
+const ArticleParams = z.object({ articleId: ArticleId });
+const CommentParams = z.object({ articleId: ArticleId, commentId: z.string().min(1).max(64) });
+const EventsQuery = z.object({ since: z.coerce.number().int().nonnegative(), epoch: Epoch });
+const ThreadQuery = z.object({ cursor: Cursor.optional() });
+const CountsQuery = z.object({
+  articleIds: z
+    .string()
+    .transform((v) => v.split(',').filter(Boolean))
+    .pipe(z.array(ArticleId).min(1).max(100)),
+});
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new DomainError('invalid_input', 'the request is not valid', { issues: zodIssues(r.error) });
+  return r.data;
+}
+
+type Route = (req: Request, res: Response) => Promise<void>;
+/** Express 5 forwards rejections itself; `passThrough` makes a middleware that calls next(). */
+const wrap =
+  (fn: Route, passThrough = false) =>
+  (req: Request, res: Response, next: NextFunction): void => {
+    fn(req, res).then(() => passThrough && next(), next);
+  };
+
+export function apiRouter(deps: ApiDeps): express.Router {
+  const { discussion, schemas, tokens } = deps;
+  const r = express.Router();
+  r.use(express.json({ limit: '64kb', strict: true }));
+
+  // Authorization: Bearer <token>. A present but bad token is refused, not ignored.
+  r.use(
+    wrap(async (req) => {
+      req.viewer = null;
+      const header = req.headers.authorization;
+      if (!header) return;
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      const user = m ? await tokens.verify(m[1]!) : null;
+      if (!user) throw new DomainError('unauthorized', 'the token is not valid');
+      req.viewer = user;
+    }, true),
+  );
+
+  r.get(
+    '/articles/:articleId/thread',
+    wrap(async (req, res) => {
+      const { articleId } = parse(ArticleParams, req.params);
+      const { cursor } = parse(ThreadQuery, req.query);
+      if (cursor) {
+        res.json({ articleId, ...(await discussion.page(req.viewer ?? null, { articleId, cursor })) });
+      } else {
+        res.json(await discussion.snapshot(req.viewer ?? null, articleId));
+      }
+    }),
+  );
+  r.get(
+    '/articles/:articleId/events',
+    wrap(async (req, res) => {
+      const { articleId } = parse(ArticleParams, req.params);
+      const q = parse(EventsQuery, req.query);
+      res.json(await discussion.join(req.viewer ?? null, { articleId, since: q.since, epoch: q.epoch }));
+    }),
+  );
+  r.post(
+    '/articles/:articleId/comments',
+    wrap(async (req, res) => {
+      const { articleId } = parse(ArticleParams, req.params);
+      const p = parse(schemas['comment:post'], { ...(isObject(req.body) ? req.body : {}), articleId });
+      res.status(201).json({ comment: await discussion.post(req.viewer ?? null, p) });
+    }),
+  );
+  r.patch(
+    '/articles/:articleId/comments/:commentId',
+    wrap(async (req, res) => {
+      const params = parse(CommentParams, req.params);
+      const p = parse(schemas['comment:edit'], { ...(isObject(req.body) ? req.body : {}), ...params });
+      res.json({ comment: await discussion.edit(req.viewer ?? null, p) });
+    }),
+  );
+  r.delete(
+    '/articles/:articleId/comments/:commentId',
+    wrap(async (req, res) => {
+      const p = parse(schemas['comment:delete'], parse(CommentParams, req.params));
+      await discussion.delete(req.viewer ?? null, p);
+      res.json({});
+    }),
+  );
+  r.get(
+    '/counts',
+    wrap(async (req, res) => {
+      const { articleIds } = parse(CountsQuery, req.query);
+      res.json({ counts: await discussion.counts(articleIds) });
+    }),
+  );
+  r.post(
+    '/session/guest',
+    wrap(async (req, res) => {
+      if (!deps.allowGuests) throw new DomainError('forbidden', 'guest sign-in is turned off');
+      const { name } = parse(schemas.guestSession, req.body ?? {});
+      res.status(201).json(await tokens.guest(name));
+    }),
+  );
+  r.use((_req: Request, _res: Response, next: NextFunction) => next(new DomainError('not_found', 'no such route')));
+  r.use(errorHandler(deps.logger));
+  return r;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Sends `{ error }` with the status of its code; body-parser errors become `invalid_input`. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let body: ErrorBody;
+    const status = (err as { status?: number; type?: string } | null)?.status;
+    if (status && status >= 400 && status < 500 && !(err instanceof DomainError)) {
+      body = { code: 'invalid_input', message: status === 413 ? 'the request body is too large' : 'the request body is not valid JSON' };
+    } else {
+      body = errorBody(err, logger, { method: req.method, url: req.originalUrl });
+    }
+    if (body.code === 'rate_limited' && body.retryAfterMs !== undefined) {
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));
+    }
+    res.status(STATUS[body.code]).json({ error: body });
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Typed Socket.IO event maps shared by the server and the client (PROTOCOL.md §2).
+ * Imports only the schemas' types.
+ */
+import type {
+  CatchUp,
+  Comment,
+  ErrorBody,
+  JoinResult,
+  PayloadIn,
+  ThreadEvent,
+} from './schemas.js';
+
+/** Every acknowledgement: `{ ok: true, ...result }` or `{ ok: false, error }`. */
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
+export type AckFn<T extends object = object> = (response: Ack<T>) => void;
+
+export interface QueueItem {
+  comment: Comment;
+  reports: { userId: string; reason: string | null; at: string }[];
+}
+
+export interface ClientToServerEvents {
+  'thread:join': (payload: PayloadIn<'thread:join'>, ack: AckFn<JoinResult>) => void;
+  'thread:leave': (payload: PayloadIn<'thread:leave'>, ack: AckFn) => void;
+  'thread:page': (
+    payload: PayloadIn<'thread:page'>,
+    ack: AckFn<{ comments: Comment[]; cursor: string | null }>,
+  ) => void;
+  'thread:typing': (payload: PayloadIn<'thread:typing'>, ack: AckFn) => void;
+  'comment:post': (payload: PayloadIn<'comment:post'>, ack: AckFn<{ comment: Comment }>) => void;
+  'comment:edit': (payload: PayloadIn<'comment:edit'>, ack: AckFn<{ comment: Comment }>) => void;
+  'comment:delete': (payload: PayloadIn<'comment:delete'>, ack: AckFn) => void;
+  'comment:report': (payload: PayloadIn<'comment:report'>, ack: AckFn) => void;
+  'mod:remove': (payload: PayloadIn<'mod:remove'>, ack: AckFn) => void;
+  'mod:restore': (payload: PayloadIn<'mod:restore'>, ack: AckFn) => void;
+  'mod:approve': (payload: PayloadIn<'mod:approve'>, ack: AckFn) => void;
+  'mod:ban': (payload: PayloadIn<'mod:ban'>, ack: AckFn) => void;
+  'mod:unban': (payload: PayloadIn<'mod:unban'>, ack: AckFn) => void;
+  'mod:close': (payload: PayloadIn<'mod:close'>, ack: AckFn) => void;
+  'mod:watch': (payload: PayloadIn<'mod:watch'>, ack: AckFn<{ queue: QueueItem[] }>) => void;
+}
+
+export interface PresencePayload {
+  articleId: string;
+  readers: number;
+  typing: number;
+}
+
+export interface ModEventPayload {
+  type: string;
+  articleId: string;
+  comment: Comment | null;
+  report?: { userId: string; reason: string | null };
+}
+
+export interface ServerToClientEvents {
+  'thread:event': (event: ThreadEvent) => void;
+  'thread:presence': (payload: PresencePayload) => void;
+  'thread:resync': (payload: { articleId: string }) => void;
+  'mod:event': (payload: ModEventPayload) => void;
+}
+
+export type ClientEventName = keyof ClientToServerEvents;
+export type { CatchUp, JoinResult };

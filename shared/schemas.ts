@@ -1,0 +1,201 @@
+/**
+ * The wire contract of PROTOCOL.md sections 2 and 5 as zod schemas.
+ * Used by the server to validate every payload and by the client for its types.
+ * Imports only zod.
+ */
+import { z } from 'zod';
+
+export const ERROR_CODES = [
+  'invalid_input',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'rate_limited',
+  'banned',
+  'thread_closed',
+  'edit_window_closed',
+  'unavailable',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ROLES = ['commenter', 'moderator'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const DEFAULT_COMMENT_MAX_LENGTH = 5000;
+export const NAME_MAX_LENGTH = 80;
+/** One Socket.IO packet, at most (`maxHttpBufferSize`). */
+export const MAX_PACKET_BYTES = 64 * 1024;
+/**
+ * The epoch of an article with no stored history. Its first write gives it a random epoch; a
+ * client at this epoch and head 0 accepts event 1 of any epoch, since nothing came before it.
+ */
+export const EMPTY_EPOCH = 'empty';
+/** Root threads per snapshot or page. */
+export const PAGE_ROOTS = 100;
+
+// Control characters other than tab (\u0009) and newline (\u000A), plus the C1 block.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+// Characters that render as nothing: whitespace, zero-width and bidi controls, BOM, fillers.
+const INVISIBLE_ONLY =
+  /^[\s\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]*$/u;
+
+/**
+ * PROTOCOL.md §5 text cleaning: NFC, control characters removed (newline and tab kept), trimmed.
+ * Lone surrogates are replaced so that the text is always valid UTF-16 when re-encoded.
+ */
+export function cleanText(raw: string): string {
+  return raw.toWellFormed().normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '').trim();
+}
+
+export function isInvisibleOnly(text: string): boolean {
+  return INVISIBLE_ONLY.test(text);
+}
+
+/** A cleaned, non-blank text of 1..max characters (code points). */
+export function cleanTextSchema(max: number, what: string) {
+  return z
+    .string()
+    .max(max * 4 + 1024, { message: `${what} is too long` })
+    .transform(cleanText)
+    .superRefine((text, ctx) => {
+      if (text.length === 0 || isInvisibleOnly(text)) {
+        ctx.addIssue({ code: 'custom', message: `${what} is empty` });
+      } else if ([...text].length > max) {
+        ctx.addIssue({ code: 'custom', message: `${what} is longer than ${max} characters` });
+      }
+    });
+}
+
+export const ArticleId = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[A-Za-z0-9\-_.~:/@%+]+$/, { message: 'articleId may contain letters, digits and -_.~:/@%+ only' });
+export const CommentId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a comment id' });
+export const ClientId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a client id' });
+export const UserId = z.string().min(1).max(128);
+export const DisplayName = cleanTextSchema(NAME_MAX_LENGTH, 'name');
+export const Epoch = z.string().min(1).max(64);
+export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const Cursor = z.string().min(1).max(32).regex(/^\d+$/, { message: 'not a cursor' });
+
+export const CommentStatus = z.enum(['visible', 'pending', 'removed', 'deleted']);
+export type CommentStatus = z.infer<typeof CommentStatus>;
+
+export const Author = z.object({ id: z.string(), name: z.string() });
+export type Author = z.infer<typeof Author>;
+
+export const Comment = z.object({
+  id: z.string(),
+  articleId: z.string(),
+  parentId: z.string().nullable(),
+  author: Author.nullable(),
+  body: z.string().nullable(),
+  status: CommentStatus,
+  createdAt: z.string(),
+  editedAt: z.string().nullable(),
+  replyCount: z.number().int().nonnegative(),
+});
+export type Comment = z.infer<typeof Comment>;
+
+export const EventType = z.enum([
+  'comment.created',
+  'comment.edited',
+  'comment.deleted',
+  'comment.removed',
+  'comment.restored',
+  'thread.closed',
+  'thread.reopened',
+]);
+export type EventType = z.infer<typeof EventType>;
+
+export const ThreadEvent = z.object({
+  articleId: z.string(),
+  epoch: z.string(),
+  seq: z.number().int().positive(),
+  type: EventType,
+  comment: Comment.nullable(),
+  at: z.string(),
+});
+export type ThreadEvent = z.infer<typeof ThreadEvent>;
+
+/** Builds the payload schemas; the body limit is configurable (`COMMENT_MAX_LENGTH`). */
+export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
+  const Body = cleanTextSchema(commentMaxLength, 'body');
+  return {
+    'thread:join': z.strictObject({ articleId: ArticleId, since: Seq.optional(), epoch: Epoch.optional() }),
+    'thread:leave': z.strictObject({ articleId: ArticleId }),
+    'thread:page': z.strictObject({ articleId: ArticleId, cursor: Cursor }),
+    'thread:typing': z.strictObject({ articleId: ArticleId }),
+    'comment:post': z.strictObject({
+      articleId: ArticleId,
+      body: Body,
+      parentId: CommentId.nullish(),
+      clientId: ClientId.optional(),
+    }),
+    'comment:edit': z.strictObject({ articleId: ArticleId, commentId: CommentId, body: Body }),
+    'comment:delete': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
+    'comment:report': z.strictObject({
+      articleId: ArticleId,
+      commentId: CommentId,
+      reason: cleanTextSchema(500, 'reason').optional(),
+    }),
+    'mod:remove': z.strictObject({
+      articleId: ArticleId,
+      commentId: CommentId,
+      reason: cleanTextSchema(500, 'reason').optional(),
+    }),
+    'mod:restore': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
+    'mod:approve': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
+    'mod:ban': z.strictObject({
+      userId: UserId,
+      reason: cleanTextSchema(500, 'reason').optional(),
+      removeComments: z.boolean().optional(),
+    }),
+    'mod:unban': z.strictObject({ userId: UserId }),
+    'mod:close': z.strictObject({ articleId: ArticleId, closed: z.boolean() }),
+    'mod:watch': z.strictObject({}),
+    guestSession: z.strictObject({ name: DisplayName }),
+  } as const;
+}
+export type PayloadSchemas = ReturnType<typeof payloadSchemas>;
+export type Payload<K extends keyof PayloadSchemas> = z.output<PayloadSchemas[K]>;
+export type PayloadIn<K extends keyof PayloadSchemas> = z.input<PayloadSchemas[K]>;
+
+export const TokenClaims = z.object({
+  sub: z.string().min(1).max(128),
+  name: z.string().min(1).max(NAME_MAX_LENGTH),
+  role: z.enum(ROLES),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  issues?: unknown;
+  retryAfterMs?: number;
+}
+
+export interface Snapshot {
+  articleId: string;
+  epoch: string;
+  head: number;
+  comments: Comment[];
+  cursor: string | null;
+  closed?: boolean;
+  reset?: true;
+}
+
+export interface CatchUp {
+  articleId: string;
+  epoch: string;
+  head: number;
+  events: ThreadEvent[];
+}
+
+export type JoinResult = Snapshot | CatchUp;
+
+export function isCatchUp(r: JoinResult): r is CatchUp {
+  return 'events' in r;
+}

@@ -1,0 +1,104 @@
+/**
+ * Server nodes in this process, each with its own store and Pub/Sub connections, on port 0.
+ */
+import { pino } from 'pino';
+import { io as ioClient } from 'socket.io-client';
+import { createApp, type App } from '../../server/app.js';
+import { parseConfig, type Config } from '../../server/config.js';
+import type { Clock } from '../../server/core/ports.js';
+import { connectRedis, type RedisConnections } from '../../server/redis.js';
+import { MemoryStore } from '../../server/store/memory-store.js';
+import { RedisStore } from '../../server/store/redis-store.js';
+import type { ClientSocket } from '../../client/discussion-client.js';
+import { DiscussionClient } from '../../client/discussion-client.js';
+import type { ThreadEvent } from '../../shared/schemas.js';
+
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
+
+export interface TestNode {
+  name: string;
+  app: App;
+  url: string;
+  port: number;
+  config: Config;
+  redis?: RedisConnections;
+  stop(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function startNode(
+  opts: { redisUrl?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string } = {},
+): Promise<TestNode> {
+  const name = opts.name ?? `node${++counter}`;
+  const config = parseConfig({
+    AUTH_SECRET: TEST_SECRET,
+    POST_RATE: 'off',
+    LOG_LEVEL: 'silent',
+    ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...opts.env,
+  });
+  const logger = pino({ level: config.LOG_LEVEL });
+  const redis = opts.redisUrl ? connectRedis(config, `lt-${name}`) : undefined;
+  for (const c of redis ? [redis.store, redis.pub, redis.sub] : []) c.on('error', () => undefined);
+  const store = redis ? new RedisStore(redis.store) : new MemoryStore();
+  const app = createApp({ config, store, logger, pubsub: redis && { pub: redis.pub, sub: redis.sub }, clock: opts.clock });
+  const port = await app.listen(opts.port ?? 0, '127.0.0.1');
+  return {
+    name,
+    app,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    config,
+    redis,
+    async stop() {
+      await app.close();
+      await redis?.close();
+    },
+  };
+}
+
+/** Signs a token the way a host site would. */
+export function token(node: TestNode, sub: string, role: 'commenter' | 'moderator' = 'commenter', name = sub): Promise<string> {
+  return node.app.tokens.sign({ sub, name, role });
+}
+
+const opened: { close(): void }[] = [];
+
+/** A raw socket.io client; closed by closeClients(). */
+export function rawSocket(url: string, tokenValue?: string): ClientSocket {
+  const s = ioClient(url, { transports: ['websocket'], auth: tokenValue ? { token: tokenValue } : {}, reconnectionDelay: 100, reconnectionDelayMax: 500 }) as ClientSocket;
+  opened.push({ close: () => s.disconnect() });
+  return s;
+}
+
+/** An SDK client; closed by closeClients(). */
+export function sdkClient(url: string, tokenValue?: string): DiscussionClient {
+  const c = new DiscussionClient({
+    url,
+    token: tokenValue,
+    socketOptions: { transports: ['websocket'], reconnectionDelay: 100, reconnectionDelayMax: 500 },
+    resyncJitterMs: 50,
+  });
+  opened.push(c);
+  return c;
+}
+
+export function closeClients(): void {
+  for (const c of opened.splice(0)) c.close();
+}
+
+export function connected(s: ClientSocket): Promise<void> {
+  if (s.connected) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    s.once('connect', () => resolve());
+    s.once('connect_error', (e) => reject(e));
+  });
+}
+
+/** Collects the `thread:event`s a socket receives. */
+export function recordEvents(s: ClientSocket): ThreadEvent[] {
+  const events: ThreadEvent[] = [];
+  s.on('thread:event', (e) => events.push(e));
+  return events;
+}
