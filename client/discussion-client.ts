@@ -300,8 +300,8 @@ export class DiscussionClient {
   private receive(sub: Subscription, e: ThreadEvent): void {
     const state = sub.state!;
     if (e.epoch !== state.epoch) {
-      // A brand-new article's first event starts its history: nothing came before it.
-      if (state.epoch === EMPTY_EPOCH && state.head === 0 && e.seq === 1) state.epoch = e.epoch;
+      // An article we saw empty has started its history: we hold nothing that could conflict with it.
+      if (state.epoch === EMPTY_EPOCH && state.head === 0) state.epoch = e.epoch;
       else {
         sub.wantFresh = true;
         void this.rejoin(state.articleId, sub);

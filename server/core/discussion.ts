@@ -3,7 +3,7 @@
  * No socket, request or Redis here: adapters call these with a parsed payload and the viewer.
  */
 import type { CatchUp, Comment, Payload, Snapshot } from '../../shared/schemas.js';
-import { PAGE_ROOTS } from '../../shared/schemas.js';
+import { EMPTY_EPOCH, PAGE_ROOTS } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
 import type { Clock, CommentStore, Ids, Notifier, StoredComment, StoredEvent, User, Viewer } from './ports.js';
 import { eventView, fullView, viewAll, viewFor } from './thread.js';
@@ -35,7 +35,9 @@ export class Discussion {
   async join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
     if (p.since !== undefined) {
       const r = await this.deps.store.eventsSince(p.articleId, p.since);
-      if (r.kind === 'events' && p.epoch !== undefined && r.epoch === p.epoch) {
+      // A client that saw the article empty may take its whole history as events.
+      const sameHistory = r.kind === 'events' && (r.epoch === p.epoch || (p.epoch === EMPTY_EPOCH && p.since === 0));
+      if (r.kind === 'events' && sameHistory) {
         const moderator = viewer?.role === 'moderator';
         return { articleId: p.articleId, epoch: r.epoch, head: r.head, events: r.events.map((e) => eventView(e, moderator)) };
       }

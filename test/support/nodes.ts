@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { io as ioClient } from 'socket.io-client';
 import { createApp, type App } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
-import type { Clock } from '../../server/core/ports.js';
+import type { Clock, CommentStore } from '../../server/core/ports.js';
 import { connectRedis, type RedisConnections } from '../../server/redis.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { RedisStore } from '../../server/store/redis-store.js';
@@ -22,6 +22,7 @@ export interface TestNode {
   port: number;
   config: Config;
   redis?: RedisConnections;
+  store: CommentStore;
   stop(): Promise<void>;
 }
 
@@ -51,6 +52,7 @@ export async function startNode(
     port,
     config,
     redis,
+    store,
     async stop() {
       await app.close();
       await redis?.close();
