@@ -2,7 +2,7 @@
  * createApp(deps): the whole service on one HTTP server, without listening.
  * Used by main.ts, the tests and the benchmarks.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -23,6 +23,9 @@ import { SocketNotifier } from './gateway/notifier.js';
 import { originAllowed } from './gateway/origin.js';
 import { ROOM_PREFIX } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
+import type { HeldWords } from './core/moderation.js';
+import { clientAddress, ConnectionCounter } from './gateway/connections.js';
+import { createLimiter, REPORT_RATE } from './limits.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -32,6 +35,10 @@ export interface AppDeps {
   logger: Logger;
   /** Redis Pub/Sub connections for the fan-out; absent in embedded mode. */
   pubsub?: { pub: Redis | Cluster; sub: Redis | Cluster };
+  /** Redis for shared rate limits; absent: limits in this process's memory. */
+  limitsRedis?: Redis | Cluster;
+  /** Words and phrases that hold a comment for review. */
+  heldWords?: HeldWords;
   clock?: Clock;
   ids?: Ids;
 }
@@ -64,14 +71,30 @@ export function createApp(deps: AppDeps): App {
   });
   if (deps.pubsub) io.adapter(createAdapter(deps.pubsub.pub, deps.pubsub.sub));
 
+  const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.limitsRedis);
   const discussion = new Discussion({
     store,
     notifier: new SocketNotifier(io),
     clock: deps.clock ?? systemClock,
     ids: deps.ids ?? randomIds,
-    config: { editWindowMs: config.EDIT_WINDOW_SECONDS * 1000, premoderation: config.PREMODERATION },
+    limiter,
+    hash: (text) => createHash('sha256').update(text).digest('base64url').slice(0, 22),
+    config: {
+      editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
+      premoderation: config.PREMODERATION,
+      heldWords: deps.heldWords,
+      // The same body twice from one user within 10 minutes is refused (off with POST_RATE=off).
+      duplicateBodySeconds: config.POST_RATE ? 600 : 0,
+    },
   });
+  const connections = new ConnectionCounter(config.CONNECTIONS_PER_IP);
 
+  io.use((socket, next) => {
+    const address = clientAddress(socket.request, config.TRUST_PROXY);
+    if (!connections.open(address)) return next(new Error('rate_limited'));
+    socket.once('disconnect', () => connections.close(address));
+    next();
+  });
   io.use((socket, next) => {
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     if (token === undefined || token === null || token === '') {
@@ -120,7 +143,17 @@ export function createApp(deps: AppDeps): App {
   web.get('/readyz', (_req, res) => {
     void ready().then((ok) => res.status(ok ? 200 : 503).json({ ok }));
   });
-  web.use('/api', apiRouter({ discussion, schemas, tokens, logger, allowGuests: config.ALLOW_GUESTS, ready }));
+  web.use(
+    '/api',
+    apiRouter({
+      discussion,
+      schemas,
+      tokens,
+      logger,
+      allowGuests: config.ALLOW_GUESTS,
+      guestLimit: (req) => limiter.consume('guest', clientAddress(req, config.TRUST_PROXY)),
+    }),
+  );
   web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
   web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
 

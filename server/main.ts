@@ -1,7 +1,9 @@
 /**
  * Composition root: config → Redis → store → createApp → listen; SIGTERM/SIGINT → graceful close.
  */
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { HeldWords } from './core/moderation.js';
 import { createApp } from './app.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import type { CommentStore } from './core/ports.js';
@@ -18,6 +20,16 @@ try {
     process.exit(1);
   }
   throw e;
+}
+
+let heldWords: HeldWords | undefined;
+if (config.HELD_WORDS_FILE) {
+  try {
+    heldWords = HeldWords.parse(readFileSync(config.HELD_WORDS_FILE, 'utf8'));
+  } catch (e) {
+    process.stderr.write(`livethread: invalid configuration:\n  HELD_WORDS_FILE: cannot read ${config.HELD_WORDS_FILE} (${(e as Error).message})\n`);
+    process.exit(1);
+  }
 }
 
 const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
@@ -37,7 +49,14 @@ if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
   store = new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
 }
 
-const app = createApp({ config, store, logger, pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined });
+const app = createApp({
+  config,
+  store,
+  logger,
+  pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined,
+  limitsRedis: redis?.store,
+  heldWords,
+});
 const port = await app.listen();
 logger.info({ port, host: config.HOST, mode: redis ? 'redis' : 'embedded' }, `livethread listening on http://localhost:${port}/`);
 

@@ -16,6 +16,9 @@ export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; e
 export type AckFn<T extends object = object> = (response: Ack<T>) => void;
 
 export interface QueueItem {
+  articleId: string;
+  reason: 'held' | 'reported';
+  at: string;
   comment: Comment;
   reports: { userId: string; reason: string | null; at: string }[];
 }
@@ -47,11 +50,26 @@ export interface PresencePayload {
   typing: number;
 }
 
+export interface AuditEntryView {
+  id: string;
+  at: string;
+  moderator: { id: string; name: string };
+  action: 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'close' | 'reopen';
+  articleId: string | null;
+  commentId: string | null;
+  userId: string | null;
+  reason: string | null;
+}
+
 export interface ModEventPayload {
+  /** comment.created, comment.held, comment.reported, comment.removed, comment.restored,
+   * comment.approved, user.banned, user.unbanned, thread.closed, thread.reopened */
   type: string;
-  articleId: string;
+  articleId: string | null;
   comment: Comment | null;
   report?: { userId: string; reason: string | null };
+  /** Present when a moderator did it: the audit log entry. */
+  audit?: AuditEntryView;
 }
 
 export interface ServerToClientEvents {

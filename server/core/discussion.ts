@@ -5,22 +5,55 @@
 import type { CatchUp, Comment, Payload, Snapshot } from '../../shared/schemas.js';
 import { EMPTY_EPOCH, PAGE_ROOTS } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
-import type { Clock, CommentStore, Ids, Notifier, StoredComment, StoredEvent, User, Viewer } from './ports.js';
+import { HeldWords, moderate, type Premoderation } from './moderation.js';
+import type {
+  AuditAction,
+  AuditEntry,
+  Clock,
+  CommentStore,
+  Ids,
+  ModEvent,
+  Notifier,
+  QueueEntry,
+  RateLimiter,
+  StoredComment,
+  StoredEvent,
+  User,
+  Viewer,
+} from './ports.js';
 import { eventView, fullView, viewAll, viewFor } from './thread.js';
 
 export interface DiscussionConfig {
   editWindowMs: number;
   /** Which new comments are held for approval. */
-  premoderation: 'off' | 'guests' | 'all';
+  premoderation: Premoderation;
+  heldWords?: HeldWords;
+  /** How long the same body from the same user is refused (0: never). */
+  duplicateBodySeconds?: number;
 }
 
 export interface DiscussionDeps {
   store: CommentStore;
   notifier: Notifier;
   clock: Clock;
-  ids: Ids;
+  ids: Ids & { auditId?(): string };
   config: DiscussionConfig;
+  /** Absent: no limits (embedded tests, load tests). */
+  limiter?: RateLimiter;
+  /** A stable hash of a body, for the duplicate check. */
+  hash: (text: string) => string;
 }
+
+export interface QueueItemView {
+  articleId: string;
+  reason: QueueEntry['reason'];
+  at: string;
+  comment: Comment;
+  reports: { userId: string; reason: string | null; at: string }[];
+}
+
+const AUDIT_PAGE = 500;
+const QUEUE_PAGE = 500;
 
 const MAX_CAS_ATTEMPTS = 5;
 
@@ -66,6 +99,20 @@ export class Discussion {
   async post(viewer: Viewer, p: Payload<'comment:post'>): Promise<Comment> {
     const user = requireUser(viewer);
     const { store, clock, ids, config } = this.deps;
+    const clientKey = p.clientId ? `${user.id}:${p.clientId}` : null;
+    // A retry of a stored post is answered before any limit: it costs nothing and must not fail.
+    if (clientKey) {
+      const existing = await store.findByClientKey(p.articleId, clientKey);
+      if (existing) return viewFor(existing, user) ?? fullView(existing);
+    }
+    const verdict = moderate({
+      user,
+      body: p.body,
+      banned: await store.isBanned(user.id),
+      heldWords: config.heldWords ?? NO_WORDS,
+      premoderation: config.premoderation,
+    });
+    if (user.role !== 'moderator') await this.deps.limiter?.consume('post', user.id);
     let rootId: string | null = null;
     const parentId = p.parentId ?? null;
     if (parentId) {
@@ -74,7 +121,12 @@ export class Discussion {
       if (parent.status !== 'visible') throw new DomainError('not_found', 'the comment you reply to was removed');
       rootId = parent.rootId;
     }
-    const held = shouldHold(config.premoderation, user);
+    const dupSeconds = config.duplicateBodySeconds ?? 0;
+    if (dupSeconds > 0 && user.role !== 'moderator') {
+      const claimed = await store.claimBody(user.id, this.deps.hash(p.body.toLowerCase()), p.clientId ?? ids.commentId(), dupSeconds);
+      if (!claimed) throw new DomainError('invalid_input', 'you already posted this comment a moment ago');
+    }
+    const held = verdict.status === 'pending';
     const now = clock.now().toISOString();
     const id = ids.commentId();
     const r = await store.create({
@@ -85,17 +137,21 @@ export class Discussion {
         rootId: rootId ?? id,
         author: { id: user.id, name: user.name },
         body: p.body,
-        status: held ? 'pending' : 'visible',
+        status: verdict.status,
         createdAt: now,
+        ...(held ? { heldReason: verdict.reason } : {}),
       },
-      clientKey: p.clientId ? `${user.id}:${p.clientId}` : null,
+      clientKey,
       publish: !held,
       rejectIfClosed: user.role !== 'moderator',
       epochCandidate: ids.epoch(),
       at: now,
     });
     if (r.kind === 'closed') throw new DomainError('thread_closed', 'this discussion is closed');
-    if (r.kind === 'created' && r.event) this.deps.notifier.publish(r.event);
+    if (r.kind === 'created') {
+      if (r.event) this.deps.notifier.publish(r.event);
+      this.toModerators({ type: held ? 'comment.held' : 'comment.created', articleId: p.articleId, comment: r.comment });
+    }
     return viewFor(r.comment, user) ?? fullView(r.comment);
   }
 
@@ -173,10 +229,136 @@ export class Discussion {
   counts(articleIds: string[]): Promise<Record<string, number>> {
     return this.deps.store.counts(articleIds);
   }
+
+  // ── reports ──────────────────────────────────────────────────────────────────────────────
+
+  async report(viewer: Viewer, p: Payload<'comment:report'>): Promise<void> {
+    const user = requireUser(viewer);
+    const { store } = this.deps;
+    const c = await store.get(p.articleId, p.commentId);
+    if (!c || (c.status !== 'visible' && user.role !== 'moderator')) throw new DomainError('not_found', 'no such comment');
+    await this.deps.limiter?.consume('report', user.id);
+    const report = { userId: user.id, reason: p.reason ?? null, at: this.deps.clock.now().toISOString() };
+    if (await store.addReport(p.articleId, p.commentId, report)) {
+      this.toModerators({ type: 'comment.reported', articleId: p.articleId, comment: c, report: { userId: user.id, reason: report.reason } });
+    }
+  }
+
+  // ── moderation: every use case starts with requireModerator ─────────────────────────────
+
+  async remove(viewer: Viewer, p: Payload<'mod:remove'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const c = await this.mutate(p.articleId, p.commentId, (c) => {
+      if (c.status === 'removed' || c.status === 'deleted') return null;
+      return {
+        next: { ...c, status: 'removed', removedReason: p.reason ?? null },
+        // A held comment never reached readers: removing it is a decision, not an event.
+        eventType: c.status === 'visible' ? 'comment.removed' : null,
+        visibleDelta: c.status === 'visible' ? -1 : 0,
+      };
+    });
+    await this.deps.store.dequeue(p.articleId, p.commentId);
+    await this.audit(mod, 'remove', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id, reason: p.reason }, c, 'comment.removed');
+  }
+
+  async restore(viewer: Viewer, p: Payload<'mod:restore'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const c = await this.mutate(p.articleId, p.commentId, (c) => {
+      if (c.status !== 'removed') {
+        throw new DomainError('not_found', c.status === 'deleted' ? 'its author deleted this comment' : 'this comment is not removed');
+      }
+      return { next: { ...c, status: 'visible', removedReason: null }, eventType: 'comment.restored', visibleDelta: 1 };
+    });
+    await this.deps.store.dequeue(p.articleId, p.commentId);
+    await this.audit(mod, 'restore', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.restored');
+  }
+
+  async approve(viewer: Viewer, p: Payload<'mod:approve'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const c = await this.mutate(p.articleId, p.commentId, (c) => {
+      if (c.status !== 'pending') return null;
+      // A held comment becomes public now: readers get it as comment.created.
+      return { next: { ...c, status: 'visible', heldReason: null }, eventType: 'comment.created', visibleDelta: 1, parentReplyDelta: 1 };
+    });
+    await this.deps.store.dequeue(p.articleId, p.commentId);
+    await this.audit(mod, 'approve', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.approved');
+  }
+
+  async ban(viewer: Viewer, p: Payload<'mod:ban'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    await this.deps.store.setBan(p.userId, true);
+    await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
+    if (!p.removeComments) return;
+    for (const ref of await this.deps.store.userComments(p.userId)) {
+      const c = await this.deps.store.get(ref.articleId, ref.commentId);
+      if (!c || c.author.id !== p.userId || (c.status !== 'visible' && c.status !== 'pending')) continue;
+      await this.remove(viewer, { articleId: ref.articleId, commentId: ref.commentId, reason: p.reason ?? 'author banned' });
+    }
+  }
+
+  async unban(viewer: Viewer, p: Payload<'mod:unban'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    await this.deps.store.setBan(p.userId, false);
+    await this.audit(mod, 'unban', { userId: p.userId }, null, 'user.unbanned');
+  }
+
+  async close(viewer: Viewer, p: Payload<'mod:close'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const { ids, clock } = this.deps;
+    const event = await this.deps.store.setClosed({ articleId: p.articleId, closed: p.closed, epochCandidate: ids.epoch(), at: clock.now().toISOString() });
+    if (event) this.deps.notifier.publish(event);
+    await this.audit(mod, p.closed ? 'close' : 'reopen', { articleId: p.articleId }, null, p.closed ? 'thread.closed' : 'thread.reopened');
+  }
+
+  /** Held and reported comments, oldest first, with their reports. */
+  async queue(viewer: Viewer): Promise<QueueItemView[]> {
+    requireModerator(viewer);
+    const { store } = this.deps;
+    const entries = await store.queue(QUEUE_PAGE);
+    const items = await Promise.all(
+      entries.map(async (e) => {
+        const [c, reports] = await Promise.all([store.get(e.articleId, e.commentId), store.reports(e.articleId, e.commentId)]);
+        return c ? { articleId: e.articleId, reason: e.reason, at: e.at, comment: fullView(c), reports } : null;
+      }),
+    );
+    return items.filter((i): i is QueueItemView => i !== null);
+  }
+
+  async auditLog(viewer: Viewer): Promise<AuditEntry[]> {
+    requireModerator(viewer);
+    return this.deps.store.auditLog(AUDIT_PAGE);
+  }
+
+  private async audit(
+    mod: User,
+    action: AuditAction,
+    target: { articleId?: string; commentId?: string; userId?: string; reason?: string | undefined },
+    comment: StoredComment | null,
+    type: ModEvent['type'],
+  ): Promise<void> {
+    const entry: AuditEntry = {
+      id: this.deps.ids.auditId?.() ?? this.deps.ids.commentId(),
+      at: this.deps.clock.now().toISOString(),
+      moderator: { id: mod.id, name: mod.name },
+      action,
+      articleId: target.articleId ?? null,
+      commentId: target.commentId ?? null,
+      userId: target.userId ?? null,
+      reason: target.reason ?? null,
+    };
+    await this.deps.store.appendAudit(entry);
+    this.toModerators({ type, articleId: entry.articleId, comment, audit: entry });
+  }
+
+  private toModerators(e: ModEvent): void {
+    this.deps.notifier.moderators(e);
+  }
 }
 
-function shouldHold(mode: DiscussionConfig['premoderation'], user: User): boolean {
-  if (user.role === 'moderator') return false;
-  if (mode === 'all') return true;
-  return mode === 'guests' && user.guest === true;
+const NO_WORDS = new HeldWords([]);
+
+export function requireModerator(viewer: Viewer): User {
+  const user = requireUser(viewer);
+  if (user.role !== 'moderator') throw new DomainError('forbidden', 'only moderators can do this');
+  return user;
 }

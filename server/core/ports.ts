@@ -128,12 +128,96 @@ export interface CommentStore {
   counts(articleIds: string[]): Promise<Record<string, number>>;
   ping(): Promise<void>;
   close(): Promise<void>;
+
+  /** The comment an idempotency key already stored, if any. */
+  findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null>;
+
+  // ── moderation ──
+  /** Adds one report; false when this user already reported this comment. Queues the comment. */
+  addReport(articleId: string, commentId: string, report: Report): Promise<boolean>;
+  reports(articleId: string, commentId: string): Promise<Report[]>;
+  /** Held and reported comments waiting for a moderator, oldest first. */
+  queue(limit: number): Promise<QueueEntry[]>;
+  /** Takes a comment off the queue (approved, removed or dismissed). */
+  dequeue(articleId: string, commentId: string): Promise<void>;
+  /** Bans or unbans; resolves true when that changed something. */
+  setBan(userId: string, banned: boolean): Promise<boolean>;
+  isBanned(userId: string): Promise<boolean>;
+  /** Every comment a user wrote (any status), by article. */
+  userComments(userId: string): Promise<{ articleId: string; commentId: string }[]>;
+  /** Appends to the audit log, which keeps every moderator action in order. */
+  appendAudit(entry: AuditEntry): Promise<void>;
+  /** The newest `limit` audit entries, oldest first. */
+  auditLog(limit: number): Promise<AuditEntry[]>;
+  /**
+   * Claims a body for a user for `ttlSeconds`; false when the same user posted the same body
+   * (by hash) within that time under another clientId.
+   */
+  claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean>;
 }
 
-/** Pushes committed events to every reader of the article, on every node. At-most-once. */
-export interface Notifier {
-  publish(event: StoredEvent): void;
+export interface Report {
+  userId: string;
+  reason: string | null;
+  at: string;
 }
+
+export interface QueueEntry {
+  articleId: string;
+  commentId: string;
+  reason: 'held' | 'reported';
+  at: string;
+}
+
+export type AuditAction = 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'close' | 'reopen';
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  moderator: { id: string; name: string };
+  action: AuditAction;
+  articleId: string | null;
+  commentId: string | null;
+  userId: string | null;
+  reason: string | null;
+}
+
+export type ModEventType =
+  | 'comment.created'
+  | 'comment.held'
+  | 'comment.reported'
+  | 'comment.removed'
+  | 'comment.restored'
+  | 'comment.approved'
+  | 'comment.edited'
+  | 'comment.deleted'
+  | 'user.banned'
+  | 'user.unbanned'
+  | 'thread.closed'
+  | 'thread.reopened';
+
+export interface ModEvent {
+  type: ModEventType;
+  articleId: string | null;
+  comment: StoredComment | null;
+  report?: { userId: string; reason: string | null };
+  audit?: AuditEntry;
+}
+
+/** Pushes to sockets on every node. At-most-once: readers recover through `seq` and the log. */
+export interface Notifier {
+  /** A committed public event, to every reader of its article. */
+  publish(event: StoredEvent): void;
+  /** To every moderator watching the queue (`mod:watch`). */
+  moderators(event: ModEvent): void;
+}
+
+/** Per-user and per-address limits, shared by every node. */
+export interface RateLimiter {
+  /** Takes one point from `key`'s bucket; throws DomainError('rate_limited') with retryAfterMs when empty. */
+  consume(bucket: RateBucket, key: string): Promise<void>;
+}
+export type RateBucket = 'post' | 'guest' | 'report';
 
 export interface Clock {
   now(): Date;

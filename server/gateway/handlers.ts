@@ -9,7 +9,8 @@ import type { PayloadSchemas } from '../../shared/schemas.js';
 import type { Discussion } from '../core/discussion.js';
 import type { Viewer } from '../core/ports.js';
 import { DomainError } from '../core/errors.js';
-import { articleRoom, modRoom } from './rooms.js';
+import { requireUser } from '../core/discussion.js';
+import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -23,6 +24,7 @@ const MAX_JOINED = 50;
 
 export interface HandlerDeps {
   discussion: Discussion;
+  presence?: { typing(articleId: string, socket: AppSocket): void };
   schemas: PayloadSchemas;
   logger: Logger;
 }
@@ -60,7 +62,29 @@ export function registerHandlers(socket: AppSocket, deps: HandlerDeps): void {
     await discussion.delete(s.data.viewer, p);
     return {};
   });
+  on('comment:report', async (p, s) => {
+    await discussion.report(s.data.viewer, p);
+    return {};
+  });
+  on('thread:typing', async (p, s) => {
+    requireUser(s.data.viewer);
+    deps.presence?.typing(p.articleId, s);
+    return {};
+  });
+  on('mod:remove', async (p, s) => done(await discussion.remove(s.data.viewer, p)));
+  on('mod:restore', async (p, s) => done(await discussion.restore(s.data.viewer, p)));
+  on('mod:approve', async (p, s) => done(await discussion.approve(s.data.viewer, p)));
+  on('mod:ban', async (p, s) => done(await discussion.ban(s.data.viewer, p)));
+  on('mod:unban', async (p, s) => done(await discussion.unban(s.data.viewer, p)));
+  on('mod:close', async (p, s) => done(await discussion.close(s.data.viewer, p)));
+  on('mod:watch', async (_p, s) => {
+    const queue = await discussion.queue(s.data.viewer);
+    await s.join(MODERATORS_ROOM);
+    return { queue };
+  });
 }
+
+const done = (_: void): object => ({});
 
 function joinedCount(s: AppSocket): number {
   let n = 0;

@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
-import type { Notifier, StoredEvent } from '../core/ports.js';
-import { eventView } from '../core/thread.js';
-import { articleRoom, modRoom } from './rooms.js';
+import type { ModEvent, Notifier, StoredEvent } from '../core/ports.js';
+import { eventView, fullView } from '../core/thread.js';
+import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 
 /**
  * Emits committed events to the article's room on every node (through the adapter).
@@ -15,5 +15,15 @@ export class SocketNotifier implements Notifier {
     const mods = modRoom(event.articleId);
     this.io.to(room).except(mods).emit('thread:event', eventView(event, false));
     this.io.to(mods).emit('thread:event', eventView(event, true));
+  }
+
+  moderators(e: ModEvent): void {
+    this.io.to(MODERATORS_ROOM).emit('mod:event', {
+      type: e.type,
+      articleId: e.articleId,
+      comment: e.comment ? fullView(e.comment) : null,
+      ...(e.report ? { report: e.report } : {}),
+      ...(e.audit ? { audit: e.audit } : {}),
+    });
   }
 }

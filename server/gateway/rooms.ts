@@ -2,3 +2,5 @@
 export const articleRoom = (articleId: string): string => `a:${articleId}`;
 export const modRoom = (articleId: string): string => `m:${articleId}`;
 export const ROOM_PREFIX = 'a:';
+/** Moderators watching the queue and the live feed (`mod:watch`). */
+export const MODERATORS_ROOM = 'mods';

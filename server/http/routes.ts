@@ -30,9 +30,12 @@ export interface ApiDeps {
   tokens: Tokens;
   logger: Logger;
   allowGuests: boolean;
-  /** Whether the store and the fan-out are connected. */
-  ready: () => Promise<boolean>;
+  /** Takes one guest sign-in from the request's address; throws rate_limited. */
+  guestLimit: (req: Request) => Promise<void>;
 }
+
+const MOD_ACTIONS = ['remove', 'restore', 'approve', 'ban', 'unban', 'close'] as const;
+type ModAction = (typeof MOD_ACTIONS)[number];
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -139,7 +142,50 @@ export function apiRouter(deps: ApiDeps): express.Router {
     wrap(async (req, res) => {
       if (!deps.allowGuests) throw new DomainError('forbidden', 'guest sign-in is turned off');
       const { name } = parse(schemas.guestSession, req.body ?? {});
+      await deps.guestLimit(req);
       res.status(201).json(await tokens.guest(name));
+    }),
+  );
+  r.post(
+    '/moderation/:action',
+    wrap(async (req, res) => {
+      const action = req.params.action as ModAction;
+      if (!MOD_ACTIONS.includes(action)) throw new DomainError('not_found', `no moderation action ${req.params.action}`);
+      const viewer = req.viewer ?? null;
+      const body: unknown = req.body ?? {};
+      switch (action) {
+        case 'remove':
+          await discussion.remove(viewer, parse(schemas['mod:remove'], body));
+          break;
+        case 'restore':
+          await discussion.restore(viewer, parse(schemas['mod:restore'], body));
+          break;
+        case 'approve':
+          await discussion.approve(viewer, parse(schemas['mod:approve'], body));
+          break;
+        case 'ban':
+          await discussion.ban(viewer, parse(schemas['mod:ban'], body));
+          break;
+        case 'unban':
+          await discussion.unban(viewer, parse(schemas['mod:unban'], body));
+          break;
+        case 'close':
+          await discussion.close(viewer, parse(schemas['mod:close'], body));
+          break;
+      }
+      res.json({});
+    }),
+  );
+  r.get(
+    '/moderation/log',
+    wrap(async (req, res) => {
+      res.json({ entries: await discussion.auditLog(req.viewer ?? null) });
+    }),
+  );
+  r.get(
+    '/moderation/queue',
+    wrap(async (req, res) => {
+      res.json({ queue: await discussion.queue(req.viewer ?? null) });
     }),
   );
   r.use((_req: Request, _res: Response, next: NextFunction) => next(new DomainError('not_found', 'no such route')));

@@ -3,7 +3,10 @@
  * Every method runs to completion synchronously, which makes each write atomic per article.
  */
 import type {
+  AuditEntry,
   CommentStore,
+  QueueEntry,
+  Report,
   CreateResult,
   EventsSince,
   SnapshotPage,
@@ -26,6 +29,10 @@ interface Article {
   descendants: Map<string, string[]>;
   log: StoredEvent[];
   idempotency: Map<string, string>;
+  /** commentId → reports, in order. */
+  reports: Map<string, Report[]>;
+  /** commentId → queue entry (held or reported). */
+  queue: Map<string, QueueEntry>;
 }
 
 export interface MemoryStoreOptions {
@@ -34,10 +41,16 @@ export interface MemoryStoreOptions {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+/** Audit entries kept. */
+const AUDIT_KEEP = 100_000;
 
 export class MemoryStore implements CommentStore {
   private readonly articles = new Map<string, Article>();
   private readonly logSize: number;
+  private readonly bans = new Set<string>();
+  private readonly byUser = new Map<string, { articleId: string; commentId: string }[]>();
+  private readonly audit: AuditEntry[] = [];
+  private readonly bodies = new Map<string, { clientId: string; until: number }>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.logSize = opts.logSize ?? 1000;
@@ -57,6 +70,8 @@ export class MemoryStore implements CommentStore {
         descendants: new Map(),
         log: [],
         idempotency: new Map(),
+        reports: new Map(),
+        queue: new Map(),
       };
       this.articles.set(articleId, a);
     }
@@ -90,6 +105,10 @@ export class MemoryStore implements CommentStore {
       a.descendants.set(n.rootId, list);
     }
     if (clientKey) a.idempotency.set(clientKey, n.id);
+    if (n.status === 'pending') a.queue.set(n.id, { articleId: n.articleId, commentId: n.id, reason: 'held', at });
+    const mine = this.byUser.get(n.author.id) ?? [];
+    mine.push({ articleId: n.articleId, commentId: n.id });
+    this.byUser.set(n.author.id, mine);
     let event: StoredEvent | null = null;
     if (publish) {
       this.bumpParent(a, stored.parentId, 1);
@@ -170,6 +189,72 @@ export class MemoryStore implements CommentStore {
     const out: Record<string, number> = {};
     for (const id of articleIds) out[id] = this.articles.get(id)?.visible ?? 0;
     return out;
+  }
+
+  async findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null> {
+    const a = this.articles.get(articleId);
+    const id = a?.idempotency.get(clientKey);
+    const c = id ? a?.comments.get(id) : undefined;
+    return c ? clone(c) : null;
+  }
+
+  async addReport(articleId: string, commentId: string, report: Report): Promise<boolean> {
+    const a = this.articles.get(articleId);
+    if (!a?.comments.has(commentId)) return false;
+    const list = a.reports.get(commentId) ?? [];
+    if (list.some((r) => r.userId === report.userId)) return false;
+    list.push(clone(report));
+    a.reports.set(commentId, list);
+    if (!a.queue.has(commentId)) a.queue.set(commentId, { articleId, commentId, reason: 'reported', at: report.at });
+    return true;
+  }
+
+  async reports(articleId: string, commentId: string): Promise<Report[]> {
+    return clone(this.articles.get(articleId)?.reports.get(commentId) ?? []);
+  }
+
+  async queue(limit: number): Promise<QueueEntry[]> {
+    const all: QueueEntry[] = [];
+    for (const a of this.articles.values()) all.push(...a.queue.values());
+    return clone(all.sort((x, y) => x.at.localeCompare(y.at)).slice(0, limit));
+  }
+
+  async dequeue(articleId: string, commentId: string): Promise<void> {
+    this.articles.get(articleId)?.queue.delete(commentId);
+  }
+
+  async setBan(userId: string, banned: boolean): Promise<boolean> {
+    const had = this.bans.has(userId);
+    if (banned) this.bans.add(userId);
+    else this.bans.delete(userId);
+    return had !== banned;
+  }
+
+  async isBanned(userId: string): Promise<boolean> {
+    return this.bans.has(userId);
+  }
+
+  async userComments(userId: string): Promise<{ articleId: string; commentId: string }[]> {
+    return clone(this.byUser.get(userId) ?? []);
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    this.audit.push(clone(entry));
+    if (this.audit.length > AUDIT_KEEP) this.audit.splice(0, this.audit.length - AUDIT_KEEP);
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    return clone(this.audit.slice(-limit));
+  }
+
+  async claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean> {
+    const key = `${userId}:${bodyHash}`;
+    const now = Date.now();
+    const held = this.bodies.get(key);
+    if (held && held.until > now && held.clientId !== clientId) return false;
+    if (!held || held.until <= now) this.bodies.set(key, { clientId, until: now + ttlSeconds * 1000 });
+    if (this.bodies.size > 100_000) for (const [k, v] of this.bodies) if (v.until <= now) this.bodies.delete(k);
+    return true;
   }
 
   async ping(): Promise<void> {}

@@ -9,10 +9,18 @@
  *   lt:{a:ID}:desc   zset   "rootId:<order, 12 digits>:id" (all score 0): replies by thread, in order
  *   lt:{a:ID}:log    list   event JSON, the last `logSize` public events
  *   lt:{a:ID}:idem:K string comment id for idempotency key K (author:clientId), 24 h
+ *   lt:{a:ID}:held   zset   held comment ids by time (ms)     \ the moderation queue of
+ *   lt:{a:ID}:reported zset reported comment ids by time (ms) / this article
+ *   lt:{a:ID}:rep:C  list   report JSON for comment C; lt:{a:ID}:repu:C set of reporters
+ * Outside articles: lt:modq (set of articles that may have queue entries), lt:bans (set),
+ * lt:{u:ID}:comments (list "articleId\ncommentId"), lt:audit (list), lt:dup:{u:ID}:H (10 min).
  */
 import type { Cluster, Redis } from 'ioredis';
 import type {
+  AuditEntry,
   CommentStore,
+  QueueEntry,
+  Report,
   CreateResult,
   EventsSince,
   SnapshotPage,
@@ -50,8 +58,8 @@ local function bump_parent(comments, parentId, delta)
 end
 `;
 
-// KEYS: meta, c, roots, desc, log, idem
-// ARGV: commentJson, useIdem, publish, rejectIfClosed, epochCandidate, at, logSize, idemTtl, articleId
+// KEYS: meta, c, roots, desc, log, idem, held
+// ARGV: commentJson, useIdem, publish, rejectIfClosed, epochCandidate, at, logSize, idemTtl, articleId, atMs
 const CREATE = `${APPEND_EVENT}
 if ARGV[2] == '1' then
   local existing = redis.call('GET', KEYS[6])
@@ -76,6 +84,7 @@ else
   redis.call('ZADD', KEYS[4], 0, c.rootId .. ':' .. string.format('%012d', order) .. ':' .. c.id)
 end
 if ARGV[2] == '1' then redis.call('SET', KEYS[6], c.id, 'EX', tonumber(ARGV[8])) end
+if c.status == 'pending' then redis.call('ZADD', KEYS[7], tonumber(ARGV[10]), c.id) end
 local ev = ''
 if ARGV[3] == '1' then
   if c.parentId ~= cjson.null then bump_parent(KEYS[2], c.parentId, 1) end
@@ -103,6 +112,22 @@ bump_parent(KEYS[2], ARGV[7], tonumber(ARGV[6]))
 local ev = ''
 if ARGV[4] ~= '' then ev = append_event(KEYS[1], KEYS[3], epoch, ARGV[4], json, ARGV[9], tonumber(ARGV[10]), ARGV[11]) end
 return {'updated', json, ev}
+`;
+
+// KEYS: c, reported, rep, repu. ARGV: commentId, userId, reportJson, atMs. Returns 1 when added.
+const ADD_REPORT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
+if redis.call('SADD', KEYS[4], ARGV[2]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[2], 'NX', tonumber(ARGV[4]), ARGV[1])
+return 1
+`;
+
+// KEYS: dup. ARGV: clientId, ttl. Returns 1 when the body may be posted.
+const CLAIM_BODY = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', tonumber(ARGV[2])) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
 `;
 
 // KEYS: meta, log. ARGV: closed ('1'|'0'), epochCandidate, at, logSize, articleId
@@ -166,7 +191,11 @@ interface Scripts {
   ltSetClosed(...args: string[]): Promise<string>;
   ltSnapshot(...args: string[]): Promise<string[]>;
   ltEventsSince(...args: string[]): Promise<string[]>;
+  ltAddReport(...args: string[]): Promise<number>;
+  ltClaimBody(...args: string[]): Promise<number>;
 }
+
+const AUDIT_KEEP = 100_000;
 
 export interface RedisStoreOptions {
   /** Events kept per article for catch-up (at least 1,000 in production). */
@@ -183,7 +212,9 @@ export class RedisStore implements CommentStore {
   constructor(redis: Client, opts: RedisStoreOptions = {}) {
     this.logSize = String(opts.logSize ?? 1000);
     this.prefix = opts.prefix ?? 'lt';
-    redis.defineCommand('ltCreate', { numberOfKeys: 6, lua: CREATE });
+    redis.defineCommand('ltCreate', { numberOfKeys: 7, lua: CREATE });
+    redis.defineCommand('ltAddReport', { numberOfKeys: 4, lua: ADD_REPORT });
+    redis.defineCommand('ltClaimBody', { numberOfKeys: 1, lua: CLAIM_BODY });
     redis.defineCommand('ltUpdate', { numberOfKeys: 3, lua: UPDATE });
     redis.defineCommand('ltSetClosed', { numberOfKeys: 2, lua: SET_CLOSED });
     redis.defineCommand('ltSnapshot', { numberOfKeys: 4, lua: SNAPSHOT });
@@ -195,9 +226,20 @@ export class RedisStore implements CommentStore {
     return `${this.prefix}:{a:${articleId}}:${name}`;
   }
 
+  private global(name: string): string {
+    return `${this.prefix}:${name}`;
+  }
+
+  private userKey(userId: string): string {
+    return `${this.prefix}:{u:${userId}}:comments`;
+  }
+
   async create(input: Parameters<CommentStore['create']>[0]): Promise<CreateResult> {
     const { comment, clientKey, publish, rejectIfClosed, epochCandidate, at } = input;
     const a = comment.articleId;
+    // Indexes outside the article's slot are written first: at worst they point at nothing.
+    if (comment.status === 'pending') await this.redis.sadd(this.global('modq'), a);
+    await this.redis.rpush(this.userKey(comment.author.id), `${a}\n${comment.id}`);
     const r = await this.redis.ltCreate(
       this.key(a, 'meta'),
       this.key(a, 'c'),
@@ -205,6 +247,7 @@ export class RedisStore implements CommentStore {
       this.key(a, 'desc'),
       this.key(a, 'log'),
       this.key(a, `idem:${clientKey ?? ''}`),
+      this.key(a, 'held'),
       JSON.stringify(comment),
       clientKey ? '1' : '0',
       publish ? '1' : '0',
@@ -214,6 +257,7 @@ export class RedisStore implements CommentStore {
       this.logSize,
       String(IDEMPOTENCY_TTL_SECONDS),
       a,
+      String(Date.parse(at)),
     );
     if (r[0] === 'closed') return { kind: 'closed' };
     if (r[0] === 'duplicate') return { kind: 'duplicate', comment: parseComment(r[1]!) };
@@ -292,6 +336,93 @@ export class RedisStore implements CommentStore {
   async counts(articleIds: string[]): Promise<Record<string, number>> {
     const values = await Promise.all(articleIds.map((id) => this.redis.hget(this.key(id, 'meta'), 'visible')));
     return Object.fromEntries(articleIds.map((id, i) => [id, Number(values[i] ?? 0)]));
+  }
+
+  async findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null> {
+    const id = await this.redis.get(this.key(articleId, `idem:${clientKey}`));
+    return id ? this.get(articleId, id) : null;
+  }
+
+  async addReport(articleId: string, commentId: string, report: Report): Promise<boolean> {
+    await this.redis.sadd(this.global('modq'), articleId);
+    const added = await this.redis.ltAddReport(
+      this.key(articleId, 'c'),
+      this.key(articleId, 'reported'),
+      this.key(articleId, `rep:${commentId}`),
+      this.key(articleId, `repu:${commentId}`),
+      commentId,
+      report.userId,
+      JSON.stringify(report),
+      String(Date.parse(report.at)),
+    );
+    return added === 1;
+  }
+
+  async reports(articleId: string, commentId: string): Promise<Report[]> {
+    const rows = await this.redis.lrange(this.key(articleId, `rep:${commentId}`), 0, -1);
+    return rows.map((r) => JSON.parse(r) as Report);
+  }
+
+  async queue(limit: number): Promise<QueueEntry[]> {
+    const articles = await this.redis.smembers(this.global('modq'));
+    const all: QueueEntry[] = [];
+    await Promise.all(
+      articles.map(async (articleId) => {
+        const [held, reported] = await Promise.all([
+          this.redis.zrange(this.key(articleId, 'held'), 0, limit - 1, 'WITHSCORES'),
+          this.redis.zrange(this.key(articleId, 'reported'), 0, limit - 1, 'WITHSCORES'),
+        ]);
+        if (held.length === 0 && reported.length === 0) {
+          await this.redis.srem(this.global('modq'), articleId);
+          return;
+        }
+        const seen = new Set<string>();
+        for (const [rows, reason] of [[held, 'held'], [reported, 'reported']] as const) {
+          for (let i = 0; i < rows.length; i += 2) {
+            const commentId = rows[i]!;
+            if (seen.has(commentId)) continue;
+            seen.add(commentId);
+            all.push({ articleId, commentId, reason, at: new Date(Number(rows[i + 1])).toISOString() });
+          }
+        }
+      }),
+    );
+    return all.sort((x, y) => x.at.localeCompare(y.at)).slice(0, limit);
+  }
+
+  async dequeue(articleId: string, commentId: string): Promise<void> {
+    await Promise.all([this.redis.zrem(this.key(articleId, 'held'), commentId), this.redis.zrem(this.key(articleId, 'reported'), commentId)]);
+  }
+
+  async setBan(userId: string, banned: boolean): Promise<boolean> {
+    const n = banned ? await this.redis.sadd(this.global('bans'), userId) : await this.redis.srem(this.global('bans'), userId);
+    return n === 1;
+  }
+
+  async isBanned(userId: string): Promise<boolean> {
+    return (await this.redis.sismember(this.global('bans'), userId)) === 1;
+  }
+
+  async userComments(userId: string): Promise<{ articleId: string; commentId: string }[]> {
+    const rows = await this.redis.lrange(this.userKey(userId), 0, -1);
+    return rows.map((r) => {
+      const i = r.lastIndexOf('\n');
+      return { articleId: r.slice(0, i), commentId: r.slice(i + 1) };
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.redis.rpush(this.global('audit'), JSON.stringify(entry));
+    await this.redis.ltrim(this.global('audit'), -AUDIT_KEEP, -1);
+  }
+
+  async auditLog(limit: number): Promise<AuditEntry[]> {
+    const rows = await this.redis.lrange(this.global('audit'), -limit, -1);
+    return rows.map((r) => JSON.parse(r) as AuditEntry);
+  }
+
+  async claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean> {
+    return (await this.redis.ltClaimBody(`${this.prefix}:dup:{u:${userId}}:${bodyHash}`, clientId, String(ttlSeconds))) === 1;
   }
 
   async ping(): Promise<void> {

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { io as ioClient } from 'socket.io-client';
 import { createApp, type App } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
+import { HeldWords } from '../../server/core/moderation.js';
 import type { Clock, CommentStore } from '../../server/core/ports.js';
 import { connectRedis, type RedisConnections } from '../../server/redis.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
@@ -29,7 +30,7 @@ export interface TestNode {
 let counter = 0;
 
 export async function startNode(
-  opts: { redisUrl?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string } = {},
+  opts: { redisUrl?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string; heldWords?: string[] } = {},
 ): Promise<TestNode> {
   const name = opts.name ?? `node${++counter}`;
   const config = parseConfig({
@@ -43,7 +44,15 @@ export async function startNode(
   const redis = opts.redisUrl ? connectRedis(config, `lt-${name}`) : undefined;
   for (const c of redis ? [redis.store, redis.pub, redis.sub] : []) c.on('error', () => undefined);
   const store = redis ? new RedisStore(redis.store) : new MemoryStore();
-  const app = createApp({ config, store, logger, pubsub: redis && { pub: redis.pub, sub: redis.sub }, clock: opts.clock });
+  const app = createApp({
+    config,
+    store,
+    logger,
+    pubsub: redis && { pub: redis.pub, sub: redis.sub },
+    limitsRedis: redis?.store,
+    clock: opts.clock,
+    heldWords: opts.heldWords && new HeldWords(opts.heldWords),
+  });
   const port = await app.listen(opts.port ?? 0, '127.0.0.1');
   return {
     name,
