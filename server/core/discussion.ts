@@ -358,7 +358,6 @@ export class Discussion {
 const NO_WORDS = new HeldWords([]);
 
 export function requireModerator(viewer: Viewer): User {
-  const user = requireUser(viewer);
-  if (user.role !== 'moderator') throw new DomainError('forbidden', 'only moderators can do this');
-  return user;
+  if (viewer?.role !== 'moderator') throw new DomainError('forbidden', 'only moderators can do this');
+  return viewer;
 }

@@ -156,6 +156,62 @@ export function describeStore(name: string, factory: StoreFactory): void {
       expect(await store.counts([article, 'nothing-here'])).toEqual({ [article]: 1, 'nothing-here': 0 });
     });
 
+    it('finds a comment by its idempotency key', async () => {
+      const c = await post({}, true, 'u1:key');
+      expect((await store.findByClientKey(article, 'u1:key'))?.id).toBe(c.comment.id);
+      expect(await store.findByClientKey(article, 'u1:other')).toBeNull();
+    });
+
+    it('queues held comments and reported ones once per reporter, oldest first', async () => {
+      const held = await post({ status: 'pending' }, false);
+      const c = await post();
+      expect(await store.addReport(article, c.comment.id, { userId: 'r1', reason: 'spam', at: '2026-01-01T00:00:01.000Z' })).toBe(true);
+      expect(await store.addReport(article, c.comment.id, { userId: 'r1', reason: 'again', at: '2026-01-01T00:00:02.000Z' })).toBe(false);
+      expect(await store.addReport(article, c.comment.id, { userId: 'r2', reason: null, at: '2026-01-01T00:00:03.000Z' })).toBe(true);
+      expect(await store.addReport(article, 'missing', { userId: 'r1', reason: null, at })).toBe(false);
+      const mine = (await store.queue(1000)).filter((e) => e.articleId === article);
+      expect(mine.map((e) => [e.commentId, e.reason])).toEqual([
+        [held.comment.id, 'held'],
+        [c.comment.id, 'reported'],
+      ]);
+      expect((await store.reports(article, c.comment.id)).map((r) => r.userId)).toEqual(['r1', 'r2']);
+      await store.dequeue(article, held.comment.id);
+      await store.dequeue(article, c.comment.id);
+      expect((await store.queue(1000)).filter((e) => e.articleId === article)).toEqual([]);
+    });
+
+    it('bans and unbans, and lists a user\'s comments', async () => {
+      const user = `user-${article}`;
+      expect(await store.isBanned(user)).toBe(false);
+      expect(await store.setBan(user, true)).toBe(true);
+      expect(await store.setBan(user, true)).toBe(false);
+      expect(await store.isBanned(user)).toBe(true);
+      expect(await store.setBan(user, false)).toBe(true);
+      expect(await store.isBanned(user)).toBe(false);
+      const c1 = await post({ author: { id: user, name: 'X' } });
+      const c2 = await post({ author: { id: user, name: 'X' } });
+      expect(await store.userComments(user)).toEqual([
+        { articleId: article, commentId: c1.comment.id },
+        { articleId: article, commentId: c2.comment.id },
+      ]);
+    });
+
+    it('keeps the audit log in order', async () => {
+      const entry = (i: number) => ({ id: `${article}-${i}`, at, moderator: { id: 'm', name: 'M' }, action: 'remove' as const, articleId: article, commentId: `c${i}`, userId: null, reason: null });
+      for (let i = 0; i < 3; i++) await store.appendAudit(entry(i));
+      const log = (await store.auditLog(1000)).filter((e) => e.articleId === article);
+      expect(log.map((e) => e.id)).toEqual([0, 1, 2].map((i) => `${article}-${i}`));
+    });
+
+    it('refuses the same body from the same user under another clientId until it expires', async () => {
+      const user = `dup-${article}`;
+      expect(await store.claimBody(user, 'h1', 'client-a', 600)).toBe(true);
+      expect(await store.claimBody(user, 'h1', 'client-a', 600)).toBe(true);
+      expect(await store.claimBody(user, 'h1', 'client-b', 600)).toBe(false);
+      expect(await store.claimBody(user, 'h2', 'client-b', 600)).toBe(true);
+      expect(await store.claimBody(`${user}-2`, 'h1', 'client-b', 600)).toBe(true);
+    });
+
     it('keeps text exactly, including unicode and JSON-looking bodies', async () => {
       const body = 'naïve café 😀 "quotes" \\ back / slash </script> {"a":1} \n tab\t';
       const c = await post({ body });
