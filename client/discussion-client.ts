@@ -12,14 +12,8 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/events.js';
-import {
-  EMPTY_EPOCH,
-  type Comment,
-  type ErrorBody,
-  type ErrorCode,
-  type JoinResult,
-  type ThreadEvent,
-} from '../shared/schemas.js';
+import { EMPTY_EPOCH } from '../shared/constants.js';
+import type { Comment, ErrorBody, ErrorCode, JoinResult, ThreadEvent } from '../shared/schemas.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

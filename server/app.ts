@@ -155,6 +155,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
+  web.get('/moderate', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/moderate.html')));
   web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
 
   let closing: Promise<void> | null = null;

@@ -4,6 +4,7 @@
  * Imports only zod.
  */
 import { z } from 'zod';
+export { EMPTY_EPOCH } from './constants.js';
 
 export const ERROR_CODES = [
   'invalid_input',
@@ -25,11 +26,6 @@ export const DEFAULT_COMMENT_MAX_LENGTH = 5000;
 export const NAME_MAX_LENGTH = 80;
 /** One Socket.IO packet, at most (`maxHttpBufferSize`). */
 export const MAX_PACKET_BYTES = 64 * 1024;
-/**
- * The epoch of an article with no stored history. Its first write gives it a random epoch; a
- * client at this epoch and head 0 accepts event 1 of any epoch, since nothing came before it.
- */
-export const EMPTY_EPOCH = 'empty';
 /** Root threads per snapshot or page. */
 export const PAGE_ROOTS = 100;
 

@@ -1,0 +1,10 @@
+/**
+ * Protocol constants with no dependency at all, so that browser bundles can import them
+ * without pulling in zod.
+ */
+
+/**
+ * The epoch of an article with no stored history. Its first write gives it a random epoch; a
+ * client at this epoch and head 0 takes the events of the new epoch, since nothing came before.
+ */
+export const EMPTY_EPOCH = 'empty';
