@@ -11,7 +11,7 @@
  * await client.post({ articleId: 'demo', body: 'Hello' });
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../shared/events.js';
+import type { Ack, ClientToServerEvents, PresencePayload, ServerToClientEvents } from '../shared/events.js';
 import { EMPTY_EPOCH } from '../shared/constants.js';
 import type { Comment, ErrorBody, ErrorCode, JoinResult, ThreadEvent } from '../shared/schemas.js';
 
@@ -49,6 +49,8 @@ export interface ThreadListener {
   onChange?(thread: ThreadState, reason: ChangeReason, event?: ThreadEvent): void;
   /** Each event applied, in order. */
   onEvent?(event: ThreadEvent, thread: ThreadState): void;
+  /** Live reader and typing counts (throttled by the server). */
+  onPresence?(presence: PresencePayload): void;
 }
 
 export interface DiscussionClientOptions {
@@ -109,6 +111,9 @@ export class DiscussionClient {
         auth: opts.token ? { token: opts.token } : {},
       }) as ClientSocket);
     this.socket.on('thread:event', (e) => this.onEvent(e));
+    this.socket.on('thread:presence', (p) => {
+      for (const l of this.subs.get(p.articleId)?.listeners ?? []) l.onPresence?.(p);
+    });
     this.socket.on('thread:resync', ({ articleId }) => {
       const sub = this.subs.get(articleId);
       if (!sub) return;
@@ -212,6 +217,19 @@ export class DiscussionClient {
 
   async delete(input: { articleId: string; commentId: string }): Promise<void> {
     await this.request('comment:delete', input);
+  }
+
+  async report(input: { articleId: string; commentId: string; reason?: string }): Promise<void> {
+    await this.request('comment:report', input);
+  }
+
+  private lastTyping = new Map<string, number>();
+  /** Tells the others "someone is replying"; call on input, it sends at most every 2 s. */
+  typing(articleId: string): void {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(articleId) ?? 0) < 2000 || !this.socket.connected) return;
+    this.lastTyping.set(articleId, now);
+    this.request('thread:typing', { articleId }).catch(() => undefined);
   }
 
   close(): void {

@@ -21,6 +21,7 @@ import type { Clock, CommentStore, Ids } from './core/ports.js';
 import { registerHandlers, type AppServer } from './gateway/handlers.js';
 import { SocketNotifier } from './gateway/notifier.js';
 import { originAllowed } from './gateway/origin.js';
+import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/presence.js';
 import { ROOM_PREFIX } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
 import type { HeldWords } from './core/moderation.js';
@@ -35,8 +36,8 @@ export interface AppDeps {
   logger: Logger;
   /** Redis Pub/Sub connections for the fan-out; absent in embedded mode. */
   pubsub?: { pub: Redis | Cluster; sub: Redis | Cluster };
-  /** Redis for shared rate limits; absent: limits in this process's memory. */
-  limitsRedis?: Redis | Cluster;
+  /** Redis for state shared by the nodes outside the store (rate limits, presence); absent: this process only. */
+  sharedRedis?: Redis | Cluster;
   /** Words and phrases that hold a comment for review. */
   heldWords?: HeldWords;
   clock?: Clock;
@@ -71,7 +72,7 @@ export function createApp(deps: AppDeps): App {
   });
   if (deps.pubsub) io.adapter(createAdapter(deps.pubsub.pub, deps.pubsub.sub));
 
-  const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.limitsRedis);
+  const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.sharedRedis);
   const discussion = new Discussion({
     store,
     notifier: new SocketNotifier(io),
@@ -109,7 +110,14 @@ export function createApp(deps: AppDeps): App {
       next();
     }, next);
   });
-  io.on('connection', (socket) => registerHandlers(socket, { discussion, schemas, logger }));
+  const presence = new Presence(
+    io,
+    deps.sharedRedis ? new RedisPresenceTable(deps.sharedRedis) : new MemoryPresenceTable(),
+    randomUUID(),
+    logger,
+  );
+  presence.start();
+  io.on('connection', (socket) => registerHandlers(socket, { discussion, schemas, logger, presence }));
 
   const ready = async (): Promise<boolean> => {
     if (deps.pubsub && (deps.pubsub.pub.status !== 'ready' || deps.pubsub.sub.status !== 'ready')) return false;
@@ -170,6 +178,7 @@ export function createApp(deps: AppDeps): App {
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     close: () => {
+      presence.stop();
       closing ??= new Promise<void>((resolve) => {
         io.close(() => resolve());
         httpServer.closeAllConnections();

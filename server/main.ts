@@ -54,7 +54,7 @@ const app = createApp({
   store,
   logger,
   pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined,
-  limitsRedis: redis?.store,
+  sharedRedis: redis?.store,
   heldWords,
 });
 const port = await app.listen();

@@ -1,0 +1,165 @@
+/**
+ * Live reader and typing counts per article (`thread:presence`).
+ *
+ * Each node counts its own sockets per article room and publishes the count every tick to a
+ * shared table with a timestamp; every node sums the fresh entries for the articles it serves and
+ * pushes the total to its own sockets only when it changed. No `fetchSockets()`, no Pub/Sub
+ * traffic per reader, and a crashed node's counts fade out after STALE_MS.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AppServer, AppSocket } from './handlers.js';
+import { ROOM_PREFIX } from './rooms.js';
+
+const TICK_MS = 2000;
+const STALE_MS = 3 * TICK_MS;
+const TYPING_MS = 5000;
+
+export interface PresenceTable {
+  /** Records this node's reader count for each article (0 removes it). */
+  report(nodeId: string, counts: Map<string, number>, now: number): Promise<void>;
+  typing(articleId: string, userId: string, now: number): Promise<void>;
+  /** Fresh totals across all nodes. */
+  read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>>;
+}
+
+export class MemoryPresenceTable implements PresenceTable {
+  private readonly readers = new Map<string, Map<string, { n: number; at: number }>>();
+  private readonly typists = new Map<string, Map<string, number>>();
+
+  async report(nodeId: string, counts: Map<string, number>, now: number): Promise<void> {
+    for (const [articleId, n] of counts) {
+      const byNode = this.readers.get(articleId) ?? new Map<string, { n: number; at: number }>();
+      if (n === 0) byNode.delete(nodeId);
+      else byNode.set(nodeId, { n, at: now });
+      if (byNode.size) this.readers.set(articleId, byNode);
+      else this.readers.delete(articleId);
+    }
+  }
+
+  async typing(articleId: string, userId: string, now: number): Promise<void> {
+    const t = this.typists.get(articleId) ?? new Map<string, number>();
+    t.set(userId, now);
+    this.typists.set(articleId, t);
+  }
+
+  async read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>> {
+    const out = new Map<string, { readers: number; typing: number }>();
+    for (const id of articleIds) {
+      let readers = 0;
+      for (const { n, at } of this.readers.get(id)?.values() ?? []) if (now - at < STALE_MS) readers += n;
+      let typing = 0;
+      const t = this.typists.get(id);
+      for (const [user, at] of t ?? []) {
+        if (now - at < TYPING_MS) typing++;
+        else t!.delete(user);
+      }
+      if (t && t.size === 0) this.typists.delete(id);
+      out.set(id, { readers, typing });
+    }
+    return out;
+  }
+}
+
+export class RedisPresenceTable implements PresenceTable {
+  constructor(
+    private readonly redis: Redis | Cluster,
+    private readonly prefix = 'lt',
+  ) {}
+
+  private key(articleId: string, what: 'r' | 't'): string {
+    return `${this.prefix}:{a:${articleId}}:p${what}`;
+  }
+
+  async report(nodeId: string, counts: Map<string, number>, now: number): Promise<void> {
+    await Promise.all(
+      [...counts].map(([articleId, n]) => {
+        const key = this.key(articleId, 'r');
+        if (n === 0) return this.redis.hdel(key, nodeId);
+        return this.redis.multi().hset(key, nodeId, `${n}:${now}`).pexpire(key, STALE_MS * 2).exec();
+      }),
+    );
+  }
+
+  async typing(articleId: string, userId: string, now: number): Promise<void> {
+    const key = this.key(articleId, 't');
+    await this.redis.multi().hset(key, userId, String(now)).pexpire(key, TYPING_MS * 2).exec();
+  }
+
+  async read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>> {
+    const out = new Map<string, { readers: number; typing: number }>();
+    await Promise.all(
+      articleIds.map(async (id) => {
+        const [r, t] = await Promise.all([this.redis.hgetall(this.key(id, 'r')), this.redis.hgetall(this.key(id, 't'))]);
+        let readers = 0;
+        for (const v of Object.values(r)) {
+          const [n, at] = v.split(':').map(Number) as [number, number];
+          if (now - at < STALE_MS) readers += n;
+        }
+        const typing = Object.values(t).filter((at) => now - Number(at) < TYPING_MS).length;
+        out.set(id, { readers, typing });
+      }),
+    );
+    return out;
+  }
+}
+
+export class Presence {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private readonly lastSent = new Map<string, string>();
+  private readonly lastReported = new Set<string>();
+  private running = false;
+
+  constructor(
+    private readonly io: AppServer,
+    private readonly table: PresenceTable,
+    private readonly nodeId: string,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  typing(articleId: string, socket: AppSocket): void {
+    const user = socket.data.viewer;
+    if (!user) return;
+    this.table.typing(articleId, user.id, Date.now()).catch((err: unknown) => this.logger.debug({ err }, 'presence typing failed'));
+  }
+
+  /** One round: report local counts, read totals, push changes. Skipped while one is running. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const counts = new Map<string, number>();
+      for (const [room, sockets] of this.io.of('/').adapter.rooms) {
+        if (room.startsWith(ROOM_PREFIX)) counts.set(room.slice(ROOM_PREFIX.length), sockets.size);
+      }
+      for (const gone of this.lastReported) if (!counts.has(gone)) counts.set(gone, 0);
+      const now = Date.now();
+      await this.table.report(this.nodeId, counts, now);
+      this.lastReported.clear();
+      for (const [id, n] of counts) if (n > 0) this.lastReported.add(id);
+      const served = [...this.lastReported];
+      const totals = await this.table.read(served, now);
+      for (const [articleId, t] of totals) {
+        const key = `${t.readers}/${t.typing}`;
+        if (this.lastSent.get(articleId) === key) continue;
+        this.lastSent.set(articleId, key);
+        this.io.local.to(`${ROOM_PREFIX}${articleId}`).emit('thread:presence', { articleId, readers: t.readers, typing: t.typing });
+      }
+      for (const id of this.lastSent.keys()) if (!this.lastReported.has(id)) this.lastSent.delete(id);
+    } catch (err) {
+      this.logger.debug({ err }, 'presence tick failed');
+    } finally {
+      this.running = false;
+    }
+  }
+}
