@@ -7,10 +7,10 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createAdapter } from '@socket.io/redis-adapter';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import express from 'express';
 import helmet from 'helmet';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, payloadSchemas } from '../shared/schemas.js';
@@ -70,7 +70,11 @@ export function createApp(deps: AppDeps): App {
     serveClient: false,
     cors: { origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false },
   });
-  if (deps.pubsub) io.adapter(createAdapter(deps.pubsub.pub, deps.pubsub.sub));
+  if (deps.pubsub) {
+    const { pub, sub } = deps.pubsub;
+    // On a Cluster, sharded Pub/Sub with a channel per room: a node only receives the rooms it serves.
+    io.adapter(pub instanceof Cluster ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, sub));
+  }
 
   const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.sharedRedis);
   const discussion = new Discussion({

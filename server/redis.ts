@@ -21,15 +21,22 @@ const common: RedisOptions = {
 };
 
 export function connectRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>, name = 'livethread'): RedisConnections {
-  const make = (role: string, extra: RedisOptions = {}): Redis | Cluster => {
+  const make = (role: string, extra: RedisOptions = {}, sharded = false): Redis | Cluster => {
     const opts: RedisOptions = { ...common, ...extra, connectionName: `${name}:${role}` };
-    if (config.REDIS_CLUSTER_NODES) return new Cluster(config.REDIS_CLUSTER_NODES, { redisOptions: opts, enableAutoPipelining: true });
+    if (config.REDIS_CLUSTER_NODES) {
+      return new Cluster(config.REDIS_CLUSTER_NODES, {
+        redisOptions: opts,
+        enableAutoPipelining: !sharded,
+        // SSUBSCRIBE goes to the master that owns each channel's slot (Redis 7 sharded Pub/Sub).
+        ...(sharded ? { shardedSubscribers: true } : {}),
+      });
+    }
     return new Redis(config.REDIS_URL!, opts);
   };
   const store = make('store');
   const pub = make('pub');
   // A subscriber has no command timeout: it waits for messages indefinitely.
-  const sub = make('sub', { commandTimeout: undefined, enableAutoPipelining: false });
+  const sub = make('sub', { commandTimeout: undefined, enableAutoPipelining: false }, true);
   return {
     store,
     pub,

@@ -30,7 +30,7 @@ export interface TestNode {
 let counter = 0;
 
 export async function startNode(
-  opts: { redisUrl?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string; heldWords?: string[] } = {},
+  opts: { redisUrl?: string; clusterNodes?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string; heldWords?: string[] } = {},
 ): Promise<TestNode> {
   const name = opts.name ?? `node${++counter}`;
   const config = parseConfig({
@@ -38,10 +38,11 @@ export async function startNode(
     POST_RATE: 'off',
     LOG_LEVEL: 'silent',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+    ...(opts.clusterNodes ? { REDIS_CLUSTER_NODES: opts.clusterNodes } : {}),
     ...opts.env,
   });
   const logger = pino({ level: config.LOG_LEVEL });
-  const redis = opts.redisUrl ? connectRedis(config, `lt-${name}`) : undefined;
+  const redis = opts.redisUrl || opts.clusterNodes ? connectRedis(config, `lt-${name}`) : undefined;
   for (const c of redis ? [redis.store, redis.pub, redis.sub] : []) c.on('error', () => undefined);
   const store = redis ? new RedisStore(redis.store) : new MemoryStore();
   const app = createApp({
@@ -49,7 +50,7 @@ export async function startNode(
     store,
     logger,
     pubsub: redis && { pub: redis.pub, sub: redis.sub },
-    limitsRedis: redis?.store,
+    sharedRedis: redis?.store,
     clock: opts.clock,
     heldWords: opts.heldWords && new HeldWords(opts.heldWords),
   });
