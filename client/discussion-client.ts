@@ -119,6 +119,11 @@ export class DiscussionClient {
       if (!sub) return;
       setTimeout(() => this.rejoin(articleId, sub), Math.random() * this.resyncJitterMs);
     });
+    // A server that shuts down drops the transport, but should one disconnect us explicitly,
+    // come back after a moment (to whichever node the balancer picks) instead of staying away.
+    this.socket.on('disconnect', (reason) => {
+      if (reason === 'io server disconnect' && !this.closed) setTimeout(() => this.closed || this.socket.connect(), 500 + Math.random() * 1000);
+    });
     // Rooms do not survive a reconnect: join every thread again, catching up from `head`.
     this.socket.io.on('reconnect', () => {
       for (const [articleId, sub] of this.subs) this.rejoin(articleId, sub);

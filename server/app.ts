@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import express from 'express';
 import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
 import { Cluster, type Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Server } from 'socket.io';
@@ -21,6 +22,9 @@ import type { Clock, CommentStore, Ids } from './core/ports.js';
 import { registerHandlers, type AppServer } from './gateway/handlers.js';
 import { SocketNotifier } from './gateway/notifier.js';
 import { originAllowed } from './gateway/origin.js';
+import { InFlight } from './gateway/in-flight.js';
+import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from './gateway/backpressure.js';
+import { Metrics } from './metrics.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/presence.js';
 import { ROOM_PREFIX } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
@@ -40,6 +44,9 @@ export interface AppDeps {
   sharedRedis?: Redis | Cluster;
   /** Words and phrases that hold a comment for review. */
   heldWords?: HeldWords;
+  /** Process-wide metrics (CPU, memory, event loop): once per process, so main.ts only. */
+  defaultMetrics?: boolean;
+  backpressure?: BackpressureLimits;
   clock?: Clock;
   ids?: Ids;
 }
@@ -66,7 +73,7 @@ export function createApp(deps: AppDeps): App {
   const httpServer = createServer(web);
   const io: AppServer = new Server(httpServer, {
     maxHttpBufferSize: MAX_PACKET_BYTES,
-    allowRequest: (req, cb) => cb(null, originAllowed(req, config.ALLOWED_ORIGINS, config.TRUST_PROXY)),
+    allowRequest: (req, cb) => cb(null, !draining && originAllowed(req, config.ALLOWED_ORIGINS, config.TRUST_PROXY)),
     serveClient: false,
     cors: { origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false },
   });
@@ -76,10 +83,22 @@ export function createApp(deps: AppDeps): App {
     io.adapter(pub instanceof Cluster ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, sub));
   }
 
-  const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.sharedRedis);
+  const metrics = new Metrics(
+    {
+      sockets: () => io.of('/').sockets.size,
+      rooms: () => [...io.of('/').adapter.rooms.keys()].filter((r) => r.startsWith(ROOM_PREFIX)).length,
+    },
+    deps.defaultMetrics ?? false,
+  );
+  for (const [name, client] of Object.entries({ ...deps.pubsub, shared: deps.sharedRedis })) {
+    client?.on('reconnecting', () => metrics.redisReconnects.inc({ connection: name }));
+  }
+  const limiter = createLimiter({ post: config.POST_RATE, guest: config.GUEST_RATE, report: REPORT_RATE }, deps.sharedRedis, (bucket) =>
+    metrics.rateLimited.inc({ bucket }),
+  );
   const discussion = new Discussion({
     store,
-    notifier: new SocketNotifier(io),
+    notifier: new SocketNotifier(io, metrics),
     clock: deps.clock ?? systemClock,
     ids: deps.ids ?? randomIds,
     limiter,
@@ -121,9 +140,13 @@ export function createApp(deps: AppDeps): App {
     logger,
   );
   presence.start();
-  io.on('connection', (socket) => registerHandlers(socket, { discussion, schemas, logger, presence }));
+  const inFlight = new InFlight();
+  let draining = false;
+  io.on('connection', (socket) => registerHandlers(socket, { discussion, schemas, logger, presence, inFlight, metrics }));
+  const stopBackpressure = watchBackpressure(io, logger, deps.backpressure ?? DEFAULT_BACKPRESSURE, () => metrics.slowReadersDropped.inc());
 
   const ready = async (): Promise<boolean> => {
+    if (draining) return false;
     if (deps.pubsub && (deps.pubsub.pub.status !== 'ready' || deps.pubsub.sub.status !== 'ready')) return false;
     try {
       await Promise.race([store.ping(), new Promise((_, reject) => setTimeout(reject, 1000).unref())]);
@@ -136,6 +159,18 @@ export function createApp(deps: AppDeps): App {
   if (deps.pubsub) watchSubscriber(deps.pubsub.sub, io, logger);
 
   web.disable('x-powered-by');
+  web.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Successful requests at debug: the API is chatty; failures stand out at warn and error.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
   if (config.TRUST_PROXY) web.set('trust proxy', true);
   web.use(
     helmet({
@@ -155,6 +190,9 @@ export function createApp(deps: AppDeps): App {
   web.get('/readyz', (_req, res) => {
     void ready().then((ok) => res.status(ok ? 200 : 503).json({ ok }));
   });
+  web.get('/metrics', (_req, res) => {
+    void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
+  });
   web.use(
     '/api',
     apiRouter({
@@ -164,6 +202,7 @@ export function createApp(deps: AppDeps): App {
       logger,
       allowGuests: config.ALLOW_GUESTS,
       guestLimit: (req) => limiter.consume('guest', clientAddress(req, config.TRUST_PROXY)),
+      onUnexpectedError: () => metrics.storeErrors.inc(),
     }),
   );
   web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
@@ -182,11 +221,20 @@ export function createApp(deps: AppDeps): App {
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       }),
     close: () => {
-      presence.stop();
-      closing ??= new Promise<void>((resolve) => {
-        io.close(() => resolve());
+      closing ??= (async () => {
+        // Stop taking connections, let the writes being handled finish (their acks go out),
+        // then drop each transport so that clients reconnect (to another node) and catch up.
+        draining = true;
+        presence.stop();
+        stopBackpressure();
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        httpServer.closeIdleConnections();
+        await inFlight.idle(5000);
+        for (const socket of io.of('/').sockets.values()) socket.conn.close();
+        await new Promise<void>((resolve) => io.close(() => resolve()));
         httpServer.closeAllConnections();
-      });
+        await closed;
+      })();
       return closing;
     },
   };

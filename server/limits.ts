@@ -13,6 +13,7 @@ export const REPORT_RATE = { points: 10, seconds: 60 } as const;
 export function createLimiter(
   specs: Record<RateBucket, NonNullable<RateSpec> | null>,
   redis?: Redis | Cluster,
+  onRefused: (bucket: RateBucket) => void = () => undefined,
   prefix = 'lt:rl',
 ): RateLimiter {
   const limiters = new Map<RateBucket, RateLimiterAbstract>();
@@ -29,6 +30,7 @@ export function createLimiter(
         await limiter.consume(key);
       } catch (e) {
         if (e instanceof RateLimiterRes) {
+          onRefused(bucket);
           throw new DomainError('rate_limited', 'too many requests; wait a moment', { retryAfterMs: Math.max(1, Math.ceil(e.msBeforeNext)) });
         }
         throw e;

@@ -56,6 +56,7 @@ const app = createApp({
   pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined,
   sharedRedis: redis?.store,
   heldWords,
+  defaultMetrics: true,
 });
 const port = await app.listen();
 logger.info({ port, host: config.HOST, mode: redis ? 'redis' : 'embedded' }, `livethread listening on http://localhost:${port}/`);

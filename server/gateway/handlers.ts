@@ -8,7 +8,9 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/ev
 import type { PayloadSchemas } from '../../shared/schemas.js';
 import type { Discussion } from '../core/discussion.js';
 import type { Viewer } from '../core/ports.js';
-import { DomainError } from '../core/errors.js';
+import { DomainError, isDomainError } from '../core/errors.js';
+import type { Metrics } from '../metrics.js';
+import type { InFlight } from './in-flight.js';
 import { requireUser } from '../core/discussion.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
@@ -24,6 +26,8 @@ const MAX_JOINED = 50;
 
 export interface HandlerDeps {
   discussion: Discussion;
+  inFlight: InFlight;
+  metrics: Metrics;
   presence?: { typing(articleId: string, socket: AppSocket): void };
   schemas: PayloadSchemas;
   logger: Logger;
@@ -98,14 +102,22 @@ function bind<K extends keyof PayloadSchemas>(socket: AppSocket, deps: HandlerDe
     const ack = args.at(-1);
     if (typeof ack !== 'function' || args.length < 2) return;
     const reply = ack as (r: unknown) => void;
+    deps.metrics.eventsIn.inc({ event });
     const parsed = schema.safeParse(args[0]);
     if (!parsed.success) {
       reply({ ok: false, error: { code: 'invalid_input', message: 'the payload is not valid', issues: zodIssues(parsed.error) } });
       return;
     }
-    run(parsed.data as never, socket).then(
-      (result) => reply({ ok: true, ...result }),
-      (err: unknown) => reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) }),
+    const timer = event === 'comment:post' ? deps.metrics.postLatency.startTimer() : null;
+    deps.inFlight.track(run(parsed.data as never, socket)).then(
+      (result) => {
+        timer?.();
+        reply({ ok: true, ...result });
+      },
+      (err: unknown) => {
+        if (!isDomainError(err)) deps.metrics.storeErrors.inc();
+        reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) });
+      },
     );
   });
 }

@@ -1,6 +1,7 @@
 import type { Server } from 'socket.io';
 import type { ModEvent, Notifier, StoredEvent } from '../core/ports.js';
 import { eventView, fullView } from '../core/thread.js';
+import type { Metrics } from '../metrics.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 
 /**
@@ -8,13 +9,17 @@ import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
  * Readers get tombstones, moderators the full comment; each payload is encoded once per broadcast.
  */
 export class SocketNotifier implements Notifier {
-  constructor(private readonly io: Server) {}
+  constructor(
+    private readonly io: Server,
+    private readonly metrics?: Metrics,
+  ) {}
 
   publish(event: StoredEvent): void {
     const room = articleRoom(event.articleId);
     const mods = modRoom(event.articleId);
     this.io.to(room).except(mods).emit('thread:event', eventView(event, false));
     this.io.to(mods).emit('thread:event', eventView(event, true));
+    this.metrics?.eventsOut.inc({ type: event.type });
   }
 
   moderators(e: ModEvent): void {
@@ -25,5 +30,6 @@ export class SocketNotifier implements Notifier {
       ...(e.report ? { report: e.report } : {}),
       ...(e.audit ? { audit: e.audit } : {}),
     });
+    this.metrics?.eventsOut.inc({ type: `mod:${e.type}` });
   }
 }

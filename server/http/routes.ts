@@ -32,6 +32,8 @@ export interface ApiDeps {
   allowGuests: boolean;
   /** Takes one guest sign-in from the request's address; throws rate_limited. */
   guestLimit: (req: Request) => Promise<void>;
+  /** Told of each failure that is not a refusal (store or Redis trouble). */
+  onUnexpectedError?: () => void;
 }
 
 const MOD_ACTIONS = ['remove', 'restore', 'approve', 'ban', 'unban', 'close'] as const;
@@ -189,7 +191,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     }),
   );
   r.use((_req: Request, _res: Response, next: NextFunction) => next(new DomainError('not_found', 'no such route')));
-  r.use(errorHandler(deps.logger));
+  r.use(errorHandler(deps.logger, deps.onUnexpectedError));
   return r;
 }
 
@@ -198,14 +200,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /** Sends `{ error }` with the status of its code; body-parser errors become `invalid_input`. */
-export function errorHandler(logger: Logger) {
+export function errorHandler(logger: Logger, onUnexpected: () => void = () => undefined) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ErrorBody;
     const status = (err as { status?: number; type?: string } | null)?.status;
     if (status && status >= 400 && status < 500 && !(err instanceof DomainError)) {
       body = { code: 'invalid_input', message: status === 413 ? 'the request body is too large' : 'the request body is not valid JSON' };
     } else {
-      body = errorBody(err, logger, { method: req.method, url: req.originalUrl });
+      if (!(err instanceof DomainError)) onUnexpected();
+      body = errorBody(err, logger, { method: req.method, url: req.originalUrl, req: req.id });
     }
     if (body.code === 'rate_limited' && body.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));

@@ -1,0 +1,35 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so that several apps in one process
+ * (tests, benchmarks) do not collide.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsIn: Counter<'event'>;
+  readonly eventsOut: Counter<'type'>;
+  readonly postLatency: Histogram;
+  readonly storeErrors: Counter;
+  readonly redisReconnects: Counter<'connection'>;
+  readonly rateLimited: Counter<'bucket'>;
+  readonly slowReadersDropped: Counter;
+
+  constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
+    const registers = [this.registry];
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'livethread_' });
+    new Gauge({ name: 'livethread_connected_sockets', help: 'Sockets connected to this node', registers, collect() { this.set(sources.sockets()); } });
+    new Gauge({ name: 'livethread_joined_rooms', help: 'Article rooms with at least one socket on this node', registers, collect() { this.set(sources.rooms()); } });
+    this.eventsIn = new Counter({ name: 'livethread_events_in_total', help: 'Client events received, by event', labelNames: ['event'], registers });
+    this.eventsOut = new Counter({ name: 'livethread_events_out_total', help: 'Broadcasts sent (once per broadcast, not per socket), by type', labelNames: ['type'], registers });
+    this.postLatency = new Histogram({
+      name: 'livethread_post_duration_seconds',
+      help: 'comment:post from payload to ack',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.storeErrors = new Counter({ name: 'livethread_store_errors_total', help: 'Requests that failed because the store or Redis did', registers });
+    this.redisReconnects = new Counter({ name: 'livethread_redis_reconnects_total', help: 'Redis reconnections, by connection', labelNames: ['connection'], registers });
+    this.rateLimited = new Counter({ name: 'livethread_rate_limited_total', help: 'Requests refused by a rate limit, by bucket', labelNames: ['bucket'], registers });
+    this.slowReadersDropped = new Counter({ name: 'livethread_slow_readers_dropped_total', help: 'Sockets disconnected because they stopped reading', registers });
+  }
+}
