@@ -245,6 +245,24 @@ export function createApp(deps: AppDeps): App {
  * Once it is back and subscribed again, tell every local reader to catch up from its `head`.
  */
 function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): void {
+  const resync = () => {
+    for (const room of io.of('/').adapter.rooms.keys()) {
+      if (room.startsWith(ROOM_PREFIX)) io.local.to(room).emit('thread:resync', { articleId: room.slice(ROOM_PREFIX.length) });
+    }
+  };
+  if (sub instanceof Cluster) {
+    // Sharded subscribers: ioredis replaces a lost shard subscriber and subscribes its channels
+    // again after refreshing the slots; resync once that has had time to happen.
+    let pending: ReturnType<typeof setTimeout> | null = null;
+    sub.on('-node', () => {
+      logger.warn('redis shard subscriber lost; asking local readers to resync');
+      pending ??= setTimeout(() => {
+        pending = null;
+        resync();
+      }, 1500);
+    });
+    return;
+  }
   let connectedBefore = sub.status === 'ready';
   sub.on('ready', () => {
     if (!connectedBefore) {
@@ -253,13 +271,6 @@ function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): v
     }
     logger.warn('redis subscriber reconnected; asking local readers to resync');
     // ioredis re-sends SUBSCRIBE on 'ready'; a PING answered after it means the subscriptions are live.
-    (sub as Redis)
-      .ping()
-      .catch(() => undefined)
-      .then(() => {
-        for (const room of io.of('/').adapter.rooms.keys()) {
-          if (room.startsWith(ROOM_PREFIX)) io.local.to(room).emit('thread:resync', { articleId: room.slice(ROOM_PREFIX.length) });
-        }
-      });
+    sub.ping().catch(() => undefined).then(resync);
   });
 }

@@ -79,6 +79,25 @@ describe('three nodes on a Redis Cluster', () => {
     expect(r.events.map((e) => e.seq)).toEqual([2, 3, 4]);
   });
 
+  it('after the shard subscribers are killed, nodes resync their readers and deliver again', async () => {
+    const [a, b] = nodes as [TestNode, TestNode];
+    const reader = rawSocket(a.url);
+    await connected(reader);
+    const events = recordEvents(reader);
+    const resyncs: string[] = [];
+    reader.on('thread:resync', (p) => resyncs.push(p.articleId));
+    ok(await reader.emitWithAck('thread:join', { articleId: 'cl-kill' }));
+    for (const port of cluster.ports) {
+      const m = new Redis({ port, host: '127.0.0.1' });
+      await m.client('KILL', 'TYPE', 'pubsub');
+      m.disconnect();
+    }
+    await eventually(() => resyncs.includes('cl-kill'), 10_000);
+    const writer = rawSocket(b.url, await token(b, 'cl-after-kill'));
+    const { comment } = ok(await writer.emitWithAck('comment:post', { articleId: 'cl-kill', body: 'after the kill' }));
+    await eventually(() => events.some((e) => e.comment?.id === comment.id), 5000);
+  });
+
   it('a moderator removal on one node reaches readers on the others', async () => {
     const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
     const { comment } = ok(await rawSocket(a.url, await token(a, 'cl-author')).emitWithAck('comment:post', { articleId: 'cl-mod', body: 'remove me' }));
