@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -193,6 +194,16 @@ export function createApp(deps: AppDeps): App {
   web.get('/metrics', (_req, res) => {
     void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
   });
+  // Host pages listed in ALLOWED_ORIGINS call the API from the browser (guest sign-in, counts).
+  web.use(
+    '/api',
+    cors({
+      origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false,
+      allowedHeaders: ['content-type', 'authorization'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      maxAge: 600,
+    }),
+  );
   web.use(
     '/api',
     apiRouter({

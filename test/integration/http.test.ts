@@ -120,3 +120,22 @@ describe('HTTP API', () => {
     await eventually(async () => (await fetch(`${a.url}/readyz`)).status === 200, 10_000);
   });
 });
+
+describe('cross-origin use of the API', () => {
+  it('answers CORS for ALLOWED_ORIGINS and not for other origins', async () => {
+    const node = await startNode({ env: { ALLOWED_ORIGINS: 'https://news.example' } });
+    try {
+      const preflight = (origin: string) =>
+        fetch(`${node.url}/api/session/guest`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+        });
+      const allowed = await preflight('https://news.example');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://news.example');
+      const foreign = await preflight('https://evil.example');
+      expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await node.stop();
+    }
+  });
+});
