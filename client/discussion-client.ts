@@ -124,9 +124,10 @@ export class DiscussionClient {
     this.socket.on('disconnect', (reason) => {
       if (reason === 'io server disconnect' && !this.closed) setTimeout(() => this.closed || this.socket.connect(), 500 + Math.random() * 1000);
     });
-    // Rooms do not survive a reconnect: join every thread again, catching up from `head`.
-    this.socket.io.on('reconnect', () => {
-      for (const [articleId, sub] of this.subs) this.rejoin(articleId, sub);
+    // Rooms do not survive a reconnect (nor a new token): join every thread again, catching up
+    // from `head`. A join already on its way (sent while offline) is left to finish.
+    this.socket.on('connect', () => {
+      for (const [articleId, sub] of this.subs) if (!sub.joining) void this.rejoin(articleId, sub);
     });
   }
 
@@ -138,9 +139,6 @@ export class DiscussionClient {
   setToken(token: string | null): void {
     this.socket.auth = token ? { token } : {};
     this.socket.disconnect().connect();
-    this.socket.once('connect', () => {
-      for (const [articleId, sub] of this.subs) this.rejoin(articleId, sub);
-    });
   }
 
   /** Sends one event and resolves with its ack's result; rejects with a ClientError. */

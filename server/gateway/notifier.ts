@@ -15,11 +15,16 @@ export class SocketNotifier implements Notifier {
   ) {}
 
   publish(event: StoredEvent): void {
-    const room = articleRoom(event.articleId);
-    const mods = modRoom(event.articleId);
-    this.io.to(room).except(mods).emit('thread:event', eventView(event, false));
-    this.io.to(mods).emit('thread:event', eventView(event, true));
-    this.metrics?.eventsOut.inc({ type: event.type });
+    // After the current handler has acked: the author learns the id of its comment before the
+    // event that carries it, so an optimistic copy is replaced rather than doubled. Order is
+    // kept (setImmediate is first in, first out).
+    setImmediate(() => {
+      const room = articleRoom(event.articleId);
+      const mods = modRoom(event.articleId);
+      this.io.to(room).except(mods).emit('thread:event', eventView(event, false));
+      this.io.to(mods).emit('thread:event', eventView(event, true));
+      this.metrics?.eventsOut.inc({ type: event.type });
+    });
   }
 
   moderators(e: ModEvent): void {

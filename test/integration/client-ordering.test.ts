@@ -77,3 +77,23 @@ describe('DiscussionClient ordering', () => {
     expect(applied[0]?.comment?.body).toBe('missed');
   });
 });
+
+describe('ack before broadcast', () => {
+  it("the author's ack arrives before the event of its own comment", async () => {
+    const writer = sdkClient(node.url, await token(node, 'first-ack'));
+    const arrivals: string[] = [];
+    await writer.join('ack-order', { onEvent: (e) => arrivals.push(`event ${e.comment?.body}`) });
+    const raw = writer.socket as unknown as { emit(e: string, p: object, cb: (r: { ok: boolean; comment: { body: string } }) => void): void };
+    for (let i = 0; i < 5; i++) {
+      // A plain callback runs as the ack packet is handled, so `arrivals` is the wire order.
+      await new Promise<void>((resolve) =>
+        raw.emit('comment:post', { articleId: 'ack-order', body: `ordered ${i}` }, (r) => {
+          arrivals.push(`ack ${r.comment.body}`);
+          resolve();
+        }),
+      );
+    }
+    await eventually(() => arrivals.length === 10);
+    expect(arrivals).toEqual([0, 1, 2, 3, 4].flatMap((i) => [`ack ordered ${i}`, `event ordered ${i}`]));
+  });
+});

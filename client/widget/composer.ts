@@ -1,0 +1,149 @@
+/**
+ * A labelled textarea with a submit button, an inline error and a rate-limit countdown.
+ * Used for new comments, replies and edits. Ctrl/Cmd+Enter submits; Escape cancels if it can.
+ */
+import { button, h, nextId } from './dom.js';
+
+export interface ComposerOptions {
+  /** The label read by assistive technology (visually hidden). */
+  label: string;
+  placeholder?: string;
+  submitLabel: string;
+  initial?: string;
+  rows?: number;
+  /** Extra class on the form (e.g. lt-reply-form). */
+  className?: string;
+  onSubmit(text: string): void;
+  onCancel?(): void;
+}
+
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
+
+export class Composer {
+  readonly el: HTMLFormElement;
+  readonly input: HTMLTextAreaElement;
+  readonly submit: HTMLButtonElement;
+  private readonly error: HTMLElement;
+  private countdown: ReturnType<typeof setInterval> | null = null;
+  private busy = false;
+
+  constructor(private readonly opts: ComposerOptions) {
+    const id = nextId();
+    this.input = h('textarea', {
+      id,
+      class: 'lt-composer-input',
+      rows: opts.rows ?? 3,
+      placeholder: opts.placeholder,
+      'aria-describedby': `${id}-hint`,
+    });
+    this.input.value = opts.initial ?? '';
+    this.submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-post' }, opts.submitLabel);
+    this.error = h('p', { class: 'lt-error', role: 'alert', hidden: true });
+    const hint = h('span', { class: 'lt-hint', id: `${id}-hint` }, `${isMac ? '⌘' : 'Ctrl'}+Enter to ${opts.submitLabel.toLowerCase()}`);
+    this.el = h(
+      'form',
+      { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
+      h('label', { for: id, class: 'lt-visually-hidden' }, opts.label),
+      this.input,
+      this.error,
+      h(
+        'div',
+        { class: 'lt-composer-row' },
+        hint,
+        h(
+          'div',
+          { class: 'lt-composer-buttons' },
+          opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', 'Cancel', () => opts.onCancel?.()),
+          this.submit,
+        ),
+      ),
+    );
+    this.el.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      this.trySubmit();
+    });
+    this.input.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+        ev.preventDefault();
+        this.trySubmit();
+      } else if (ev.key === 'Escape' && opts.onCancel) {
+        ev.preventDefault();
+        opts.onCancel();
+      }
+    });
+    this.input.addEventListener('input', () => {
+      this.autosize();
+      // A fixed mistake clears its message; a rate-limit countdown runs on.
+      if (!this.countdown && !this.error.hidden) this.setError(null);
+    });
+  }
+
+  get value(): string {
+    return this.input.value;
+  }
+
+  set value(text: string) {
+    this.input.value = text;
+    this.autosize();
+  }
+
+  focus(): void {
+    this.input.focus({ preventScroll: false });
+    const end = this.input.value.length;
+    this.input.setSelectionRange(end, end);
+  }
+
+  /** Disables the form while a request that keeps the text (an edit) is in flight. */
+  setBusy(busy: boolean, label?: string): void {
+    this.busy = busy;
+    this.input.readOnly = busy;
+    this.submit.disabled = busy || this.countdown !== null;
+    this.submit.textContent = busy && label ? label : this.opts.submitLabel;
+  }
+
+  setError(message: string | null): void {
+    if (this.countdown) {
+      clearInterval(this.countdown);
+      this.countdown = null;
+      this.submit.disabled = this.busy;
+    }
+    this.error.textContent = message ?? '';
+    this.error.hidden = !message;
+  }
+
+  /** `rate_limited`: counts down to when posting works again, with the button disabled. */
+  rateLimited(retryAfterMs: number): void {
+    this.setError(null);
+    const until = Date.now() + Math.max(1000, retryAfterMs);
+    const tick = () => {
+      const s = Math.ceil((until - Date.now()) / 1000);
+      if (s <= 0) {
+        this.setError(null);
+        return;
+      }
+      this.error.textContent = `You're posting too fast. You can post again in ${s} s.`;
+    };
+    this.error.hidden = false;
+    this.submit.disabled = true;
+    this.countdown = setInterval(tick, 250);
+    tick();
+  }
+
+  /** Grows the textarea with its content, up to a limit set in CSS. */
+  autosize(): void {
+    const el = this.input;
+    if (!el.isConnected) return;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight + 2}px`;
+  }
+
+  private trySubmit(): void {
+    if (this.busy || this.countdown) return;
+    if (!this.input.value.trim()) {
+      this.setError('Please write something first.');
+      this.input.focus();
+      return;
+    }
+    this.opts.onSubmit(this.input.value);
+  }
+}

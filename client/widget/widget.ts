@@ -1,0 +1,858 @@
+/**
+ * One live comment thread, rendered into a shadow root.
+ *
+ * The SDK keeps the thread state (ordered, exactly once); this file turns it into DOM. Every
+ * render walks the state and reuses one element per comment, moving only what changed, so an
+ * open reply box, a half-typed edit or the focus survive live updates.
+ */
+import {
+  ClientError,
+  newClientId,
+  type ChangeReason,
+  type ThreadListener,
+  type ThreadState,
+} from '../discussion-client.js';
+import type { Comment, ThreadEvent } from '../../shared/schemas.js';
+import { Composer } from './composer.js';
+import { button, fill, h, nextId, reconcile } from './dom.js';
+import { bodyFragment, errorText, exactTime, plural, relativeTime } from './format.js';
+import type { Session } from './session.js';
+import { CSS } from './styles.js';
+
+export type Theme = 'light' | 'dark' | 'auto';
+type Order = 'newest' | 'oldest';
+
+/** Replies indent up to this depth; deeper ones are shown at it, with "replying to Name". */
+const MAX_DEPTH = 3;
+const PENDING_PREFIX = 'pending:';
+const ORDER_KEY = 'livethread:order';
+/** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
+const END_SLACK = 120;
+const HIGHLIGHT_MS = 4000;
+const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
+
+interface PendingPost {
+  clientId: string;
+  /** A stand-in comment (id `pending:<clientId>`) shown until the ack arrives. */
+  comment: Comment;
+}
+
+interface View {
+  key: string;
+  item: HTMLDivElement;
+  article: HTMLElement;
+  replies: HTMLDivElement;
+  slot: HTMLDivElement;
+  /** Why a delete failed; present only while shown. */
+  error: HTMLParagraphElement | null;
+  time: HTMLTimeElement | null;
+  sig: string;
+}
+
+interface RenderCtx {
+  me: string | null;
+  canReply: boolean;
+}
+
+export class ThreadWidget {
+  private readonly root: HTMLElement;
+  private readonly countEl: HTMLSpanElement;
+  private readonly statusEl: HTMLSpanElement;
+  private readonly statusText: HTMLSpanElement;
+  private readonly sortButtons: HTMLButtonElement[];
+  private readonly accountEl: HTMLDivElement;
+  private readonly composeEl: HTMLDivElement;
+  private readonly newButton: HTMLButtonElement;
+  private readonly olderTop: HTMLDivElement;
+  private readonly olderBottom: HTMLDivElement;
+  private readonly olderButton: HTMLButtonElement;
+  private readonly threadEl: HTMLDivElement;
+  private readonly messageEl: HTMLDivElement;
+  private readonly announcer: HTMLDivElement;
+  private readonly rootComposer: Composer;
+  private guestInput: HTMLInputElement | null = null;
+
+  private state: ThreadState | null = null;
+  private order: Order;
+  private readonly views = new Map<string, View>();
+  /** Posts sent and not yet acknowledged, by clientId. */
+  private readonly pending = new Map<string, PendingPost>();
+  /**
+   * The reader's own new comments that arrived as events before the ack of their post: kept out
+   * of view until the ack says which pending stand-in they replace, so nothing shows twice.
+   */
+  private readonly heldOwn = new Set<string>();
+  /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
+  private readonly hidden = new Set<string>();
+  /** New comments to highlight at the next render. */
+  private readonly fresh = new Set<string>();
+  /** Deleted by the reader, waiting for the event that turns them into tombstones. */
+  private readonly deleting = new Set<string>();
+  private readonly replyComposers = new Map<string, Composer>();
+  private readonly editComposers = new Map<string, Composer>();
+  private readonly newNames: string[] = [];
+  private afterRender: (() => void)[] = [];
+  /** One object, so that joining again (Try again) does not subscribe twice. */
+  private readonly listener: ThreadListener = {
+    onChange: (thread, reason) => this.onChange(thread, reason),
+    onEvent: (event) => this.onEvent(event),
+  };
+  private renderQueued = false;
+  private closedShown: boolean | null = null;
+  private focusComposerOnSignIn = false;
+  private announceTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    host: HTMLElement,
+    readonly articleId: string,
+    private readonly session: Session,
+    theme: Theme,
+  ) {
+    this.order = readOrder();
+    const titleId = nextId();
+    this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
+    this.statusText = h('span', null, 'Connecting…');
+    this.statusEl = h(
+      'span',
+      { class: 'lt-status', 'data-state': 'connecting', title: 'New comments appear here as they are posted' },
+      h('span', { class: 'lt-status-dot', 'aria-hidden': 'true' }),
+      this.statusText,
+    );
+    this.sortButtons = (
+      [
+        ['newest', 'Newest'],
+        ['oldest', 'Oldest'],
+      ] as const
+    ).map(([order, label]) =>
+      button(`lt-sort-${order}`, label, () => this.setOrder(order), {
+        'data-order': order,
+        'aria-pressed': String(this.order === order),
+      }),
+    );
+    this.accountEl = h('div', { class: 'lt-account' });
+    this.composeEl = h('div', { class: 'lt-compose' });
+    this.newButton = button('lt-new-button', '', () => this.revealNew(), { hidden: true });
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load older comments', () => void this.loadOlder());
+    this.olderTop = h('div', { class: 'lt-older' });
+    this.olderBottom = h('div', { class: 'lt-older' });
+    this.threadEl = h('div', { class: 'lt-thread' });
+    this.messageEl = h('div', { class: 'lt-message' }, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+    this.announcer = h('div', { class: 'lt-announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
+    this.rootComposer = new Composer({
+      label: 'Write a comment',
+      placeholder: 'Share your thoughts…',
+      submitLabel: 'Post',
+      onSubmit: (text) => this.post(text, null, this.rootComposer),
+    });
+
+    this.root = h(
+      'section',
+      { class: 'lt-root', 'data-theme': theme, 'aria-labelledby': titleId },
+      h(
+        'header',
+        { class: 'lt-header' },
+        h('h2', { class: 'lt-title', id: titleId }, 'Comments', this.countEl),
+        h(
+          'div',
+          { class: 'lt-toolbar' },
+          this.statusEl,
+          h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
+        ),
+      ),
+      this.accountEl,
+      this.composeEl,
+      h('div', { class: 'lt-new-bar' }, this.newButton),
+      this.olderTop,
+      this.threadEl,
+      this.messageEl,
+      this.olderBottom,
+      this.announcer,
+    );
+    const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    shadow.replaceChildren(this.root);
+    adoptStyles(shadow);
+
+    this.watchConnection();
+    session.onChange(() => {
+      this.renderAccount();
+      this.schedule();
+    });
+    this.renderAccount();
+    setInterval(() => this.refreshTimes(), 30_000);
+    void this.join();
+  }
+
+  // ── data ──────────────────────────────────────────────────────────────────────────────
+
+  private async join(): Promise<void> {
+    try {
+      this.state = await this.session.client.join(this.articleId, this.listener);
+      this.schedule();
+    } catch {
+      // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
+      if (this.state) return;
+      fill(
+        this.messageEl,
+        h(
+          'p',
+          { class: 'lt-loading' },
+          "Comments couldn't be loaded. ",
+          button('lt-link lt-retry', 'Try again', () => {
+            fill(this.messageEl, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+            void this.join();
+          }),
+        ),
+      );
+    }
+  }
+
+  private onChange(thread: ThreadState, reason: ChangeReason): void {
+    this.state = thread;
+    if (reason === 'reset') {
+      this.hidden.clear();
+      this.fresh.clear();
+    }
+    this.schedule();
+  }
+
+  /** Decides, per new comment, whether it appears now or behind the "N new comments" button. */
+  private onEvent(e: ThreadEvent): void {
+    const c = e.comment;
+    if (!c) return;
+    if (e.type === 'comment.deleted' || e.type === 'comment.removed') {
+      this.deleting.delete(c.id);
+      return;
+    }
+    if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
+    if (this.views.has(c.id)) return;
+    if (c.author.id === this.session.user?.id) {
+      if (this.pending.size > 0) this.heldOwn.add(c.id);
+      return;
+    }
+    if (this.isAtEnd()) this.fresh.add(c.id);
+    else this.hidden.add(c.id);
+    this.newNames.push(c.author.name);
+  }
+
+  /** Whether the bottom of the widget is (nearly) in view: then new comments may appear at once. */
+  private isAtEnd(): boolean {
+    const r = this.root.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) return true;
+    return r.bottom <= (window.innerHeight || document.documentElement.clientHeight) + END_SLACK;
+  }
+
+  private post(text: string, parentId: string | null, composer: Composer): void {
+    const user = this.session.user;
+    const state = this.state;
+    if (!user || !state) {
+      this.promptSignIn();
+      return;
+    }
+    const body = text.trim();
+    const clientId = newClientId();
+    const stand: Comment = {
+      id: PENDING_PREFIX + clientId,
+      articleId: this.articleId,
+      parentId,
+      author: { id: user.id, name: user.name },
+      body,
+      status: 'visible',
+      createdAt: new Date().toISOString(),
+      editedAt: null,
+      replyCount: 0,
+    };
+    this.pending.set(clientId, { clientId, comment: stand });
+    composer.value = '';
+    composer.setError(null);
+    if (parentId) {
+      this.replyComposers.delete(parentId);
+      this.afterRender.push(() => this.focusAction(parentId, '.lt-reply'));
+    }
+    this.schedule();
+
+    this.session.client
+      .post({ articleId: this.articleId, body, parentId: parentId ?? undefined, clientId })
+      .then(
+        (saved) => {
+          // The stand-in's element becomes the saved comment's: it stays in place, now final.
+          const view = this.views.get(stand.id);
+          this.views.delete(stand.id);
+          if (view && !this.views.has(saved.id)) {
+            view.key = saved.id;
+            view.sig = '';
+            this.views.set(saved.id, view);
+          } else view?.item.remove();
+          this.pending.delete(clientId);
+          this.heldOwn.delete(saved.id);
+          this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
+        },
+        (err: unknown) => {
+          this.pending.delete(clientId);
+          this.views.get(stand.id)?.item.remove();
+          this.views.delete(stand.id);
+          if (parentId && this.state?.comments.has(parentId)) {
+            // The reply box closed when the reply was sent: open it again, text and error kept.
+            this.replyComposers.set(parentId, composer);
+            this.afterRender.push(() => composer.focus());
+          }
+          if (!composer.value.trim()) composer.value = text;
+          if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
+          else composer.setError(errorText(err));
+          if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
+        },
+      )
+      .finally(() => {
+        if (this.pending.size === 0) this.heldOwn.clear();
+        this.schedule();
+      });
+  }
+
+  private openReply(c: Comment): void {
+    if (!this.session.user) {
+      this.promptSignIn();
+      return;
+    }
+    let composer = this.replyComposers.get(c.id);
+    if (!composer) {
+      const name = c.author?.name ?? 'this comment';
+      const created: Composer = new Composer({
+        label: `Reply to ${name}`,
+        placeholder: `Reply to ${name}…`,
+        submitLabel: 'Reply',
+        rows: 2,
+        className: 'lt-reply-form',
+        onSubmit: (text) => this.post(text, c.id, created),
+        onCancel: () => {
+          this.replyComposers.delete(c.id);
+          this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
+          this.schedule();
+        },
+      });
+      composer = created;
+      this.replyComposers.set(c.id, composer);
+    }
+    const open = composer;
+    this.afterRender.push(() => open.focus());
+    this.schedule();
+  }
+
+  private startEdit(c: Comment): void {
+    if (this.editComposers.has(c.id)) return;
+    const composer: Composer = new Composer({
+      label: 'Edit your comment',
+      submitLabel: 'Save',
+      initial: c.body ?? '',
+      rows: 3,
+      className: 'lt-edit-form',
+      onSubmit: (text) => void this.saveEdit(c.id, composer, text),
+      onCancel: () => this.closeEdit(c.id),
+    });
+    this.editComposers.set(c.id, composer);
+    this.afterRender.push(() => {
+      composer.autosize();
+      composer.focus();
+    });
+    this.schedule();
+  }
+
+  private closeEdit(id: string): void {
+    this.editComposers.delete(id);
+    this.afterRender.push(() => this.focusAction(id, '.lt-edit'));
+    this.schedule();
+  }
+
+  private async saveEdit(id: string, composer: Composer, text: string): Promise<void> {
+    const body = text.trim();
+    if (body === this.state?.comments.get(id)?.body) {
+      this.closeEdit(id);
+      return;
+    }
+    composer.setError(null);
+    composer.setBusy(true, 'Saving…');
+    try {
+      await this.session.client.edit({ articleId: this.articleId, commentId: id, body });
+      this.closeEdit(id);
+      this.announce('Your comment was updated');
+    } catch (err) {
+      if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
+      else composer.setError(errorText(err, 'edit'));
+    } finally {
+      composer.setBusy(false);
+    }
+  }
+
+  private async remove(c: Comment): Promise<void> {
+    this.deleting.add(c.id);
+    this.editComposers.delete(c.id);
+    this.schedule();
+    try {
+      await this.session.client.delete({ articleId: this.articleId, commentId: c.id });
+      this.announce('Your comment was deleted');
+    } catch (err) {
+      this.deleting.delete(c.id);
+      this.schedule();
+      const view = this.views.get(c.id);
+      if (view) {
+        view.error?.remove();
+        const error = h('p', { class: 'lt-error', role: 'alert' }, errorText(err, 'delete'));
+        view.error = error;
+        view.slot.before(error);
+        setTimeout(() => {
+          error.remove();
+          if (view.error === error) view.error = null;
+        }, 8000);
+      }
+    }
+  }
+
+  private async loadOlder(): Promise<void> {
+    const b = this.olderButton;
+    b.disabled = true;
+    b.textContent = 'Loading…';
+    try {
+      await this.session.client.loadOlder(this.articleId);
+      b.textContent = 'Load older comments';
+    } catch {
+      b.textContent = "Couldn't load. Try again";
+    } finally {
+      b.disabled = false;
+    }
+  }
+
+  private setOrder(order: Order): void {
+    if (order === this.order) return;
+    this.order = order;
+    try {
+      localStorage.setItem(ORDER_KEY, order);
+    } catch {
+      // not remembered; fine
+    }
+    for (const b of this.sortButtons) b.setAttribute('aria-pressed', String(b.dataset.order === order));
+    this.schedule();
+  }
+
+  private revealNew(): void {
+    const ids = [...this.hidden];
+    this.hidden.clear();
+    for (const id of ids) this.fresh.add(id);
+    this.render();
+    let first: HTMLElement | null = null;
+    for (const id of ids) {
+      const el = this.views.get(id)?.article;
+      if (el?.isConnected && (!first || first.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING)) first = el;
+    }
+    if (first) {
+      first.focus({ preventScroll: true });
+      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+      first.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
+    }
+  }
+
+  // ── rendering ─────────────────────────────────────────────────────────────────────────
+
+  private schedule(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    queueMicrotask(() => {
+      this.renderQueued = false;
+      this.render();
+    });
+  }
+
+  private isLive(c: Comment): boolean {
+    return (c.status === 'visible' || c.status === 'pending') && c.body !== null && !this.deleting.has(c.id);
+  }
+
+  private render(): void {
+    const state = this.state;
+    if (!state) return;
+    const me = this.session.user?.id ?? null;
+    const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
+
+    // Children by parent; the stand-ins of pending posts take part like comments.
+    const kids = new Map<string | null, Comment[]>();
+    const add = (c: Comment) => {
+      const list = kids.get(c.parentId);
+      if (list) list.push(c);
+      else kids.set(c.parentId, [c]);
+    };
+    for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.heldOwn.has(c.id)) add(c);
+    for (const p of this.pending.values()) add(p.comment);
+
+    // A removed comment stays (as a placeholder) only while something under it is shown.
+    const shownMemo = new Map<string, boolean>();
+    const shown = (c: Comment): boolean => {
+      let v = shownMemo.get(c.id);
+      if (v === undefined) {
+        shownMemo.set(c.id, false);
+        v = this.isLive(c) || (kids.get(c.id) ?? []).some(shown);
+        shownMemo.set(c.id, v);
+      }
+      return v;
+    };
+    const children = (id: string | null, newestFirst = false) => sortByTime(kids.get(id) ?? [], newestFirst).filter(shown);
+
+    const used = new Set<string>();
+    let count = 0;
+    const place = (c: Comment, depth: number, replyingTo: Comment | null): HTMLElement => {
+      const view = this.viewFor(c);
+      used.add(view.key);
+      if (this.isLive(c) && !c.id.startsWith(PENDING_PREFIX)) count++;
+      this.update(view, c, depth, replyingTo, ctx);
+      const items: HTMLElement[] = [];
+      if (depth < MAX_DEPTH - 1) {
+        for (const k of children(c.id)) items.push(place(k, depth + 1, null));
+      } else if (depth === MAX_DEPTH - 1) {
+        // The last indented level: the whole sub-thread, in conversation order, at one depth.
+        const flatten = (parent: Comment) => {
+          for (const k of children(parent.id)) {
+            items.push(place(k, MAX_DEPTH, parent === c ? null : parent));
+            flatten(k);
+          }
+        };
+        flatten(c);
+      }
+      reconcile(view.replies, items);
+      view.replies.hidden = items.length === 0;
+      return view.item;
+    };
+
+    const roots = children(null, this.order === 'newest').map((c) => place(c, 0, null));
+    reconcile(this.threadEl, roots);
+
+    for (const key of this.views.keys()) if (!used.has(key)) this.views.delete(key);
+    for (const id of this.replyComposers.keys()) if (!used.has(id)) this.replyComposers.delete(id);
+    for (const id of this.editComposers.keys()) if (!used.has(id)) this.editComposers.delete(id);
+
+    this.countEl.textContent = count > 0 ? String(count) : '';
+    this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? `Comments, ${count}` : 'Comments');
+    if (roots.length === 0) {
+      fill(
+        this.messageEl,
+        h('p', { class: 'lt-empty' }, state.closed ? 'No comments.' : 'No comments yet. Start the conversation.'),
+      );
+    } else this.messageEl.replaceChildren();
+
+    const waiting = [...this.hidden].filter((id) => {
+      const c = state.comments.get(id);
+      return c !== undefined && this.isLive(c);
+    }).length;
+    this.newButton.hidden = waiting === 0;
+    this.newButton.textContent = `${plural(waiting, 'new comment')}`;
+
+    const olderHome = this.order === 'newest' ? this.olderBottom : this.olderTop;
+    const olderAway = this.order === 'newest' ? this.olderTop : this.olderBottom;
+    olderAway.replaceChildren();
+    if (state.cursor) {
+      if (this.olderButton.parentElement !== olderHome) olderHome.append(this.olderButton);
+    } else olderHome.replaceChildren();
+
+    if (this.closedShown !== state.closed) this.renderCompose();
+
+    for (const id of this.fresh) {
+      const article = this.views.get(id)?.article;
+      if (!article) continue;
+      article.classList.add('lt-new');
+      setTimeout(() => article.classList.remove('lt-new'), HIGHLIGHT_MS);
+    }
+    this.fresh.clear();
+    if (this.newNames.length > 0) {
+      const [name] = this.newNames;
+      this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
+      this.newNames.length = 0;
+    }
+    const after = this.afterRender;
+    this.afterRender = [];
+    for (const fn of after) fn();
+  }
+
+  private viewFor(c: Comment): View {
+    let view = this.views.get(c.id);
+    if (!view) {
+      const article = h('article', { class: 'lt-comment', tabindex: '-1' });
+      const replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
+      view = {
+        key: c.id,
+        item: h('div', { class: 'lt-item' }, article, replies),
+        article,
+        replies,
+        slot: h('div', { class: 'lt-slot' }),
+        error: null,
+        time: null,
+        sig: '',
+      };
+      this.views.set(c.id, view);
+    }
+    return view;
+  }
+
+  /** Brings one comment's element up to date; its content is rebuilt only when it changed. */
+  private update(view: View, c: Comment, depth: number, replyingTo: Comment | null, ctx: RenderCtx): void {
+    const sending = c.id.startsWith(PENDING_PREFIX);
+    const live = this.isLive(c);
+    const mine = live && ctx.me !== null && c.author?.id === ctx.me;
+    const editor = live && mine && !sending ? this.editComposers.get(c.id) : undefined;
+    const replier = live && !sending ? this.replyComposers.get(c.id) : undefined;
+    const sig = JSON.stringify([
+      c.status,
+      c.body,
+      c.editedAt,
+      c.author,
+      live,
+      sending,
+      depth,
+      replyingTo?.author?.name ?? (replyingTo ? 0 : null),
+      mine,
+      ctx.canReply,
+      !!editor,
+    ]);
+    reconcile(view.slot, [editor?.el, replier?.el].filter((el): el is HTMLFormElement => !!el));
+    if (sig === view.sig) return;
+    view.sig = sig;
+
+    const a = view.article;
+    a.className = 'lt-comment';
+    a.classList.toggle('lt-pending', sending);
+    a.classList.toggle('lt-held', live && c.status === 'pending');
+    a.classList.toggle('lt-removed', !live);
+    a.classList.toggle('lt-mine', mine);
+    if (sending) {
+      a.removeAttribute('data-comment-id');
+      a.dataset.clientId = c.id.slice(PENDING_PREFIX.length);
+    } else {
+      a.dataset.commentId = c.id;
+      delete a.dataset.clientId;
+    }
+    a.dataset.depth = String(depth);
+    a.dataset.status = live ? c.status : 'removed';
+    if (c.author && live) a.dataset.authorId = c.author.id;
+    else delete a.dataset.authorId;
+    view.replies.setAttribute('aria-label', `Replies to ${live && c.author ? c.author.name : 'a removed comment'}`);
+
+    const children: (Node | null)[] = [];
+    view.time = null;
+    if (!live || !c.author || c.body === null) {
+      children.push(
+        h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }),
+        h('p', { class: 'lt-body lt-placeholder' }, 'This comment was removed'),
+      );
+    } else {
+      const author = c.author;
+      const meta = h(
+        'div',
+        { class: 'lt-meta' },
+        h('span', { class: 'lt-author' }, author.name),
+        mine ? h('span', { class: 'lt-you' }, 'You') : null,
+        replyingTo
+          ? h(
+              'span',
+              { class: 'lt-replying-to' },
+              'replying to ',
+              h('b', null, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
+            )
+          : null,
+      );
+      if (sending) meta.append(h('span', { class: 'lt-state' }, 'Sending…'));
+      else {
+        view.time = h(
+          'time',
+          { class: 'lt-time', datetime: c.createdAt, title: exactTime(c.createdAt) },
+          relativeTime(c.createdAt),
+        );
+        meta.append(view.time);
+        if (c.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(c.editedAt)}` }, '(edited)'));
+        if (c.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
+      }
+      const body = h('div', { class: 'lt-body', hidden: !!editor });
+      body.append(bodyFragment(c.body));
+
+      const actions = h('div', { class: 'lt-actions', hidden: !!editor });
+      if (!sending && c.status === 'visible' && ctx.canReply) {
+        actions.append(button('lt-reply', 'Reply', () => this.openReply(c), { 'aria-label': `Reply to ${author.name}` }));
+      }
+      if (!sending && mine) {
+        actions.append(
+          button('lt-edit', 'Edit', () => this.startEdit(c), { 'aria-label': 'Edit your comment' }),
+          button('lt-delete', 'Delete', () => void this.remove(c), { 'aria-label': 'Delete your comment' }),
+        );
+      }
+      children.push(
+        avatar(author),
+        meta,
+        body,
+        actions,
+      );
+    }
+    a.replaceChildren(...children.filter((n): n is Node => n !== null), view.error ?? '', view.slot);
+  }
+
+  private refreshTimes(): void {
+    if (document.hidden) return;
+    const now = Date.now();
+    for (const view of this.views.values()) {
+      const t = view.time;
+      if (!t) continue;
+      const text = relativeTime(t.dateTime, now);
+      if (t.textContent !== text) t.textContent = text;
+    }
+  }
+
+  /** Who is signed in (or a guest sign-in form) and the composer below it. */
+  private renderAccount(): void {
+    const { user } = this.session;
+    this.guestInput = null;
+    if (user) {
+      fill(
+        this.accountEl,
+        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name' }, user.name)),
+        this.session.canSignInAsGuest
+          ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut())
+          : null,
+      );
+    } else if (this.session.canSignInAsGuest) {
+      fill(this.accountEl, this.signInForm());
+    } else {
+      fill(
+        this.accountEl,
+        this.session.notice ? h('p', { class: 'lt-error', role: 'alert' }, this.session.notice) : null,
+        h('p', { class: 'lt-notice' }, 'Sign in on this site to join the discussion.'),
+      );
+    }
+    this.renderCompose();
+    if (user && this.focusComposerOnSignIn) {
+      this.focusComposerOnSignIn = false;
+      this.rootComposer.focus();
+    }
+  }
+
+  private renderCompose(): void {
+    const closed = this.state?.closed ?? false;
+    this.closedShown = this.state ? closed : null;
+    if (closed) fill(this.composeEl, h('p', { class: 'lt-closed' }, 'This discussion is closed to new comments.'));
+    else if (this.session.user) {
+      fill(this.composeEl, this.rootComposer.el);
+      this.rootComposer.autosize();
+    } else this.composeEl.replaceChildren();
+  }
+
+  private signInForm(): HTMLFormElement {
+    const id = nextId();
+    const input = h('input', {
+      id,
+      class: 'lt-guest-name',
+      type: 'text',
+      name: 'name',
+      autocomplete: 'nickname',
+      maxlength: 80,
+      required: true,
+    });
+    const submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-guest-signin' }, 'Sign in as guest');
+    const notice = this.session.notice;
+    const error = h('p', { class: 'lt-error', role: 'alert', hidden: !notice }, notice ?? '');
+    const form = h(
+      'form',
+      { class: 'lt-signin', novalidate: true },
+      h('p', { class: 'lt-signin-intro' }, 'Join the discussion'),
+      h('div', { class: 'lt-signin-row' }, h('label', { for: id, class: 'lt-label' }, 'Your name'), input, submit),
+      error,
+    );
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const name = input.value.trim();
+      if (!name) {
+        error.textContent = 'Please enter your name.';
+        error.hidden = false;
+        input.focus();
+        return;
+      }
+      submit.disabled = true;
+      submit.textContent = 'Signing in…';
+      this.focusComposerOnSignIn = true;
+      this.session.signInGuest(name).catch((err: unknown) => {
+        this.focusComposerOnSignIn = false;
+        submit.disabled = false;
+        submit.textContent = 'Sign in as guest';
+        error.textContent = err instanceof Error ? err.message : "Couldn't sign you in. Please try again.";
+        error.hidden = false;
+      });
+    });
+    this.guestInput = input;
+    return form;
+  }
+
+  private promptSignIn(): void {
+    const input = this.guestInput;
+    if (!input) return;
+    input.focus();
+    input.scrollIntoView({ block: 'center' });
+  }
+
+  private focusAction(commentId: string, selector: string): void {
+    const el = this.views.get(commentId)?.article.querySelector<HTMLElement>(selector);
+    el?.focus();
+  }
+
+  private announce(message: string): void {
+    // Cleared first so that the same words twice are announced twice.
+    this.announcer.textContent = '';
+    if (this.announceTimer) clearTimeout(this.announceTimer);
+    this.announceTimer = setTimeout(() => (this.announcer.textContent = message), 60);
+  }
+
+  private watchConnection(): void {
+    const socket = this.session.client.socket;
+    const show = (state: 'live' | 'reconnecting', text: string) => {
+      this.statusEl.dataset.state = state;
+      this.statusText.textContent = text;
+    };
+    if (socket.connected) show('live', 'Live');
+    socket.on('connect', () => show('live', 'Live'));
+    socket.on('disconnect', () => show('reconnecting', 'Reconnecting…'));
+    socket.on('connect_error', () => show('reconnecting', 'Reconnecting…'));
+    socket.io.on('reconnect_attempt', () => show('reconnecting', 'Reconnecting…'));
+  }
+}
+
+/** Oldest first (newest first for root threads when asked); stand-ins of pending posts last. */
+function sortByTime(list: Comment[], newestFirst: boolean): Comment[] {
+  const at = (c: Comment) => (c.id.startsWith(PENDING_PREFIX) ? Infinity : Date.parse(c.createdAt) || 0);
+  const sorted = [...list].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return newestFirst ? sorted.reverse() : sorted;
+}
+
+function readOrder(): Order {
+  try {
+    return localStorage.getItem(ORDER_KEY) === 'oldest' ? 'oldest' : 'newest';
+  } catch {
+    return 'newest';
+  }
+}
+
+/**
+ * A constructed stylesheet is CSSOM, so it works under a host page's strict style-src too;
+ * browsers without it get a <style> element.
+ */
+let sheet: CSSStyleSheet | null = null;
+function adoptStyles(shadow: ShadowRoot): void {
+  try {
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(CSS);
+    }
+    shadow.adoptedStyleSheets = [sheet];
+  } catch {
+    shadow.prepend(h('style', null, CSS));
+  }
+}
+
+function avatar(author: { id: string; name: string }): HTMLElement {
+  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, ([...author.name.trim()][0] ?? '?').toLocaleUpperCase());
+  el.style.backgroundColor = colourOf(author.id);
+  return el;
+}
+
+function colourOf(id: string): string {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
+  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length]!;
+}
