@@ -12,7 +12,13 @@ const run = promisify(execFile);
 const ROOT = new URL('../..', import.meta.url).pathname;
 const children: ChildProcess[] = [];
 afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, 'SIGKILL');
+    } catch {
+      c.kill('SIGKILL');
+    }
+  }
 });
 
 /** Runs the server entry with `env` and resolves with its exit code and stderr. */
@@ -46,7 +52,8 @@ describe('configuration', () => {
 describe('npm start (embedded mode)', () => {
   it('serves the demo page, and a client can join demo, post and receive its own event', async () => {
     const port = await freePort();
-    const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' } });
+    // Its own process group, so that the whole tree (npm, tsx, node) gets the signal, as under a shell.
+    const child = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' }, detached: true });
     children.push(child);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -74,11 +81,35 @@ describe('npm start (embedded mode)', () => {
       expect(events.at(-1)).toMatchObject({ type: 'comment.created', comment: { body: 'Hello, embedded mode', author: { name: 'Ada' } } });
     } finally {
       client.close();
-      child.kill('SIGTERM');
+      process.kill(-child.pid!, 'SIGTERM');
     }
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.on('exit', resolve)));
-    expect(code).toBe(0);
+    await eventually(() => out.includes('shutting down'), 10_000);
   }, 90_000);
+
+  it('exits 0 on SIGTERM after closing its sockets; the client reconnects by itself', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1' },
+    });
+    children.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    await eventually(() => out.includes('listening'), 30_000, 100);
+    const client = new DiscussionClient({ url: `http://127.0.0.1:${port}`, socketOptions: { transports: ['websocket'], reconnectionDelay: 100 } });
+    try {
+      await client.join('demo');
+      const reasons: string[] = [];
+      client.socket.on('disconnect', (r) => reasons.push(r));
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      expect(code).toBe(0);
+      // A dropped transport, not a server-side disconnect: socket.io-client retries on its own.
+      expect(reasons).toEqual(['transport close']);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });
 
 describe('npm run token', () => {
