@@ -14,7 +14,7 @@ const OUT = path.join(ROOT, 'dist/public');
 /** One bundle per entry: `out` is its name under dist/public, without `.js`. */
 const entries: { in: string; out: string }[] = [
   { in: 'client/widget/embed.ts', out: 'embed' },
-  // { in: 'client/moderate/console.ts', out: 'moderate' },
+  { in: 'client/moderate/console.ts', out: 'moderate' },
 ];
 
 /** Static files copied as they are: [source, name under dist/public]. */

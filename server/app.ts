@@ -177,6 +177,8 @@ export function createApp(deps: AppDeps): App {
     helmet({
       contentSecurityPolicy: {
         directives: {
+          // Plain-http deployments exist (behind a TLS-terminating balancer, or on a LAN).
+          'upgrade-insecure-requests': null,
           'script-src': ["'self'"],
           'style-src': ["'self'", "'unsafe-inline'"],
           'connect-src': ["'self'", 'ws:', 'wss:'],

@@ -92,6 +92,8 @@ export const Comment = z.object({
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   replyCount: z.number().int().nonnegative(),
+  /** Only in moderators' queue and feed: why it is held or was removed. */
+  moderation: z.object({ heldReason: z.string().nullable(), removedReason: z.string().nullable() }).optional(),
 });
 export type Comment = z.infer<typeof Comment>;
 

@@ -21,7 +21,7 @@ import type {
   User,
   Viewer,
 } from './ports.js';
-import { eventView, fullView, viewAll, viewFor } from './thread.js';
+import { eventView, fullView, modView, viewAll, viewFor } from './thread.js';
 
 export interface DiscussionConfig {
   editWindowMs: number;
@@ -157,7 +157,7 @@ export class Discussion {
 
   async edit(viewer: Viewer, p: Payload<'comment:edit'>): Promise<Comment> {
     const user = requireUser(viewer);
-    const updated = await this.mutate(p.articleId, p.commentId, (c, now) => {
+    const { comment: updated, changed } = await this.mutate(p.articleId, p.commentId, (c, now) => {
       if (c.author.id !== user.id) throw new DomainError('forbidden', 'you can edit only your own comments');
       if (c.status === 'removed' || c.status === 'deleted') throw new DomainError('not_found', 'this comment was removed');
       if (now.getTime() - Date.parse(c.createdAt) > this.deps.config.editWindowMs) {
@@ -170,12 +170,13 @@ export class Discussion {
         visibleDelta: 0,
       };
     });
+    if (changed) this.toModerators({ type: 'comment.edited', articleId: p.articleId, comment: updated });
     return viewFor(updated, user) ?? fullView(updated);
   }
 
   async delete(viewer: Viewer, p: Payload<'comment:delete'>): Promise<void> {
     const user = requireUser(viewer);
-    await this.mutate(p.articleId, p.commentId, (c) => {
+    const { comment, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
       if (c.author.id !== user.id) throw new DomainError('forbidden', 'you can delete only your own comments');
       if (c.status === 'deleted') return null;
       if (c.status === 'removed') throw new DomainError('not_found', 'this comment was removed');
@@ -186,6 +187,9 @@ export class Discussion {
         visibleDelta: c.status === 'visible' ? -1 : 0,
       };
     });
+    if (!changed) return;
+    await this.deps.store.dequeue(p.articleId, p.commentId);
+    this.toModerators({ type: 'comment.deleted', articleId: p.articleId, comment });
   }
 
   /**
@@ -199,14 +203,14 @@ export class Discussion {
       c: StoredComment,
       now: Date,
     ) => { next: StoredComment; eventType: StoredEvent['type'] | null; visibleDelta: number; parentReplyDelta?: number } | null,
-  ): Promise<StoredComment> {
+  ): Promise<{ comment: StoredComment; changed: boolean }> {
     const { store, clock, ids } = this.deps;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await store.get(articleId, commentId);
       if (!current) throw new DomainError('not_found', 'no such comment');
       const now = clock.now();
       const change = decide(current, now);
-      if (!change) return current;
+      if (!change) return { comment: current, changed: false };
       const r = await store.update({
         articleId,
         expectedVersion: current.version,
@@ -220,7 +224,7 @@ export class Discussion {
       if (r.kind === 'not_found') throw new DomainError('not_found', 'no such comment');
       if (r.kind === 'updated') {
         if (r.event) this.deps.notifier.publish(r.event);
-        return r.comment;
+        return { comment: r.comment, changed: true };
       }
     }
     throw new DomainError('unavailable', 'the comment is changing too fast; try again');
@@ -248,39 +252,44 @@ export class Discussion {
 
   async remove(viewer: Viewer, p: Payload<'mod:remove'>): Promise<void> {
     const mod = requireModerator(viewer);
-    const c = await this.mutate(p.articleId, p.commentId, (c) => {
+    const { comment: c, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
       if (c.status === 'removed' || c.status === 'deleted') return null;
       return {
-        next: { ...c, status: 'removed', removedReason: p.reason ?? null },
+        next: { ...c, status: 'removed', removedReason: p.reason ?? null, removedFrom: c.status },
         // A held comment never reached readers: removing it is a decision, not an event.
         eventType: c.status === 'visible' ? 'comment.removed' : null,
         visibleDelta: c.status === 'visible' ? -1 : 0,
       };
     });
     await this.deps.store.dequeue(p.articleId, p.commentId);
+    if (!changed) return;
     await this.audit(mod, 'remove', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id, reason: p.reason }, c, 'comment.removed');
   }
 
   async restore(viewer: Viewer, p: Payload<'mod:restore'>): Promise<void> {
     const mod = requireModerator(viewer);
-    const c = await this.mutate(p.articleId, p.commentId, (c) => {
-      if (c.status !== 'removed') {
-        throw new DomainError('not_found', c.status === 'deleted' ? 'its author deleted this comment' : 'this comment is not removed');
-      }
-      return { next: { ...c, status: 'visible', removedReason: null }, eventType: 'comment.restored', visibleDelta: 1 };
+    const { comment: c, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
+      if (c.status === 'deleted') throw new DomainError('not_found', 'its author deleted this comment');
+      if (c.status !== 'removed') return null;
+      // A comment removed while held goes back to the queue: readers never saw it created.
+      if (c.removedFrom === 'pending') return { next: { ...c, status: 'pending', removedReason: null, removedFrom: null }, eventType: null, visibleDelta: 0 };
+      return { next: { ...c, status: 'visible', removedReason: null, removedFrom: null }, eventType: 'comment.restored', visibleDelta: 1 };
     });
-    await this.deps.store.dequeue(p.articleId, p.commentId);
+    if (!changed) return;
     await this.audit(mod, 'restore', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.restored');
   }
 
   async approve(viewer: Viewer, p: Payload<'mod:approve'>): Promise<void> {
     const mod = requireModerator(viewer);
-    const c = await this.mutate(p.articleId, p.commentId, (c) => {
+    const { comment: c, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
+      if (c.status === 'removed' || c.status === 'deleted') throw new DomainError('not_found', 'this comment was removed');
       if (c.status !== 'pending') return null;
       // A held comment becomes public now: readers get it as comment.created.
       return { next: { ...c, status: 'visible', heldReason: null }, eventType: 'comment.created', visibleDelta: 1, parentReplyDelta: 1 };
     });
+    // Approving a visible comment that was reported keeps it and clears the reports from the queue.
     await this.deps.store.dequeue(p.articleId, p.commentId);
+    if (!changed && c.status !== 'visible') return;
     await this.audit(mod, 'approve', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.approved');
   }
 
@@ -318,7 +327,7 @@ export class Discussion {
     const items = await Promise.all(
       entries.map(async (e) => {
         const [c, reports] = await Promise.all([store.get(e.articleId, e.commentId), store.reports(e.articleId, e.commentId)]);
-        return c ? { articleId: e.articleId, reason: e.reason, at: e.at, comment: fullView(c), reports } : null;
+        return c ? { articleId: e.articleId, reason: e.reason, at: e.at, comment: modView(c), reports } : null;
       }),
     );
     return items.filter((i): i is QueueItemView => i !== null);

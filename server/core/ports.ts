@@ -34,6 +34,8 @@ export interface StoredComment {
   heldReason?: string | null;
   /** Moderator's reason, when removed. */
   removedReason?: string | null;
+  /** The status it had when a moderator removed it (a restore goes back to it). */
+  removedFrom?: 'visible' | 'pending' | null;
 }
 
 export interface StoredEvent {

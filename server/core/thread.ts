@@ -20,6 +20,11 @@ export function fullView(c: StoredComment): Comment {
   };
 }
 
+/** The full shape plus why it is held or removed: the moderators' queue and feed. */
+export function modView(c: StoredComment): Comment {
+  return { ...fullView(c), moderation: { heldReason: c.heldReason ?? null, removedReason: c.removedReason ?? null } };
+}
+
 /** What a reader sees: removed and deleted comments as tombstones, pending ones not at all. */
 export function readerView(c: StoredComment): Comment | null {
   if (c.status === 'pending') return null;

@@ -11,7 +11,7 @@ import type { Viewer } from '../core/ports.js';
 import { DomainError, isDomainError } from '../core/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InFlight } from './in-flight.js';
-import { requireUser } from '../core/discussion.js';
+import { requireModerator, requireUser } from '../core/discussion.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
 
@@ -82,9 +82,10 @@ export function registerHandlers(socket: AppSocket, deps: HandlerDeps): void {
   on('mod:unban', async (p, s) => done(await discussion.unban(s.data.viewer, p)));
   on('mod:close', async (p, s) => done(await discussion.close(s.data.viewer, p)));
   on('mod:watch', async (_p, s) => {
-    const queue = await discussion.queue(s.data.viewer);
+    requireModerator(s.data.viewer);
+    // Join before reading, so nothing held or reported in between is in neither.
     await s.join(MODERATORS_ROOM);
-    return { queue };
+    return { queue: await discussion.queue(s.data.viewer) };
   });
 }
 

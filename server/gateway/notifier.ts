@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import type { ModEvent, Notifier, StoredEvent } from '../core/ports.js';
-import { eventView, fullView } from '../core/thread.js';
+import { eventView, modView } from '../core/thread.js';
 import type { Metrics } from '../metrics.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 
@@ -31,7 +31,7 @@ export class SocketNotifier implements Notifier {
     this.io.to(MODERATORS_ROOM).emit('mod:event', {
       type: e.type,
       articleId: e.articleId,
-      comment: e.comment ? fullView(e.comment) : null,
+      comment: e.comment ? modView(e.comment) : null,
       ...(e.report ? { report: e.report } : {}),
       ...(e.audit ? { audit: e.audit } : {}),
     });

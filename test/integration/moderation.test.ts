@@ -286,3 +286,48 @@ describe('post rate limits across nodes', () => {
     }
   });
 });
+
+describe('moderation edge cases', () => {
+  it('a comment removed while held goes back to the queue on restore, never public', async () => {
+    const id = article();
+    const guest = (await (
+      await fetch(`${A.url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Hal"}' })
+    ).json()) as { token: string };
+    const { comment } = ok(await rawSocket(A.url, guest.token).emitWithAck('comment:post', { articleId: id, body: 'held then removed' }));
+    const r = await reader(B, id);
+    const mod = rawSocket(C.url, await token(C, 'mod-2', 'moderator'));
+    ok(await mod.emitWithAck('mod:remove', { articleId: id, commentId: comment.id, reason: 'spam' }));
+    ok(await mod.emitWithAck('mod:restore', { articleId: id, commentId: comment.id }));
+    await sleep(300);
+    expect(r.events).toEqual([]);
+    const { queue } = ok(await mod.emitWithAck('mod:watch', {}));
+    expect(queue.find((q) => q.comment.id === comment.id)).toBeUndefined(); // taken off by the remove
+    const snap = ok(await mod.emitWithAck('thread:join', { articleId: id })) as Snapshot;
+    expect(snap.comments.find((c) => c.id === comment.id)?.status).toBe('pending');
+    ok(await mod.emitWithAck('mod:approve', { articleId: id, commentId: comment.id }));
+    await eventually(() => r.events.length === 1);
+    expect(r.events[0]).toMatchObject({ type: 'comment.created', seq: 1 });
+  });
+
+  it('an action that changes nothing is not logged; authors\' edits and deletes reach the moderators', async () => {
+    const id = article();
+    const author = rawSocket(A.url, await token(A, 'vera'));
+    const { comment } = ok(await author.emitWithAck('comment:post', { articleId: id, body: 'first' }));
+    const mod = rawSocket(B.url, await token(B, 'mod-3', 'moderator'));
+    const feed: ModEventPayload[] = [];
+    mod.on('mod:event', (e) => feed.push(e));
+    ok(await mod.emitWithAck('mod:watch', {}));
+    ok(await mod.emitWithAck('mod:remove', { articleId: id, commentId: comment.id, reason: 'once' }));
+    ok(await mod.emitWithAck('mod:remove', { articleId: id, commentId: comment.id, reason: 'twice' }));
+    const { comment: other } = ok(await author.emitWithAck('comment:post', { articleId: id, body: 'second' }));
+    ok(await author.emitWithAck('comment:edit', { articleId: id, commentId: other.id, body: 'second, edited' }));
+    ok(await author.emitWithAck('comment:delete', { articleId: id, commentId: other.id }));
+    await eventually(() => feed.some((e) => e.type === 'comment.deleted'));
+    expect(feed.map((e) => e.type)).toEqual(['comment.removed', 'comment.created', 'comment.edited', 'comment.deleted']);
+    expect(feed[0]!.comment?.moderation).toEqual({ heldReason: null, removedReason: 'once' });
+    const log = (await (await fetch(`${A.url}/api/moderation/log`, { headers: { authorization: `Bearer ${await token(A, 'mod-3', 'moderator')}` } })).json()) as {
+      entries: { moderator: { id: string }; reason: string | null }[];
+    };
+    expect(log.entries.filter((e) => e.moderator.id === 'mod-3').map((e) => e.reason)).toEqual(['once']);
+  });
+});
