@@ -8,6 +8,7 @@ import type { Snapshot } from '../../shared/schemas.js';
 import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { closeClients, connected, rawSocket, startNode, token } from '../support/nodes.js';
+import { ok } from '../support/acks.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -16,10 +17,6 @@ beforeAll(async () => {
 afterEach(() => closeClients());
 afterAll(() => redis.stop());
 
-function ok<T extends object>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
 
 describe('abuse controls', () => {
   it('holds a comment containing a word from the list, whole words only, case-insensitively', async () => {

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { eventually } from '../support/ports.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { closeClients, connected, rawSocket, recordEvents, sdkClient, startNode, token, type TestNode } from '../support/nodes.js';
+import { ok } from '../support/acks.js';
 
 let cluster: RedisCluster;
 let nodes: TestNode[];
@@ -25,10 +26,6 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-function ok<T extends object>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
 
 describe('three nodes on a Redis Cluster', () => {
   it('delivers comments across nodes for articles on every shard, with the same seq', async () => {

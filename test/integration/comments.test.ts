@@ -9,6 +9,7 @@ import { RedisStore } from '../../server/store/redis-store.js';
 import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { closeClients, connected, rawSocket, recordEvents, startNode, token, type TestNode } from '../support/nodes.js';
+import { err, ok } from '../support/acks.js';
 
 let redis: RedisServer;
 let a: TestNode;
@@ -31,14 +32,6 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function ok<T extends object>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
-function err(ack: Ack<object>) {
-  if (ack.ok) throw new Error('expected an error ack');
-  return ack.error;
-}
 
 describe('edits and deletes', () => {
   it('reach every reader as events; a delete arrives as a tombstone', async () => {

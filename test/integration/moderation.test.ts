@@ -8,6 +8,7 @@ import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { closeClients, connected, rawSocket, recordEvents, startNode, token, type TestNode } from '../support/nodes.js';
 import type { ClientSocket } from '../../client/discussion-client.js';
+import { err, ok } from '../support/acks.js';
 
 let redis: RedisServer;
 let nodes: TestNode[];
@@ -29,14 +30,6 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function ok<T extends object>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
-function err(ack: Ack<object>) {
-  if (ack.ok) throw new Error('expected an error ack');
-  return ack.error;
-}
 async function reader(node: TestNode, articleId: string, tok?: string): Promise<{ socket: ClientSocket; events: ThreadEvent[] }> {
   const socket = rawSocket(node.url, tok);
   await connected(socket);

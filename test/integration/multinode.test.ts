@@ -7,6 +7,7 @@ import type { CatchUp, Comment, Snapshot, ThreadEvent } from '../../shared/schem
 import { eventually } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { closeClients, connected, rawSocket, recordEvents, sdkClient, startNode, token, type TestNode } from '../support/nodes.js';
+import { ok } from '../support/acks.js';
 
 let redis: RedisServer;
 let nodes: TestNode[] = [];
@@ -27,10 +28,6 @@ afterAll(async () => {
   await redis.stop();
 });
 
-function ok<T extends object>(ack: Ack<T>): T {
-  if (!ack.ok) throw new Error(`ack failed: ${JSON.stringify(ack.error)}`);
-  return ack;
-}
 
 describe('three nodes on one Redis', () => {
   it('delivers a comment posted on B to readers on A and C with the same seq, equal to the ack', async () => {
