@@ -6,13 +6,13 @@ const light = `
   --lt-bg: #ffffff; --lt-fg: #1c1e21; --lt-muted: #5c6370; --lt-border: #dfe2e6; --lt-rule: #e7e9ec;
   --lt-subtle: #f4f5f7; --lt-accent: #0b57d0; --lt-accent-hover: #0842a0; --lt-accent-fg: #ffffff;
   --lt-accent-soft: #e8f0fe; --lt-error: #b3261e; --lt-error-bg: #fdecea; --lt-live: #137333;
-  --lt-new: #fff3c4; --lt-input-bg: #ffffff; --lt-input-border: #8c939d; --lt-shadow: 0 1px 2px rgb(0 0 0 / 6%);
+  --lt-new: #fff3c4; --lt-raised: #ffffff; --lt-input-bg: #ffffff; --lt-input-border: #8c939d; --lt-shadow: 0 1px 2px rgb(0 0 0 / 6%);
   color-scheme: light;`;
 const dark = `
   --lt-bg: #17191c; --lt-fg: #e6e8eb; --lt-muted: #a3aab4; --lt-border: #30343a; --lt-rule: #2a2e33;
   --lt-subtle: #202328; --lt-accent: #8ab4f8; --lt-accent-hover: #aecbfa; --lt-accent-fg: #0b1b3a;
   --lt-accent-soft: #1f2a3d; --lt-error: #f2b8b5; --lt-error-bg: #3b1e1e; --lt-live: #81c995;
-  --lt-new: #3a3520; --lt-input-bg: #111316; --lt-input-border: #6b727c; --lt-shadow: none;
+  --lt-new: #3a3520; --lt-raised: #383c44; --lt-input-bg: #111316; --lt-input-border: #6b727c; --lt-shadow: none;
   color-scheme: dark;`;
 
 export const CSS = `
@@ -51,7 +51,7 @@ export const CSS = `
 .lt-sort { display: inline-flex; border: 1px solid var(--lt-border); border-radius: 999px; padding: 2px; background: var(--lt-subtle); }
 .lt-sort button { font: inherit; font-size: 0.8rem; font-weight: 600; border: 0; background: transparent; color: var(--lt-muted);
   padding: 3px 12px; border-radius: 999px; cursor: pointer; }
-.lt-sort button[aria-pressed="true"] { background: var(--lt-bg); color: var(--lt-fg); box-shadow: 0 1px 2px rgb(0 0 0 / 12%); }
+.lt-sort button[aria-pressed="true"] { background: var(--lt-raised); color: var(--lt-fg); box-shadow: 0 1px 2px rgb(0 0 0 / 12%); }
 
 .lt-btn { font: inherit; font-size: 0.9rem; font-weight: 600; border-radius: 8px; padding: 7px 16px; cursor: pointer;
   border: 1px solid transparent; line-height: 1.3; }

@@ -77,11 +77,6 @@ export class ThreadWidget {
   private readonly views = new Map<string, View>();
   /** Posts sent and not yet acknowledged, by clientId. */
   private readonly pending = new Map<string, PendingPost>();
-  /**
-   * The reader's own new comments that arrived as events before the ack of their post: kept out
-   * of view until the ack says which pending stand-in they replace, so nothing shows twice.
-   */
-  private readonly heldOwn = new Set<string>();
   /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
   private readonly hidden = new Set<string>();
   /** New comments to highlight at the next render. */
@@ -225,20 +220,55 @@ export class ThreadWidget {
     }
     if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
     if (this.views.has(c.id)) return;
-    if (c.author.id === this.session.user?.id) {
-      if (this.pending.size > 0) this.heldOwn.add(c.id);
-      return;
-    }
-    if (this.isAtEnd()) this.fresh.add(c.id);
+    // The reader's own: shown through the stand-in of its post (see isHeldOwn).
+    if (c.author.id === this.session.user?.id) return;
+    if (this.landsInSight(c)) this.fresh.add(c.id);
     else this.hidden.add(c.id);
     this.newNames.push(c.author.name);
   }
 
-  /** Whether the bottom of the widget is (nearly) in view: then new comments may appear at once. */
-  private isAtEnd(): boolean {
+  /**
+   * Whether a new comment may appear at once: only where the reader is already looking at the
+   * place it lands, so that nothing they are reading moves (render() also keeps the topmost
+   * visible comment in place, for browsers without scroll anchoring). Newest first, a root
+   * comment lands at the top of the thread: that must be in view. Otherwise it lands at the end
+   * of the thread, or (a reply) after its parent's replies: the reader must be at the end of the
+   * widget and the parent not above the viewport.
+   */
+  private landsInSight(c: Comment): boolean {
     const r = this.root.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) return true;
-    return r.bottom <= (window.innerHeight || document.documentElement.clientHeight) + END_SLACK;
+    if (r.width === 0 && r.height === 0) return true; // not laid out (hidden): nothing can move
+    const viewport = window.innerHeight || document.documentElement.clientHeight;
+    if (c.parentId === null && this.order === 'newest') {
+      const top = this.threadEl.getBoundingClientRect().top;
+      return top >= 0 && top <= viewport;
+    }
+    if (r.bottom > viewport + END_SLACK) return false;
+    if (c.parentId === null) return true;
+    const parent = this.views.get(c.parentId);
+    return parent !== undefined && parent.item.isConnected && parent.item.getBoundingClientRect().bottom >= 0;
+  }
+
+  /**
+   * The topmost comment in view when the top of the thread is above the viewport: changes above
+   * it (a comment shown, edited or removed there) must not move it.
+   */
+  private scrollAnchor(): { el: Element; top: number } | null {
+    if (!this.threadEl.isConnected || this.threadEl.getBoundingClientRect().top >= 0) return null;
+    for (const el of Array.from(this.threadEl.querySelectorAll('article.lt-comment'))) {
+      const r = el.getBoundingClientRect();
+      if (r.bottom > 0) return r.height > 0 ? { el, top: r.top } : null;
+    }
+    return null;
+  }
+
+  private keepInPlace(anchor: { el: Element; top: number }): void {
+    if (!anchor.el.isConnected) return;
+    const delta = anchor.el.getBoundingClientRect().top - anchor.top;
+    if (Math.abs(delta) < 1) return; // unchanged, or the browser's own scroll anchoring did it
+    const scroller = scrollParent(this.root);
+    if (scroller) scroller.scrollTop += delta;
+    else window.scrollBy(0, delta);
   }
 
   private post(text: string, parentId: string | null, composer: Composer): void {
@@ -283,7 +313,6 @@ export class ThreadWidget {
             this.views.set(saved.id, view);
           } else view?.item.remove();
           this.pending.delete(clientId);
-          this.heldOwn.delete(saved.id);
           this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
         },
         (err: unknown) => {
@@ -301,10 +330,7 @@ export class ThreadWidget {
           if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
         },
       )
-      .finally(() => {
-        if (this.pending.size === 0) this.heldOwn.clear();
-        this.schedule();
-      });
+      .finally(() => this.schedule());
   }
 
   private openReply(c: Comment): void {
@@ -459,6 +485,16 @@ export class ThreadWidget {
     });
   }
 
+  /**
+   * A comment of the reader's own that has never been shown, while a post of theirs awaits its
+   * ack: it may be that post's comment (the SDK adds it to the state from the ack, or from the
+   * event, before the widget hears which stand-in it replaces). It waits, so that the stand-in's
+   * element becomes it in place and nothing shows twice; the ack's handler renders again.
+   */
+  private isHeldOwn(c: Comment, me: string | null): boolean {
+    return this.pending.size > 0 && me !== null && c.author?.id === me && !this.views.has(c.id);
+  }
+
   private isLive(c: Comment): boolean {
     return (c.status === 'visible' || c.status === 'pending') && c.body !== null && !this.deleting.has(c.id);
   }
@@ -466,6 +502,7 @@ export class ThreadWidget {
   private render(): void {
     const state = this.state;
     if (!state) return;
+    const anchor = this.scrollAnchor();
     const me = this.session.user?.id ?? null;
     const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
 
@@ -476,7 +513,7 @@ export class ThreadWidget {
       if (list) list.push(c);
       else kids.set(c.parentId, [c]);
     };
-    for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.heldOwn.has(c.id)) add(c);
+    for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.isHeldOwn(c, me)) add(c);
     for (const p of this.pending.values()) add(p.comment);
 
     // A removed comment stays (as a placeholder) only while something under it is shown.
@@ -561,6 +598,7 @@ export class ThreadWidget {
       this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
       this.newNames.length = 0;
     }
+    if (anchor) this.keepInPlace(anchor);
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
@@ -818,6 +856,22 @@ function sortByTime(list: Comment[], newestFirst: boolean): Comment[] {
   const at = (c: Comment) => (c.id.startsWith(PENDING_PREFIX) ? Infinity : Date.parse(c.createdAt) || 0);
   const sorted = [...list].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return newestFirst ? sorted.reverse() : sorted;
+}
+
+/** The nearest scrolling ancestor of the widget (across shadow roots), or null for the page. */
+function scrollParent(el: Element): Element | null {
+  let node: Node | null = el.parentNode;
+  while (node) {
+    if (node instanceof ShadowRoot) {
+      node = node.host;
+      continue;
+    }
+    if (!(node instanceof Element) || node === document.documentElement || node === document.body) return null;
+    const { overflowY } = getComputedStyle(node);
+    if ((overflowY === 'auto' || overflowY === 'scroll' || overflowY === 'overlay') && node.scrollHeight > node.clientHeight) return node;
+    node = node.parentNode;
+  }
+  return null;
 }
 
 function readOrder(): Order {
