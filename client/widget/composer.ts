@@ -15,6 +15,8 @@ export interface ComposerOptions {
   className?: string;
   onSubmit(text: string): void;
   onCancel?(): void;
+  /** Each keystroke that changes the text (typing indicator). */
+  onInput?(): void;
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -73,6 +75,7 @@ export class Composer {
     });
     this.input.addEventListener('input', () => {
       this.autosize();
+      opts.onInput?.();
       // A fixed mistake clears its message; a rate-limit countdown runs on.
       if (!this.countdown && !this.error.hidden) this.setError(null);
     });

@@ -44,6 +44,7 @@ export const CSS = `
   border-radius: 999px; padding: 1px 9px; min-width: 1.6em; text-align: center; }
 .lt-count:empty { display: none; }
 .lt-toolbar { display: flex; align-items: center; gap: 14px; flex-wrap: wrap; }
+.lt-presence { font-size: 0.8rem; color: var(--lt-muted); }
 .lt-status { display: inline-flex; align-items: center; gap: 6px; font-size: 0.8rem; color: var(--lt-muted); }
 .lt-status-dot { width: 8px; height: 8px; border-radius: 50%; background: var(--lt-muted); }
 .lt-status[data-state="live"] .lt-status-dot { background: var(--lt-live); box-shadow: 0 0 0 3px color-mix(in srgb, var(--lt-live) 20%, transparent); }

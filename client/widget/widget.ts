@@ -91,7 +91,10 @@ export class ThreadWidget {
   private readonly listener: ThreadListener = {
     onChange: (thread, reason) => this.onChange(thread, reason),
     onEvent: (event) => this.onEvent(event),
+    onPresence: (p) => this.showPresence(p.readers, p.typing),
   };
+  private readonly presenceEl: HTMLElement;
+  private readonly reported = new Set<string>();
   private renderQueued = false;
   private closedShown: boolean | null = null;
   private focusComposerOnSignIn = false;
@@ -106,6 +109,7 @@ export class ThreadWidget {
     this.order = readOrder();
     const titleId = nextId();
     this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
+    this.presenceEl = h('span', { class: 'lt-presence', hidden: true });
     this.statusText = h('span', null, 'Connecting…');
     this.statusEl = h(
       'span',
@@ -138,6 +142,7 @@ export class ThreadWidget {
       placeholder: 'Share your thoughts…',
       submitLabel: 'Post',
       onSubmit: (text) => this.post(text, null, this.rootComposer),
+      onInput: () => this.typing(),
     });
 
     this.root = h(
@@ -150,6 +155,7 @@ export class ThreadWidget {
         h(
           'div',
           { class: 'lt-toolbar' },
+          this.presenceEl,
           this.statusEl,
           h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
         ),
@@ -348,6 +354,7 @@ export class ThreadWidget {
         rows: 2,
         className: 'lt-reply-form',
         onSubmit: (text) => this.post(text, c.id, created),
+        onInput: () => this.typing(),
         onCancel: () => {
           this.replyComposers.delete(c.id);
           this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
@@ -404,6 +411,33 @@ export class ThreadWidget {
       else composer.setError(errorText(err, 'edit'));
     } finally {
       composer.setBusy(false);
+    }
+  }
+
+  /** "12 reading · someone is replying", from the server's throttled presence counts. */
+  private showPresence(readers: number, typing: number): void {
+    const parts: string[] = [];
+    if (readers > 1) parts.push(`${readers} reading`);
+    if (typing === 1) parts.push('someone is replying');
+    else if (typing > 1) parts.push(`${typing} people are replying`);
+    this.presenceEl.textContent = parts.join(' · ');
+    this.presenceEl.hidden = parts.length === 0;
+  }
+
+  private typing(): void {
+    if (this.session.user) this.session.client.typing(this.articleId);
+  }
+
+  private async report(c: Comment, control: HTMLButtonElement): Promise<void> {
+    control.disabled = true;
+    try {
+      await this.session.client.report({ articleId: this.articleId, commentId: c.id });
+      this.reported.add(c.id);
+      control.textContent = 'Reported';
+      this.announce('Thank you: a moderator will look at this comment');
+    } catch (err) {
+      control.disabled = false;
+      control.title = errorText(err);
     }
   }
 
@@ -641,6 +675,7 @@ export class ThreadWidget {
       depth,
       replyingTo?.author?.name ?? (replyingTo ? 0 : null),
       mine,
+      ctx.me !== null,
       ctx.canReply,
       !!editor,
     ]);
@@ -713,6 +748,14 @@ export class ThreadWidget {
           button('lt-edit', 'Edit', () => this.startEdit(c), { 'aria-label': 'Edit your comment' }),
           button('lt-delete', 'Delete', () => void this.remove(c), { 'aria-label': 'Delete your comment' }),
         );
+      }
+      if (!sending && !mine && ctx.me && c.status === 'visible') {
+        const done = this.reported.has(c.id);
+        const control: HTMLButtonElement = button('lt-report', done ? 'Reported' : 'Report', () => void this.report(c, control), {
+          'aria-label': `Report the comment by ${author.name} to the moderators`,
+        });
+        control.disabled = done;
+        actions.append(control);
       }
       children.push(
         avatar(author),

@@ -1,0 +1,54 @@
+/**
+ * The widget's reader count, "someone is replying" and the report button, across two nodes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { openDemo, signInGuest } from './harness.js';
+import { eventually } from '../support/ports.js';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
+import { closeClients, rawSocket, startNode, token, type TestNode } from '../support/nodes.js';
+
+let redis: RedisServer;
+let a: TestNode;
+let b: TestNode;
+let browser: Browser;
+
+beforeAll(async () => {
+  redis = await startRedis({ appendonly: false });
+  [a, b] = await Promise.all([startNode({ redisUrl: redis.url }), startNode({ redisUrl: redis.url })]);
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  closeClients();
+  await browser?.close();
+  await Promise.all([a?.stop(), b?.stop()]);
+  await redis?.stop();
+});
+
+describe('presence and reports in the widget', () => {
+  it('shows how many are reading and that someone is replying; a report reaches the queue', async () => {
+    const articleId = 'presence-widget';
+    const posted = await rawSocket(a.url, await token(a, 'zoe', 'commenter', 'Zoe')).emitWithAck('comment:post', { articleId, body: 'Report me' });
+    if (!posted.ok) throw new Error('could not post');
+    const reader = await openDemo(await browser.newContext(), a, articleId);
+    const writer = await openDemo(await browser.newContext(), b, articleId);
+    const presence = () => reader.locator('.lt-presence').innerText();
+    await eventually(async () => (await presence()) === '2 reading', 10_000, 100);
+
+    await signInGuest(writer, 'Wren');
+    await writer.bringToFront();
+    await writer.locator('textarea.lt-composer-input').first().pressSequentially('I am typing');
+    await eventually(async () => (await presence()) === '2 reading · someone is replying', 10_000, 100);
+
+    const comment = writer.locator(`article.lt-comment[data-comment-id="${posted.comment.id}"]`);
+    await comment.locator('.lt-report').click();
+    await eventually(async () => (await comment.locator('.lt-report').innerText()) === 'Reported');
+    const queue = (await (await fetch(`${a.url}/api/moderation/queue`, { headers: { authorization: `Bearer ${await token(a, 'mo', 'moderator')}` } })).json()) as {
+      queue: { comment: { id: string }; reason: string; reports: { userId: string }[] }[];
+    };
+    const item = queue.queue.find((q) => q.comment.id === posted.comment.id);
+    expect(item?.reason).toBe('reported');
+    expect(item?.reports).toHaveLength(1);
+  }, 60_000);
+});
