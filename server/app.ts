@@ -78,11 +78,7 @@ export function createApp(deps: AppDeps): App {
     serveClient: false,
     cors: { origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false },
   });
-  if (deps.pubsub) {
-    const { pub, sub } = deps.pubsub;
-    // On a Cluster, sharded Pub/Sub with a channel per room: a node only receives the rooms it serves.
-    io.adapter(pub instanceof Cluster ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, sub));
-  }
+
 
   const metrics = new Metrics(
     {
@@ -91,6 +87,15 @@ export function createApp(deps: AppDeps): App {
     },
     deps.defaultMetrics ?? false,
   );
+  if (deps.pubsub) {
+    const { sub } = deps.pubsub;
+    const pub = guardPublish(deps.pubsub.pub, (err) => {
+      metrics.publishErrors.inc();
+      logger.warn({ err: err.message }, 'fan-out publish failed; readers on other nodes will catch up from the log');
+    });
+    // On a Cluster, sharded Pub/Sub with a channel per room: a node only receives the rooms it serves.
+    io.adapter(pub instanceof Cluster ? createShardedAdapter(pub, sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, sub));
+  }
   for (const [name, client] of Object.entries({ ...deps.pubsub, shared: deps.sharedRedis })) {
     client?.on('reconnecting', () => metrics.redisReconnects.inc({ connection: name }));
   }
@@ -251,6 +256,27 @@ export function createApp(deps: AppDeps): App {
       return closing;
     },
   };
+}
+
+/**
+ * The adapter publishes without handling a rejected PUBLISH (Redis gone between a write and its
+ * fan-out), and an unhandled rejection ends the process. Every publish gets a handler here; the
+ * event itself is in the log, so readers catch up.
+ */
+function guardPublish<C extends Redis | Cluster>(client: C, onError: (err: Error) => void): C {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if ((prop === 'publish' || prop === 'spublish') && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (result instanceof Promise) result.catch(onError);
+          return result;
+        };
+      }
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**

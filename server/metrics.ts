@@ -13,6 +13,7 @@ export class Metrics {
   readonly redisReconnects: Counter<'connection'>;
   readonly rateLimited: Counter<'bucket'>;
   readonly slowReadersDropped: Counter;
+  readonly publishErrors: Counter;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -30,6 +31,7 @@ export class Metrics {
     this.storeErrors = new Counter({ name: 'livethread_store_errors_total', help: 'Requests that failed because the store or Redis did', registers });
     this.redisReconnects = new Counter({ name: 'livethread_redis_reconnects_total', help: 'Redis reconnections, by connection', labelNames: ['connection'], registers });
     this.rateLimited = new Counter({ name: 'livethread_rate_limited_total', help: 'Requests refused by a rate limit, by bucket', labelNames: ['bucket'], registers });
+    this.publishErrors = new Counter({ name: 'livethread_publish_errors_total', help: 'Fan-out publishes Redis refused (readers elsewhere catch up)', registers });
     this.slowReadersDropped = new Counter({ name: 'livethread_slow_readers_dropped_total', help: 'Sockets disconnected because they stopped reading', registers });
   }
 }
