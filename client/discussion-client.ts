@@ -79,6 +79,8 @@ interface Subscription {
   gapTimer: ReturnType<typeof setTimeout> | null;
   joining: Promise<void> | null;
   joinAgain: boolean;
+  /** A head the server reported that no event has brought us to yet. */
+  expectHead: number;
   wantFresh: boolean;
 }
 
@@ -112,7 +114,21 @@ export class DiscussionClient {
       }) as ClientSocket);
     this.socket.on('thread:event', (e) => this.onEvent(e));
     this.socket.on('thread:presence', (p) => {
-      for (const l of this.subs.get(p.articleId)?.listeners ?? []) l.onPresence?.(p);
+      const sub = this.subs.get(p.articleId);
+      if (!sub) return;
+      for (const l of sub.listeners) l.onPresence?.(p);
+      // The server is ahead of us and no event has come to say so: one was lost on the way.
+      const state = sub.state;
+      if (!state || sub.joining || p.head === undefined || p.epoch === undefined) return;
+      const sawEmpty = state.epoch === EMPTY_EPOCH && state.head === 0;
+      if (p.epoch !== state.epoch && !sawEmpty) {
+        // The article's history was lost and started again: reload.
+        sub.wantFresh = true;
+        void this.rejoin(p.articleId, sub);
+      } else if (p.head > state.head) {
+        sub.expectHead = Math.max(sub.expectHead, p.head);
+        this.armGapTimer(sub);
+      }
     });
     this.socket.on('thread:resync', ({ articleId }) => {
       const sub = this.subs.get(articleId);
@@ -162,7 +178,7 @@ export class DiscussionClient {
   async join(articleId: string, listener?: ThreadListener): Promise<ThreadState> {
     let sub = this.subs.get(articleId);
     if (!sub) {
-      sub = { state: null, listeners: new Set(), buffered: [], ahead: new Map(), gapTimer: null, joining: null, joinAgain: false, wantFresh: true };
+      sub = { state: null, listeners: new Set(), buffered: [], ahead: new Map(), gapTimer: null, joining: null, joinAgain: false, wantFresh: true, expectHead: 0 };
       this.subs.set(articleId, sub);
     }
     if (listener) sub.listeners.add(listener);
@@ -294,6 +310,7 @@ export class DiscussionClient {
       for (const c of r.comments) comments.set(c.id, c);
       sub.state = { articleId: r.articleId, epoch: r.epoch, head: r.head, comments, cursor: r.cursor, closed: r.closed ?? false };
       sub.ahead.clear();
+      sub.expectHead = 0;
       sub.wantFresh = false;
       this.notify(sub, r.reset ? 'reset' : 'snapshot');
     }
@@ -329,10 +346,15 @@ export class DiscussionClient {
       return;
     }
     sub.ahead.set(e.seq, e);
-    // Two nodes may publish seq 6 before seq 5: wait briefly for the late one, then catch up.
+    this.armGapTimer(sub);
+  }
+
+  /** Two nodes may publish seq 6 before seq 5: wait briefly for the late one, then catch up. */
+  private armGapTimer(sub: Subscription): void {
     sub.gapTimer ??= setTimeout(() => {
       sub.gapTimer = null;
-      if (sub.ahead.size > 0) void this.rejoin(state.articleId, sub);
+      const state = sub.state;
+      if (state && (sub.ahead.size > 0 || state.head < sub.expectHead)) void this.rejoin(state.articleId, sub);
     }, this.gapWaitMs);
   }
 
@@ -350,7 +372,7 @@ export class DiscussionClient {
       e = sub.ahead.get(state.head + 1);
     }
     for (const seq of sub.ahead.keys()) if (seq <= state.head) sub.ahead.delete(seq);
-    if (sub.ahead.size === 0 && sub.gapTimer) {
+    if (sub.ahead.size === 0 && state.head >= sub.expectHead && sub.gapTimer) {
       clearTimeout(sub.gapTimer);
       sub.gapTimer = null;
     }

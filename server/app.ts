@@ -144,6 +144,7 @@ export function createApp(deps: AppDeps): App {
     deps.sharedRedis ? new RedisPresenceTable(deps.sharedRedis) : new MemoryPresenceTable(),
     randomUUID(),
     logger,
+    (ids) => store.heads(ids),
   );
   presence.start();
   const inFlight = new InFlight();

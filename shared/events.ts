@@ -48,6 +48,13 @@ export interface PresencePayload {
   articleId: string;
   readers: number;
   typing: number;
+  /**
+   * The article's epoch and last seq when counted (an addition to PROTOCOL.md): a client whose
+   * own head is behind and gets no event to fill the gap catches up, so an event that Pub/Sub
+   * dropped with nothing after it is not missed for long.
+   */
+  epoch?: string;
+  head?: number;
 }
 
 export interface AuditEntryView {

@@ -128,6 +128,8 @@ export interface CommentStore {
   eventsSince(articleId: string, since: number): Promise<EventsSince>;
   /** Visible comments per article. */
   counts(articleIds: string[]): Promise<Record<string, number>>;
+  /** The epoch and last `seq` of each article (cheap: no comment is read). */
+  heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>>;
   ping(): Promise<void>;
   close(): Promise<void>;
 

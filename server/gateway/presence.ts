@@ -3,7 +3,8 @@
  *
  * Each node counts its own sockets per article room and publishes the count every tick to a
  * shared table with a timestamp; every node sums the fresh entries for the articles it serves and
- * pushes the total to its own sockets only when it changed. No `fetchSockets()`, no Pub/Sub
+ * pushes the total to its own sockets only when it changed. The article's head rides along, so
+ * that a reader who missed the last event (Pub/Sub is at-most-once) notices within a tick. No `fetchSockets()`, no Pub/Sub
  * traffic per reader, and a crashed node's counts fade out after STALE_MS.
  */
 import type { Cluster, Redis } from 'ioredis';
@@ -115,6 +116,7 @@ export class Presence {
     private readonly table: PresenceTable,
     private readonly nodeId: string,
     private readonly logger: Logger,
+    private readonly heads?: (articleIds: string[]) => Promise<Record<string, { epoch: string; head: number }>>,
   ) {}
 
   start(): void {
@@ -148,12 +150,15 @@ export class Presence {
       this.lastReported.clear();
       for (const [id, n] of counts) if (n > 0) this.lastReported.add(id);
       const served = [...this.lastReported];
-      const totals = await this.table.read(served, now);
+      const [totals, heads] = await Promise.all([this.table.read(served, now), this.heads?.(served) ?? {}]);
       for (const [articleId, t] of totals) {
-        const key = `${t.readers}/${t.typing}`;
+        const h = (heads as Record<string, { epoch: string; head: number } | undefined>)[articleId];
+        const key = `${t.readers}/${t.typing}/${h?.epoch}/${h?.head}`;
         if (this.lastSent.get(articleId) === key) continue;
         this.lastSent.set(articleId, key);
-        this.io.local.to(`${ROOM_PREFIX}${articleId}`).emit('thread:presence', { articleId, readers: t.readers, typing: t.typing });
+        this.io.local
+          .to(`${ROOM_PREFIX}${articleId}`)
+          .emit('thread:presence', { articleId, readers: t.readers, typing: t.typing, ...(h ? { epoch: h.epoch, head: h.head } : {}) });
       }
       for (const id of this.lastSent.keys()) if (!this.lastReported.has(id)) this.lastSent.delete(id);
     } catch (err) {

@@ -191,6 +191,15 @@ export class MemoryStore implements CommentStore {
     return out;
   }
 
+  async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {
+    const out: Record<string, { epoch: string; head: number }> = {};
+    for (const id of articleIds) {
+      const a = this.articles.get(id);
+      out[id] = { epoch: a?.epoch ?? EMPTY_EPOCH, head: a?.seq ?? 0 };
+    }
+    return out;
+  }
+
   async findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null> {
     const a = this.articles.get(articleId);
     const id = a?.idempotency.get(clientKey);

@@ -425,6 +425,11 @@ export class RedisStore implements CommentStore {
     return (await this.redis.ltClaimBody(`${this.prefix}:dup:{u:${userId}}:${bodyHash}`, clientId, String(ttlSeconds))) === 1;
   }
 
+  async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {
+    const rows = await Promise.all(articleIds.map((id) => this.redis.hmget(this.key(id, 'meta'), 'epoch', 'seq')));
+    return Object.fromEntries(articleIds.map((id, i) => [id, { epoch: rows[i]?.[0] || EMPTY_EPOCH, head: Number(rows[i]?.[1] ?? 0) }]));
+  }
+
   async ping(): Promise<void> {
     if ('nodes' in this.redis && typeof this.redis.nodes === 'function') {
       await Promise.all((this.redis as Cluster).nodes('master').map((n) => n.ping()));

@@ -78,6 +78,17 @@ describe('DiscussionClient ordering', () => {
   });
 });
 
+describe('a lost last event', () => {
+  it('is caught up from the head that presence reports, with no further event and no resync', async () => {
+    const reader = sdkClient(node.url);
+    const applied: ThreadEvent[] = [];
+    await reader.join('order-4', { onEvent: (e) => applied.push(e) });
+    await silentPost('order-4', 'dropped by Pub/Sub');
+    await eventually(() => applied.length === 1, 8000);
+    expect(applied[0]?.comment?.body).toBe('dropped by Pub/Sub');
+  });
+});
+
 describe('ack before broadcast', () => {
   it("the author's ack arrives before the event of its own comment", async () => {
     const writer = sdkClient(node.url, await token(node, 'first-ack'));

@@ -149,6 +149,15 @@ export function describeStore(name: string, factory: StoreFactory): void {
       expect(reopened?.seq).toBe(2);
     });
 
+    it('tells each article\'s epoch and head', async () => {
+      await post();
+      await post();
+      expect(await store.heads([article, 'never-written'])).toEqual({
+        [article]: { epoch: 'ep1', head: 2 },
+        'never-written': { epoch: EMPTY_EPOCH, head: 0 },
+      });
+    });
+
     it('counts visible comments', async () => {
       const c = await post();
       await post();
