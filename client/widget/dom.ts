@@ -1,58 +1,7 @@
-/**
- * A tiny element builder. Text children become text nodes and attributes go through
- * setAttribute, so user data passed here is never parsed as HTML.
- */
-type Child = Node | string | null | undefined | false;
-type Attrs = Record<string, string | number | boolean | null | undefined>;
+/** DOM helpers for the widget: the shared builder (see client/dom.ts). */
+import { nextId as sharedNextId } from '../dom.js';
 
-export function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs?: Attrs | null,
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  if (attrs) {
-    for (const [name, value] of Object.entries(attrs)) {
-      if (value === null || value === undefined || value === false) continue;
-      el.setAttribute(name, value === true ? '' : String(value));
-    }
-  }
-  append(el, children);
-  return el;
-}
+export { append, button, fill, h, reconcile } from '../dom.js';
 
-export function append(parent: Node & ParentNode, children: Child[]): void {
-  for (const child of children) if (child !== null && child !== undefined && child !== false) parent.append(child);
-}
-
-/** Replaces the children of `parent`. */
-export function fill(parent: Element, ...children: Child[]): void {
-  parent.replaceChildren();
-  append(parent, children);
-}
-
-/** A button that is a real <button type="button">. */
-export function button(cls: string, label: string, onClick: (ev: MouseEvent) => void, attrs?: Attrs): HTMLButtonElement {
-  const b = h('button', { type: 'button', class: cls, ...attrs }, label);
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-let uid = 0;
 /** Ids unique on the page, for label/for and aria references inside a shadow root. */
-export function nextId(prefix = 'lt'): string {
-  return `${prefix}-${++uid}`;
-}
-
-/**
- * Makes `next` the exact, ordered child list of `container`, moving only what is out of place
- * so that untouched elements (and the focus or text inside them) stay where they are.
- */
-export function reconcile(container: Element, next: Element[]): void {
-  for (let i = 0; i < next.length; i++) {
-    const el = next[i]!;
-    const at = container.children[i];
-    if (at !== el) container.insertBefore(el, at ?? null);
-  }
-  while (container.children.length > next.length) container.lastElementChild!.remove();
-}
+export const nextId = (prefix = 'lt'): string => sharedNextId(prefix);
