@@ -16,7 +16,9 @@ const common: RedisOptions = {
   // the caller acks `unavailable`.
   commandTimeout: 3000,
   maxRetriesPerRequest: 2,
-  enableAutoPipelining: true,
+  // Not auto-pipelining: it sends a batch only when the previous one is answered, and the command
+  // timer starts at sending, so with Redis frozen a write took up to twice the timeout to fail.
+  enableAutoPipelining: false,
   retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 5), 1000),
 };
 
@@ -26,7 +28,7 @@ export function connectRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_N
     if (config.REDIS_CLUSTER_NODES) {
       return new Cluster(config.REDIS_CLUSTER_NODES, {
         redisOptions: opts,
-        enableAutoPipelining: !sharded,
+        enableAutoPipelining: false,
         // SSUBSCRIBE goes to the master that owns each channel's slot (Redis 7 sharded Pub/Sub).
         ...(sharded ? { shardedSubscribers: true } : {}),
       });
@@ -36,7 +38,7 @@ export function connectRedis(config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_N
   const store = make('store');
   const pub = make('pub');
   // A subscriber has no command timeout: it waits for messages indefinitely.
-  const sub = make('sub', { commandTimeout: undefined, enableAutoPipelining: false }, true);
+  const sub = make('sub', { commandTimeout: undefined }, true);
   return {
     store,
     pub,

@@ -110,15 +110,18 @@ function bind<K extends keyof PayloadSchemas>(socket: AppSocket, deps: HandlerDe
       return;
     }
     const timer = event === 'comment:post' ? deps.metrics.postLatency.startTimer() : null;
-    deps.inFlight.track(run(parsed.data as never, socket)).then(
-      (result) => {
-        timer?.();
-        reply({ ok: true, ...result });
-      },
-      (err: unknown) => {
-        if (!isDomainError(err)) deps.metrics.storeErrors.inc();
-        reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) });
-      },
+    // The reply is part of the write: a graceful shutdown waits until the ack has gone out.
+    void deps.inFlight.track(
+      run(parsed.data as never, socket).then(
+        (result) => {
+          timer?.();
+          reply({ ok: true, ...result });
+        },
+        (err: unknown) => {
+          if (!isDomainError(err)) deps.metrics.storeErrors.inc();
+          reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) });
+        },
+      ),
     );
   });
 }

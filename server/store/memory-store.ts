@@ -186,18 +186,17 @@ export class MemoryStore implements CommentStore {
   }
 
   async counts(articleIds: string[]): Promise<Record<string, number>> {
-    const out: Record<string, number> = {};
-    for (const id of articleIds) out[id] = this.articles.get(id)?.visible ?? 0;
-    return out;
+    // fromEntries defines own properties: an article named __proto__ is an entry like any other.
+    return Object.fromEntries(articleIds.map((id) => [id, this.articles.get(id)?.visible ?? 0]));
   }
 
   async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {
-    const out: Record<string, { epoch: string; head: number }> = {};
-    for (const id of articleIds) {
-      const a = this.articles.get(id);
-      out[id] = { epoch: a?.epoch ?? EMPTY_EPOCH, head: a?.seq ?? 0 };
-    }
-    return out;
+    return Object.fromEntries(
+      articleIds.map((id) => {
+        const a = this.articles.get(id);
+        return [id, { epoch: a?.epoch ?? EMPTY_EPOCH, head: a?.seq ?? 0 }];
+      }),
+    );
   }
 
   async findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null> {

@@ -178,8 +178,17 @@ export class NodeProcess {
 
   /** GET /metrics, summed per metric name over its labels. */
   async metrics(): Promise<Map<string, number>> {
-    const r = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(5000) });
-    return parseMetrics(await r.text());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const r = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+        return parseMetrics(await r.text());
+      } catch (e) {
+        // A kept-alive connection the server closed at the same moment: ask again.
+        if (!this.running) throw new Error(`${this.name} exited: ${JSON.stringify(this.exits.at(-1))}\n${this.log}`);
+        if (attempt >= 3) throw e;
+        await sleep(100);
+      }
+    }
   }
 }
 

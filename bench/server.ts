@@ -1,0 +1,204 @@
+/**
+ * Server child: one of the three targets on 127.0.0.1, port 0.
+ *
+ *   ws       bare `ws` server: readers send {"join": id}; a publisher's frames are relayed
+ *            verbatim to the article's readers (one Buffer, `send` per reader)
+ *   sio      plain Socket.IO, default settings: `join` → socket.join(room); `post` →
+ *            io.to(room).emit('thread:event', payload); no application logic
+ *   service  livethread through createApp, composed as server/main.ts does (embedded memory
+ *            store, or Redis store + Redis adapter with `redisUrl`)
+ *
+ * `tweaks` apply measured candidate changes at run time (see TWEAKS) without editing server/.
+ */
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
+import { pino } from 'pino';
+import { Server, type ServerOptions } from 'socket.io';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createApp } from '../server/app.js';
+import { parseConfig } from '../server/config.js';
+import { connectRedis, type RedisConnections } from '../server/redis.js';
+import { MemoryStore } from '../server/store/memory-store.js';
+import { RedisStore } from '../server/store/redis-store.js';
+import { childConfig, serve, settleMemory } from './lib/child.js';
+
+export type Tweak = keyof typeof TWEAKS;
+
+export interface ServerConfig {
+  kind: 'ws' | 'sio' | 'service';
+  redisUrl?: string;
+  secret: string;
+  tweaks?: Tweak[];
+}
+
+type AnyServer = Server;
+
+/**
+ * Candidate server changes, applied from outside so that their effect can be measured here.
+ * Each names the change it stands for in server/.
+ */
+export const TWEAKS = {
+  /**
+   * Release the upgrade request (an IncomingMessage with its headers, query and stream state)
+   * once the namespace middlewares have run. `conn.request = null` alone (the Socket.IO memory
+   * guide's advice) is not enough with engine.io 6.6: the WebSocketResponse it builds for the
+   * upgrade keeps `req` alive through a `close` listener on the raw TCP socket. Stands for a
+   * change in server/app.ts (`io.on('connection')`), after the middlewares that read the request.
+   */
+  'drop-request': (io: AnyServer) => {
+    io.on('connection', (socket) => {
+      const conn = socket.conn as unknown as { request: unknown; transport?: { socket?: { _socket?: NetSocket } } };
+      const raw = conn.transport?.socket?._socket;
+      for (const l of raw?.listeners('close') ?? []) {
+        if (String(l).includes('this.emit("close")')) raw!.removeListener('close', l as (...args: unknown[]) => void);
+      }
+      conn.request = null;
+      // The handshake keeps the request's headers and query objects: nothing reads them later.
+      socket.handshake.headers = {};
+      socket.handshake.query = {};
+    });
+  },
+  /**
+   * What dispatching every client event through one shared listener would save, against two new
+   * closures per event per socket (registerHandlers) and a 15-key listener table on each socket:
+   * `socket.onAny(dispatch)`, where `dispatch` is one module-level function that finds the handler
+   * by event name and gets the socket as `this`. Here every per-socket listener but `thread:join`
+   * (the readers need it to join) is removed and one shared no-op is added with onAny: a
+   * measurement stand-in for that change in server/gateway/handlers.ts, not a working server.
+   */
+  'one-listener': (io: AnyServer) => {
+    const dispatch = function dispatch(): void {};
+    io.on('connection', (socket) => {
+      for (const ev of socket.eventNames()) {
+        if (typeof ev !== 'string' || ev === 'thread:join' || ev === 'disconnect' || ev === 'disconnecting') continue;
+        socket.removeAllListeners(ev);
+      }
+      socket.onAny(dispatch);
+    });
+  },
+} satisfies Record<string, (io: AnyServer) => void>;
+
+const cfg = childConfig<ServerConfig>();
+let close: () => Promise<void> = async () => undefined;
+let countSockets: () => number = () => 0;
+
+function listen(server: HttpServer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+async function startWs(): Promise<number> {
+  const http = createServer((_req, res) => res.writeHead(404).end());
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
+  const rooms = new Map<string, Set<WebSocket>>();
+  wss.on('connection', (ws) => {
+    let room: Set<WebSocket> | null = null;
+    let publisher = false;
+    ws.on('message', (data: Buffer, isBinary) => {
+      if (room && publisher) {
+        for (const peer of room) peer.send(data, { binary: isBinary });
+        return;
+      }
+      if (room) return;
+      const m = JSON.parse(data.toString()) as { join: string; publisher?: boolean };
+      room = rooms.get(m.join) ?? new Set();
+      rooms.set(m.join, room);
+      publisher = m.publisher === true;
+      if (!publisher) room.add(ws);
+      ws.send('{"ok":true}');
+    });
+    ws.on('close', () => room?.delete(ws));
+  });
+  countSockets = () => wss.clients.size;
+  close = () =>
+    new Promise((resolve) => {
+      for (const c of wss.clients) c.terminate();
+      wss.close(() => http.close(() => resolve()));
+      http.closeAllConnections();
+    });
+  return listen(http);
+}
+
+async function startSio(): Promise<number> {
+  const http = createServer();
+  const opts: Partial<ServerOptions> = { serveClient: false };
+  const io = new Server(http, opts);
+  for (const t of cfg.tweaks ?? []) TWEAKS[t](io);
+  io.on('connection', (socket) => {
+    socket.on('join', (p: { articleId: string }, ack: (r: object) => void) => {
+      void socket.join(`a:${p.articleId}`);
+      ack({ ok: true });
+    });
+    socket.on('post', (p: { articleId: string }) => {
+      io.to(`a:${p.articleId}`).emit('thread:event', p);
+    });
+  });
+  countSockets = () => io.of('/').sockets.size;
+  close = () =>
+    new Promise((resolve) => {
+      io.close(() => resolve());
+      http.closeAllConnections();
+    });
+  return listen(http);
+}
+
+async function startService(): Promise<number> {
+  const config = parseConfig({
+    AUTH_SECRET: cfg.secret,
+    POST_RATE: 'off',
+    CONNECTIONS_PER_IP: '0',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ...(cfg.redisUrl ? { REDIS_URL: cfg.redisUrl } : {}),
+  });
+  const logger = pino({ level: config.LOG_LEVEL });
+  let redis: RedisConnections | undefined;
+  if (cfg.redisUrl) {
+    redis = connectRedis(config, 'bench');
+    for (const c of [redis.store, redis.pub, redis.sub]) c.on('error', (e: Error) => process.stderr.write(`bench server redis: ${e.message}\n`));
+  }
+  const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
+  const app = createApp({
+    config,
+    store,
+    logger,
+    pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined,
+    sharedRedis: redis?.store,
+  });
+  for (const t of cfg.tweaks ?? []) TWEAKS[t](app.io as unknown as AnyServer);
+  if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+  countSockets = () => app.io.of('/').sockets.size;
+  close = async () => {
+    await app.close();
+    await redis?.close();
+  };
+  return app.listen(0, '127.0.0.1');
+}
+
+const port = cfg.kind === 'ws' ? await startWs() : cfg.kind === 'sio' ? await startSio() : await startService();
+
+serve(
+  {
+    mem: async () => {
+      const m = await settleMemory();
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sockets: countSockets() };
+    },
+    sockets: () => countSockets(),
+    /** A heap snapshot to look into memory per connection (diagnostics; not used by run.ts). */
+    heapSnapshot: (msg) => {
+      (globalThis as { gc?: () => void }).gc?.();
+      return writeHeapSnapshot(String(msg.file));
+    },
+    stop: async () => {
+      await Promise.race([close(), new Promise((r) => setTimeout(r, 3000))]);
+      // A normal exit, so that --cpu-prof writes its profile.
+      setTimeout(() => process.exit(0), 20);
+      return {};
+    },
+  },
+  { port },
+);
