@@ -43,7 +43,9 @@ it('baseline (25 s instead of 60 s): 3 nodes, 300 readers on 10 articles, 20 pos
   expect(v.duplicated).toBe(0);
   expect(v.phantom).toBe(0);
   expect(v.readerViolations).toBe(0);
-  // No fault: every write succeeds.
-  expect(v.acked).toBe(workload.ops.length);
+  // No fault: every write succeeds, except the legitimate refusals of a random workload: a reply
+  // to, or an edit of, a comment deleted a moment before is `not_found`.
+  expect(workload.ops.filter((o) => o.outcome !== 'ok' && o.outcome !== 'not_found').map((o) => `${o.kind} ${o.outcome}`)).toEqual([]);
+  expect(v.acked).toBeGreaterThan(workload.ops.length * 0.95);
   expect(convergeMs).toBeLessThan(2000);
 }, 120_000);
