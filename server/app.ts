@@ -254,7 +254,13 @@ export function createApp(deps: AppDeps): App {
         stopBackpressure();
         const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
-        await inFlight.idle(5000);
+        // Writes sent just before the signal may still be arriving: wait for a short quiet spell
+        // with nothing in flight (at most 5 s in all) before dropping the transports.
+        const deadline = Date.now() + 5000;
+        do {
+          await inFlight.idle(Math.max(0, deadline - Date.now()));
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        } while (inFlight.size > 0 && Date.now() < deadline);
         for (const socket of io.of('/').sockets.values()) socket.conn.close();
         await new Promise<void>((resolve) => io.close(() => resolve()));
         httpServer.closeAllConnections();
