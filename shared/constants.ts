@@ -8,3 +8,6 @@
  * client at this epoch and head 0 takes the events of the new epoch, since nothing came before.
  */
 export const EMPTY_EPOCH = 'empty';
+
+/** PROTOCOL.md §5: an article id is 1–256 characters from letters, digits and -_.~:/@%+. */
+export const ARTICLE_ID_RE = /^[A-Za-z0-9\-_.~:/@%+]{1,256}$/;

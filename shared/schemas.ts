@@ -4,6 +4,7 @@
  * Imports only zod.
  */
 import { z } from 'zod';
+import { ARTICLE_ID_RE } from './constants.js';
 export { EMPTY_EPOCH } from './constants.js';
 
 export const ERROR_CODES = [
@@ -67,7 +68,7 @@ export const ArticleId = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[A-Za-z0-9\-_.~:/@%+]+$/, { message: 'articleId may contain letters, digits and -_.~:/@%+ only' });
+  .regex(ARTICLE_ID_RE, { message: 'articleId may contain letters, digits and -_.~:/@%+ only' });
 export const CommentId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a comment id' });
 export const ClientId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a client id' });
 export const UserId = z.string().min(1).max(128);

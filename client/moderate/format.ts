@@ -2,14 +2,11 @@
  * Formatting for the moderator console: times, error messages, token claims.
  */
 import { ClientError } from '../discussion-client.js';
+import { ARTICLE_ID_RE } from '../../shared/constants.js';
+import { relativeTime } from '../format.js';
 import { h } from './dom.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-/** PROTOCOL.md §5: 1–256 characters from letters, digits and -_.~:/@%+. */
-export const ARTICLE_ID_RE = /^[A-Za-z0-9\-_.~:/@%+]{1,256}$/;
+export { ARTICLE_ID_RE };
 
 export function exactTime(iso: string): string {
   const t = Date.parse(iso);
@@ -25,18 +22,6 @@ export function clockTime(iso: string, now = Date.now()): string {
     return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   }
   return d.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
-}
-
-/** "just now", "4 min ago", "3 h ago", "2 d ago", then a date. */
-export function relativeTime(iso: string, now = Date.now()): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '';
-  const ago = Math.max(0, now - t);
-  if (ago < 45_000) return 'just now';
-  if (ago < HOUR) return `${Math.max(1, Math.round(ago / MINUTE))} min ago`;
-  if (ago < DAY) return `${Math.round(ago / HOUR)} h ago`;
-  if (ago < 7 * DAY) return `${Math.floor(ago / DAY)} d ago`;
-  return new Date(t).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
 }
 
 /** A <time> element; `relative` ones are refreshed by `refreshTimes`. */

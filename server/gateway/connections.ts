@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 
+/** The first (client-side) value of an X-Forwarded-* header. */
+export function firstHop(v: string | string[] | undefined): string | undefined {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s?.split(',')[0]?.trim() || undefined;
+}
+
 /** The client's address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
 export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const xff = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(xff) ? xff[0] : xff)?.split(',')[0]?.trim();
-    if (first) return first;
-  }
+  const forwarded = trustProxy ? firstHop(req.headers['x-forwarded-for']) : undefined;
+  if (forwarded) return forwarded;
   return req.socket.remoteAddress ?? 'unknown';
 }
 

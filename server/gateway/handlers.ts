@@ -12,7 +12,7 @@ import { DomainError, isDomainError } from '../core/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InFlight } from './in-flight.js';
 import { requireModerator, requireUser } from '../core/discussion.js';
-import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
+import { articleRoom, MODERATORS_ROOM, modRoom, ROOM_PREFIX } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -93,7 +93,7 @@ const done = (_: void): object => ({});
 
 function joinedCount(s: AppSocket): number {
   let n = 0;
-  for (const r of s.rooms) if (r.startsWith('a:')) n++;
+  for (const r of s.rooms) if (r.startsWith(ROOM_PREFIX)) n++;
   return n;
 }
 

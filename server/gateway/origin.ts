@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { firstHop } from './connections.js';
 
 /**
  * Whether a browser request may talk to us: no Origin (not a browser page), our own origin, or
@@ -13,16 +14,11 @@ export function originAllowed(req: IncomingMessage, allowed: readonly string[], 
 }
 
 export function ownOrigin(req: IncomingMessage, trustProxy: boolean): string | null {
-  const forwardedHost = trustProxy ? first(req.headers['x-forwarded-host']) : undefined;
+  const forwardedHost = trustProxy ? firstHop(req.headers['x-forwarded-host']) : undefined;
   const host = forwardedHost ?? req.headers.host;
   if (!host) return null;
-  const forwardedProto = trustProxy ? first(req.headers['x-forwarded-proto']) : undefined;
+  const forwardedProto = trustProxy ? firstHop(req.headers['x-forwarded-proto']) : undefined;
   const tls = (req.socket as { encrypted?: boolean }).encrypted === true;
   const proto = forwardedProto ?? (tls ? 'https' : 'http');
   return `${proto}://${host}`;
-}
-
-function first(v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return s?.split(',')[0]?.trim() || undefined;
 }
