@@ -16,11 +16,8 @@ import { writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createApp } from '../server/app.js';
+import { composeApp } from '../server/compose.js';
 import { parseConfig } from '../server/config.js';
-import { connectRedis, type RedisConnections } from '../server/redis.js';
-import { MemoryStore } from '../server/store/memory-store.js';
-import { RedisStore } from '../server/store/redis-store.js';
 import { childConfig, serve, settleMemory } from './lib/child.js';
 
 export type Tweak = keyof typeof TWEAKS;
@@ -156,26 +153,14 @@ async function startService(): Promise<number> {
     ...(cfg.redisUrl ? { REDIS_URL: cfg.redisUrl } : {}),
   });
   const logger = pino({ level: config.LOG_LEVEL });
-  let redis: RedisConnections | undefined;
-  if (cfg.redisUrl) {
-    redis = connectRedis(config, 'bench');
-    for (const c of [redis.store, redis.pub, redis.sub]) c.on('error', (e: Error) => process.stderr.write(`bench server redis: ${e.message}\n`));
-  }
-  const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
-  const app = createApp({
-    config,
-    store,
-    logger,
-    pubsub: redis ? { pub: redis.pub, sub: redis.sub } : undefined,
-    sharedRedis: redis?.store,
+  const { app, redis, close: closeService } = composeApp(config, logger, {
+    name: 'bench',
+    onRedisError: (_role, e) => process.stderr.write(`bench server redis: ${e.message}\n`),
   });
   for (const t of cfg.tweaks ?? []) TWEAKS[t](app.io as unknown as AnyServer);
   if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
   countSockets = () => app.io.of('/').sockets.size;
-  close = async () => {
-    await app.close();
-    await redis?.close();
-  };
+  close = closeService;
   return app.listen(0, '127.0.0.1');
 }
 

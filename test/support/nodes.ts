@@ -3,13 +3,12 @@
  */
 import { pino } from 'pino';
 import { io as ioClient } from 'socket.io-client';
-import { createApp, type App } from '../../server/app.js';
+import type { App } from '../../server/app.js';
+import { composeApp } from '../../server/compose.js';
 import { parseConfig, type Config } from '../../server/config.js';
 import { HeldWords } from '../../server/core/moderation.js';
 import type { Clock, CommentStore } from '../../server/core/ports.js';
-import { connectRedis, type RedisConnections } from '../../server/redis.js';
-import { MemoryStore } from '../../server/store/memory-store.js';
-import { RedisStore } from '../../server/store/redis-store.js';
+import type { RedisConnections } from '../../server/redis.js';
 import type { ClientSocket } from '../../client/discussion-client.js';
 import { DiscussionClient } from '../../client/discussion-client.js';
 import type { ThreadEvent } from '../../shared/schemas.js';
@@ -42,15 +41,8 @@ export async function startNode(
     ...opts.env,
   });
   const logger = pino({ level: config.LOG_LEVEL });
-  const redis = opts.redisUrl || opts.clusterNodes ? connectRedis(config, `lt-${name}`) : undefined;
-  for (const c of redis ? [redis.store, redis.pub, redis.sub] : []) c.on('error', () => undefined);
-  const store = redis ? new RedisStore(redis.store) : new MemoryStore();
-  const app = createApp({
-    config,
-    store,
-    logger,
-    pubsub: redis && { pub: redis.pub, sub: redis.sub },
-    sharedRedis: redis?.store,
+  const { app, store, redis, close } = composeApp(config, logger, {
+    name: `lt-${name}`,
     clock: opts.clock,
     heldWords: opts.heldWords && new HeldWords(opts.heldWords),
   });
@@ -63,10 +55,7 @@ export async function startNode(
     config,
     redis,
     store,
-    async stop() {
-      await app.close();
-      await redis?.close();
-    },
+    stop: close,
   };
 }
 

@@ -1,0 +1,52 @@
+/**
+ * Config → Redis connections → store → createApp: the one composition used by main.ts, the test
+ * nodes and the benchmark server, so that they run the service exactly as it ships.
+ */
+import type { Logger } from 'pino';
+import { createApp, type App, type AppDeps } from './app.js';
+import type { Config } from './config.js';
+import type { CommentStore } from './core/ports.js';
+import { connectRedis, type RedisConnections } from './redis.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis-store.js';
+
+export interface Composed {
+  app: App;
+  store: CommentStore;
+  /** Absent in embedded mode. */
+  redis?: RedisConnections;
+  /** Closes the app, then the Redis connections. */
+  close(): Promise<void>;
+}
+
+export function composeApp(
+  config: Config,
+  logger: Logger,
+  opts: { name?: string; onRedisError?: (role: string, err: Error) => void } & Pick<AppDeps, 'clock' | 'heldWords' | 'defaultMetrics'> = {},
+): Composed {
+  const { name, onRedisError, ...extra } = opts;
+  const redis = config.REDIS_URL || config.REDIS_CLUSTER_NODES ? connectRedis(config, name) : undefined;
+  if (redis) {
+    for (const [role, c] of Object.entries({ store: redis.store, pub: redis.pub, sub: redis.sub })) {
+      c.on('error', (err: Error) => onRedisError?.(role, err));
+    }
+  }
+  const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
+  const app = createApp({
+    config,
+    store,
+    logger,
+    pubsub: redis && { pub: redis.pub, sub: redis.sub },
+    sharedRedis: redis?.store,
+    ...extra,
+  });
+  return {
+    app,
+    store,
+    redis,
+    close: async () => {
+      await app.close();
+      await redis?.close();
+    },
+  };
+}
