@@ -12,7 +12,7 @@
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket as NetSocket } from 'node:net';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -170,7 +170,7 @@ serve(
   {
     mem: async () => {
       const m = await settleMemory();
-      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sockets: countSockets() };
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sockets: countSockets(), spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_size / 1024)])), heapTotal: m.heapTotal };
     },
     sockets: () => countSockets(),
     /** A heap snapshot to look into memory per connection (diagnostics; not used by run.ts). */

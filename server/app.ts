@@ -25,6 +25,7 @@ import { SocketNotifier } from './gateway/notifier.js';
 import { originAllowed } from './gateway/origin.js';
 import { InFlight } from './gateway/in-flight.js';
 import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from './gateway/backpressure.js';
+import { enableFastBroadcast } from './gateway/fast-write.js';
 import { Metrics } from './metrics.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/presence.js';
 import { ROOM_PREFIX } from './gateway/rooms.js';
@@ -153,6 +154,7 @@ export function createApp(deps: AppDeps): App {
   let draining = false;
   const handlerDeps = { discussion, schemas, logger, presence, inFlight, metrics };
   io.on('connection', (socket) => {
+    enableFastBroadcast(socket.client);
     releaseHandshake(socket);
     registerHandlers(socket, handlerDeps);
   });
