@@ -74,8 +74,6 @@ const SIO: Target = { id: 'sio', label: 'plain Socket.IO', kind: 'sio' };
 const SVC: Target = { id: 'service', label: 'livethread embedded', kind: 'service' };
 const SVC_REDIS: Target = { id: 'service-redis', label: 'livethread Redis, 1 node', kind: 'service', redis: true };
 const SVC_REDIS2: Target = { id: 'service-redis-2', label: 'livethread Redis, 2 nodes', kind: 'service', redis: true, nodes: 2 };
-/** The service with the proposed memory changes applied from outside (bench/server.ts TWEAKS). */
-const SVC_TUNED: Target = { ...SVC, id: 'service-tuned', label: 'livethread + proposed changes', tweaks: ['drop-request', 'one-listener'] };
 
 // ── scenario 1 and 2: fan-out and latency ───────────────────────────────────────────────────
 
@@ -489,8 +487,7 @@ function evaluate(): void {
   }
   const ws = results.memory.find((m) => m.target.id === 'ws');
   for (const m of results.memory) {
-    // Variants with tweaks are what-ifs for proposed changes: in the table, not among the targets.
-    if (!ws || m.target.kind !== 'service' || m.target.tweaks?.length) continue;
+    if (!ws || m.target.kind !== 'service') continue;
     t.push(check(`memory per idle connection, ${m.target.label} / bare ws`, m.rssPerConn / ws.rssPerConn, '<=', 2.5, `${bytes(m.rssPerConn)} vs ${bytes(ws.rssPerConn)}`));
   }
   const sioLat = find('sio', LATENCY_READERS)?.latency;
@@ -588,9 +585,6 @@ function render(): string {
         ]),
       ),
     );
-    if (results.memory.some((r) => r.target.tweaks?.length)) {
-      out.push(`${SVC_TUNED.label}: the service with ${SVC_TUNED.tweaks!.join(' and ')} applied from bench/server.ts (see TWEAKS there), a what-if`);
-    }
   }
   const w = results.writes;
   if (w) {
@@ -662,7 +656,7 @@ async function main(): Promise<void> {
   await (await startManagedRedis()).redis.stop();
 
   // Memory and writes first: bounded in time. The fan-out ramps then use what is left.
-  if (want('memory')) for (const target of [WS, SIO, SVC, SVC_TUNED]) results.memory.push(await memory(target, MEMORY_READERS));
+  if (want('memory')) for (const target of [WS, SIO, SVC]) results.memory.push(await memory(target, MEMORY_READERS));
   if (want('writes')) results.writes = await writes();
   if (want('fanout') || want('latency')) {
     for (const readers of want('fanout') ? FANOUT_SIZES : [LATENCY_READERS]) {

@@ -7,12 +7,10 @@
  *            io.to(room).emit('thread:event', payload); no application logic
  *   service  livethread through createApp, composed as server/main.ts does (embedded memory
  *            store, or Redis store + Redis adapter with `redisUrl`)
- *
- * `tweaks` apply measured candidate changes at run time (see TWEAKS) without editing server/.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo, Socket as NetSocket } from 'node:net';
-import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
+import type { AddressInfo } from 'node:net';
+import { writeHeapSnapshot } from 'node:v8';
 import { pino } from 'pino';
 import { Server, type ServerOptions } from 'socket.io';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -20,61 +18,12 @@ import { composeApp } from '../server/compose.js';
 import { parseConfig } from '../server/config.js';
 import { childConfig, serve, settleMemory } from './lib/child.js';
 
-export type Tweak = keyof typeof TWEAKS;
-
 export interface ServerConfig {
   kind: 'ws' | 'sio' | 'service';
   redisUrl?: string;
   secret: string;
-  tweaks?: Tweak[];
 }
 
-type AnyServer = Server;
-
-/**
- * Candidate server changes, applied from outside so that their effect can be measured here.
- * Each names the change it stands for in server/.
- */
-export const TWEAKS = {
-  /**
-   * Release the upgrade request (an IncomingMessage with its headers, query and stream state)
-   * once the namespace middlewares have run. `conn.request = null` alone (the Socket.IO memory
-   * guide's advice) is not enough with engine.io 6.6: the WebSocketResponse it builds for the
-   * upgrade keeps `req` alive through a `close` listener on the raw TCP socket. Stands for a
-   * change in server/app.ts (`io.on('connection')`), after the middlewares that read the request.
-   */
-  'drop-request': (io: AnyServer) => {
-    io.on('connection', (socket) => {
-      const conn = socket.conn as unknown as { request: unknown; transport?: { socket?: { _socket?: NetSocket } } };
-      const raw = conn.transport?.socket?._socket;
-      for (const l of raw?.listeners('close') ?? []) {
-        if (String(l).includes('this.emit("close")')) raw!.removeListener('close', l as (...args: unknown[]) => void);
-      }
-      conn.request = null;
-      // The handshake keeps the request's headers and query objects: nothing reads them later.
-      socket.handshake.headers = {};
-      socket.handshake.query = {};
-    });
-  },
-  /**
-   * What dispatching every client event through one shared listener would save, against two new
-   * closures per event per socket (registerHandlers) and a 15-key listener table on each socket:
-   * `socket.onAny(dispatch)`, where `dispatch` is one module-level function that finds the handler
-   * by event name and gets the socket as `this`. Here every per-socket listener but `thread:join`
-   * (the readers need it to join) is removed and one shared no-op is added with onAny: a
-   * measurement stand-in for that change in server/gateway/handlers.ts, not a working server.
-   */
-  'one-listener': (io: AnyServer) => {
-    const dispatch = function dispatch(): void {};
-    io.on('connection', (socket) => {
-      for (const ev of socket.eventNames()) {
-        if (typeof ev !== 'string' || ev === 'thread:join' || ev === 'disconnect' || ev === 'disconnecting') continue;
-        socket.removeAllListeners(ev);
-      }
-      socket.onAny(dispatch);
-    });
-  },
-} satisfies Record<string, (io: AnyServer) => void>;
 
 const cfg = childConfig<ServerConfig>();
 let close: () => Promise<void> = async () => undefined;
@@ -123,7 +72,6 @@ async function startSio(): Promise<number> {
   const http = createServer();
   const opts: Partial<ServerOptions> = { serveClient: false };
   const io = new Server(http, opts);
-  for (const t of cfg.tweaks ?? []) TWEAKS[t](io);
   io.on('connection', (socket) => {
     socket.on('join', (p: { articleId: string }, ack: (r: object) => void) => {
       void socket.join(`a:${p.articleId}`);
@@ -157,7 +105,6 @@ async function startService(): Promise<number> {
     name: 'bench',
     onRedisError: (_role, e) => process.stderr.write(`bench server redis: ${e.message}\n`),
   });
-  for (const t of cfg.tweaks ?? []) TWEAKS[t](app.io as unknown as AnyServer);
   if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
   countSockets = () => app.io.of('/').sockets.size;
   close = closeService;
@@ -170,7 +117,7 @@ serve(
   {
     mem: async () => {
       const m = await settleMemory();
-      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sockets: countSockets(), spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_size / 1024)])), heapTotal: m.heapTotal };
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, sockets: countSockets() };
     },
     sockets: () => countSockets(),
     /** A heap snapshot to look into memory per connection (diagnostics; not used by run.ts). */

@@ -3,8 +3,8 @@
  * Used by main.ts, the tests and the benchmarks.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, ServerResponse, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
@@ -20,7 +20,7 @@ import { Tokens } from './auth.js';
 import type { Config } from './config.js';
 import { Discussion } from './core/discussion.js';
 import type { Clock, CommentStore, Ids } from './core/ports.js';
-import { registerHandlers, type AppServer, type AppSocket } from './gateway/handlers.js';
+import { createDispatch, type AppServer, type AppSocket } from './gateway/handlers.js';
 import { SocketNotifier } from './gateway/notifier.js';
 import { originAllowed } from './gateway/origin.js';
 import { InFlight } from './gateway/in-flight.js';
@@ -79,6 +79,8 @@ export function createApp(deps: AppDeps): App {
     serveClient: false,
     cors: { origin: config.ALLOWED_ORIGINS.length ? config.ALLOWED_ORIGINS : false },
   });
+  // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
+  io.engine.use(releaseUpgradeRequest);
 
 
   const metrics = new Metrics(
@@ -152,11 +154,11 @@ export function createApp(deps: AppDeps): App {
   presence.start();
   const inFlight = new InFlight();
   let draining = false;
-  const handlerDeps = { discussion, schemas, logger, presence, inFlight, metrics };
+  const dispatch = createDispatch({ discussion, schemas, logger, presence, inFlight, metrics });
   io.on('connection', (socket) => {
     enableFastBroadcast(socket.client);
     releaseHandshake(socket);
-    registerHandlers(socket, handlerDeps);
+    socket.onAny(dispatch);
   });
   const stopBackpressure = watchBackpressure(io, logger, deps.backpressure ?? DEFAULT_BACKPRESSURE, () => metrics.slowReadersDropped.inc());
 
@@ -275,14 +277,43 @@ export function createApp(deps: AppDeps): App {
 
 /**
  * Memory per idle connection: once the middlewares have run, nothing needs the upgrade request
- * (headers, socket buffers) any more, yet engine.io keeps it reachable from every connection.
- * Dropping it saves about a kilobyte per reader (more with a browser's headers).
+ * (an IncomingMessage with its headers, query and stream state) any more, yet engine.io keeps it
+ * reachable from every connection: as `conn.request`, through the handshake's copies, and from
+ * the stand-in response it builds for an upgrade (a `close` listener on the TCP socket holds that
+ * response, and the response holds the request). Dropping all three saves over a kilobyte per
+ * reader, more with a browser's headers.
  */
+function releaseUpgradeRequest(_req: unknown, res: unknown, next: (err?: Error) => void): void {
+  // The WebSocket upgrade's stand-in response; a polling request's is a real ServerResponse.
+  if (!(res instanceof ServerResponse)) {
+    const stand = res as { req?: unknown; socket?: NetSocket };
+    stand.req = undefined;
+    // Its constructor has just added `socket.once('close', () => this.emit('close'))`, which keeps
+    // the response itself alive for the life of the connection; nothing listens to that event.
+    const tcp = stand.socket;
+    const last = tcp?.listeners('close').at(-1);
+    if (tcp && typeof last === 'function' && String(last).includes('emit("close")')) tcp.removeListener('close', last as () => void);
+  }
+  next();
+}
+
+/** What is left of a handshake once the connection is up: nothing reads it after the middlewares. */
+const RELEASED_HANDSHAKE = Object.freeze({
+  headers: Object.freeze({}),
+  time: '',
+  address: '',
+  xdomain: false,
+  secure: false,
+  issued: 0,
+  url: '',
+  query: Object.freeze({}),
+  auth: Object.freeze({}),
+});
+
 function releaseHandshake(socket: AppSocket): void {
   const conn = socket.conn as unknown as { request: unknown };
   conn.request = null;
-  socket.handshake.headers = {};
-  socket.handshake.query = {};
+  (socket as unknown as { handshake: unknown }).handshake = RELEASED_HANDSHAKE;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { Tokens } from '../../server/auth.js';
 import { startRedis, type RedisServer } from '../../test/support/redis-server.js';
 import type { TargetKind } from '../publisher.js';
-import type { ServerConfig, Tweak } from '../server.js';
+import type { ServerConfig } from '../server.js';
 import { Child, childPids, cpuSeconds, onCleanup, pin, TASKSET } from './proc.js';
 import type { Protocol } from './reader.js';
 
@@ -23,7 +23,6 @@ export interface Target {
   kind: TargetKind;
   redis?: boolean;
   nodes?: 1 | 2;
-  tweaks?: Tweak[];
 }
 
 export const protocolOf = (t: Target): { protocol: Protocol; joinEvent: string } =>
@@ -57,7 +56,7 @@ export async function startTarget(target: Target, opts: { nodeArgs?: string[] } 
   const servers: Child[] = [];
   try {
     for (let i = 0; i < (target.nodes ?? 1); i++) {
-      const config: ServerConfig = { kind: target.kind, secret: SECRET, redisUrl: r?.redis.url, tweaks: target.tweaks };
+      const config: ServerConfig = { kind: target.kind, secret: SECRET, redisUrl: r?.redis.url };
       servers.push(
         new Child({
           name: `${target.id}-server${i}`,

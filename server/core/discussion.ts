@@ -100,23 +100,25 @@ export class Discussion {
     const user = requireUser(viewer);
     const { store, clock, ids, config } = this.deps;
     const clientKey = p.clientId ? `${user.id}:${p.clientId}` : null;
+    const parentId = p.parentId ?? null;
+    // The reads a post needs do not depend on each other: one round trip to the store, not three.
+    const [existing, banned, parent] = await Promise.all([
+      clientKey ? store.findByClientKey(p.articleId, clientKey) : null,
+      store.isBanned(user.id),
+      parentId ? store.get(p.articleId, parentId) : null,
+    ]);
     // A retry of a stored post is answered before any limit: it costs nothing and must not fail.
-    if (clientKey) {
-      const existing = await store.findByClientKey(p.articleId, clientKey);
-      if (existing) return viewFor(existing, user) ?? fullView(existing);
-    }
+    if (existing) return viewFor(existing, user) ?? fullView(existing);
     const verdict = moderate({
       user,
       body: p.body,
-      banned: await store.isBanned(user.id),
+      banned,
       heldWords: config.heldWords ?? NO_WORDS,
       premoderation: config.premoderation,
     });
     if (user.role !== 'moderator') await this.deps.limiter?.consume('post', user.id);
     let rootId: string | null = null;
-    const parentId = p.parentId ?? null;
     if (parentId) {
-      const parent = await store.get(p.articleId, parentId);
       if (!parent || parent.status === 'pending') throw new DomainError('not_found', 'the comment you reply to does not exist');
       if (parent.status !== 'visible') throw new DomainError('not_found', 'the comment you reply to was removed');
       rootId = parent.rootId;

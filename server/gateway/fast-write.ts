@@ -20,8 +20,15 @@ interface PacketOptions {
   [JOINED]?: Buffer;
 }
 
+interface TcpSocket {
+  writableCorked: number;
+  cork(): void;
+  uncork(): void;
+}
+
 interface WsSocket {
   readyState: number;
+  _socket?: TcpSocket;
   _sender?: { sendFrame?: (list: Buffer[], cb?: (err?: Error) => void) => void };
 }
 
@@ -70,36 +77,27 @@ function writeDirect(conn: EngineConn, opts: PacketOptions): boolean {
     joined = frame.length === 1 ? frame[0]! : Buffer.concat(frame);
     opts[JOINED] = joined;
   }
+  const tcp = ws._socket;
+  if (tcp && tcp.writableCorked === 0) {
+    tcp.cork();
+    corked.push(tcp);
+    if (corked.length === 1) process.nextTick(uncorkAll);
+  }
   sendFrame.call(ws._sender, [joined]);
   return true;
 }
 
-interface CorkableSocket {
-  conn: EngineConn & { transport: { socket?: WsSocket & { _socket?: { cork(): void; uncork(): void } } } };
-}
-
-interface Corkable {
-  sockets: Map<string, unknown>;
-  adapter: { rooms: Map<string, Set<string>> };
-}
-
 /**
- * Corks the TCP sockets of this node's WebSocket connections in `rooms` until `uncork()`: writes
- * made in between reach each connection in one system call. Call `uncork()` in the same turn of
- * the event loop (a corked socket sends nothing).
+ * Sockets written to in the current run of synchronous code, corked until it ends: the events of
+ * one notifier batch, or of one chunk of Redis Pub/Sub messages, reach each connection in one
+ * system call. With one event per run this costs a cork and an uncork per socket and adds no wait
+ * (the uncork runs before the event loop goes on to I/O).
  */
-export function corkRooms(io: { of(nsp: string): unknown }, rooms: string[]): { uncork(): void } {
-  const nsp = io.of('/') as Corkable;
-  const corked: { uncork(): void }[] = [];
-  for (const room of rooms) {
-    // A socket in two of the rooms is corked twice and uncorked twice: cork() counts.
-    for (const sid of nsp.adapter.rooms.get(room) ?? []) {
-      const tcp = (nsp.sockets.get(sid) as CorkableSocket | undefined)?.conn.transport.socket?._socket;
-      if (tcp) {
-        tcp.cork();
-        corked.push(tcp);
-      }
-    }
-  }
-  return { uncork: () => corked.forEach((tcp) => tcp.uncork()) };
+let corked: TcpSocket[] = [];
+
+function uncorkAll(): void {
+  const list = corked;
+  corked = [];
+  for (const tcp of list) tcp.uncork();
 }
+

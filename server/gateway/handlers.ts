@@ -1,6 +1,10 @@
 /**
  * One handler per client event. Each parses its payload with the shared schema, calls the core,
  * and acks `{ ok: true, ...result }` or `{ ok: false, error }`. An event without an ack is ignored.
+ *
+ * The table is built once per server and every socket reaches it through one shared `onAny`
+ * listener: a connection costs no closures and no listener table of its own (an idle reader is
+ * most of what a busy node holds).
  */
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
@@ -38,10 +42,20 @@ type Handler<K extends keyof PayloadSchemas> = (
   socket: AppSocket,
 ) => Promise<object>;
 
-export function registerHandlers(socket: AppSocket, deps: HandlerDeps): void {
+interface Entry {
+  event: keyof PayloadSchemas;
+  schema: PayloadSchemas[keyof PayloadSchemas];
+  run: Handler<keyof PayloadSchemas>;
+}
+
+/** A client event listener for `socket.onAny`, which calls it with the socket as `this`. */
+export type Dispatch = (this: AppSocket, event: unknown, ...args: unknown[]) => void;
+
+export function createDispatch(deps: HandlerDeps): Dispatch {
   const { discussion } = deps;
+  const table = new Map<string, Entry>();
   const on = <K extends keyof PayloadSchemas & keyof ClientToServerEvents>(event: K, run: Handler<K>) =>
-    bind(socket, deps, event, run);
+    table.set(event, { event, schema: deps.schemas[event], run: run as unknown as Handler<keyof PayloadSchemas> });
 
   on('thread:join', async (p, s) => {
     const room = articleRoom(p.articleId);
@@ -87,6 +101,11 @@ export function registerHandlers(socket: AppSocket, deps: HandlerDeps): void {
     await s.join(MODERATORS_ROOM);
     return { queue: await discussion.queue(s.data.viewer) };
   });
+
+  return function dispatch(this: AppSocket, event: unknown, ...args: unknown[]): void {
+    const entry = typeof event === 'string' ? table.get(event) : undefined;
+    if (entry) handle(this, deps, entry, args);
+  };
 }
 
 const done = (_: void): object => ({});
@@ -97,31 +116,28 @@ function joinedCount(s: AppSocket): number {
   return n;
 }
 
-function bind<K extends keyof PayloadSchemas>(socket: AppSocket, deps: HandlerDeps, event: K, run: Handler<K>): void {
-  const schema = deps.schemas[event];
-  (socket as unknown as { on(ev: string, fn: (...args: unknown[]) => void): void }).on(event, (...args) => {
-    const ack = args.at(-1);
-    if (typeof ack !== 'function' || args.length < 2) return;
-    const reply = ack as (r: unknown) => void;
-    deps.metrics.eventsIn.inc({ event });
-    const parsed = schema.safeParse(args[0]);
-    if (!parsed.success) {
-      reply({ ok: false, error: { code: 'invalid_input', message: 'the payload is not valid', issues: zodIssues(parsed.error) } });
-      return;
-    }
-    const timer = event === 'comment:post' ? deps.metrics.postLatency.startTimer() : null;
-    // The reply is part of the write: a graceful shutdown waits until the ack has gone out.
-    void deps.inFlight.track(
-      run(parsed.data as never, socket).then(
-        (result) => {
-          timer?.();
-          reply({ ok: true, ...result });
-        },
-        (err: unknown) => {
-          if (!isDomainError(err)) deps.metrics.storeErrors.inc();
-          reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) });
-        },
-      ),
-    );
-  });
+function handle(socket: AppSocket, deps: HandlerDeps, { event, schema, run }: Entry, args: unknown[]): void {
+  const ack = args.at(-1);
+  if (typeof ack !== 'function' || args.length < 2) return;
+  const reply = ack as (r: unknown) => void;
+  deps.metrics.eventsIn.inc({ event });
+  const parsed = schema.safeParse(args[0]);
+  if (!parsed.success) {
+    reply({ ok: false, error: { code: 'invalid_input', message: 'the payload is not valid', issues: zodIssues(parsed.error) } });
+    return;
+  }
+  const timer = event === 'comment:post' ? deps.metrics.postLatency.startTimer() : null;
+  // The reply is part of the write: a graceful shutdown waits until the ack has gone out.
+  void deps.inFlight.track(
+    run(parsed.data as never, socket).then(
+      (result) => {
+        timer?.();
+        reply({ ok: true, ...result });
+      },
+      (err: unknown) => {
+        if (!isDomainError(err)) deps.metrics.storeErrors.inc();
+        reply({ ok: false, error: errorBody(err, deps.logger, { event, socket: socket.id }) });
+      },
+    ),
+  );
 }

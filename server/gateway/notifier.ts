@@ -2,20 +2,10 @@ import type { Server } from 'socket.io';
 import type { ModEvent, Notifier, StoredEvent } from '../core/ports.js';
 import { eventView, modView } from '../core/thread.js';
 import type { Metrics } from '../metrics.js';
-import { corkRooms } from './fast-write.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 
 /** A visible comment (or none) looks the same to readers and moderators: most events. */
 const sameForEveryone = (e: StoredEvent): boolean => !e.comment || e.comment.status === 'visible';
-
-/** The rooms of the articles that have more than one event in the batch. */
-function repeatedRooms(events: StoredEvent[]): string[] {
-  const counts = new Map<string, number>();
-  for (const e of events) counts.set(e.articleId, (counts.get(e.articleId) ?? 0) + 1);
-  const rooms: string[] = [];
-  for (const [id, n] of counts) if (n > 1) rooms.push(articleRoom(id), modRoom(id));
-  return rooms;
-}
 
 /**
  * Emits committed events to the article's room on every node (through the adapter).
@@ -38,20 +28,14 @@ export class SocketNotifier implements Notifier {
   }
 
   /**
-   * Everything committed in one turn of the event loop goes out together, in order. Under load
-   * that is several events per article: the sockets of its rooms are corked for the batch, so each
-   * gets them in one write instead of one write per event (the system call is most of the cost of
-   * a broadcast). A single event is written straight away.
+   * Everything committed in one turn of the event loop goes out together, in order, in one run of
+   * code: under load that is several events per article, and the fast path (fast-write.ts) then
+   * writes them to each connection in one system call instead of one per event.
    */
   private readonly flush = (): void => {
     const events = this.queue;
     this.queue = [];
-    const corked = events.length > 1 ? corkRooms(this.io, repeatedRooms(events)) : undefined;
-    try {
-      for (const event of events) this.emit(event);
-    } finally {
-      corked?.uncork();
-    }
+    for (const event of events) this.emit(event);
   };
 
   private emit(event: StoredEvent): void {
