@@ -1,12 +1,17 @@
 /**
- * Diagnostics: which objects a connection costs. Heap snapshots of a target before and after N
- * idle readers, aggregated by constructor, per connection. `tsx bench/heap-diff.ts sio service`
+ * Diagnostics, not part of `npm run bench`: which objects a connection costs. Heap snapshots of a
+ * target before and after N idle readers, aggregated by constructor, per connection.
+ * `npx tsx bench/heap-diff.ts ws sio service` (snapshots are left in the system's temp dir).
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startTarget, startLoadgens, protocolOf, type Target } from './lib/targets.js';
 import { cleanupAll } from './lib/proc.js';
 
 const N = 2000;
+const DIR = path.join(tmpdir(), 'heap');
+mkdirSync(DIR, { recursive: true });
 const kinds = process.argv.slice(2);
 const TARGETS: Record<string, Target> = {
   ws: { id: 'ws', label: 'bare ws', kind: 'ws' },
@@ -40,7 +45,8 @@ for (const k of kinds) {
   const [lg] = startLoadgens(1, `${k}-heap`);
   await lg!.ready;
   const s = run.servers[0]!;
-  const a = `/tmp/heap/${k}-0.heapsnapshot`, b = `/tmp/heap/${k}-1.heapsnapshot`;
+  const a = path.join(DIR, `${k}-0.heapsnapshot`);
+  const b = path.join(DIR, `${k}-1.heapsnapshot`);
   await s.request('heapSnapshot', { file: a });
   await lg!.request('connect', { spec: { ...protocolOf(target), articleId: 'idle-article' }, urls: run.urls, count: N, concurrency: 100 });
   await new Promise((r) => setTimeout(r, 1000));
