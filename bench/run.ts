@@ -44,7 +44,7 @@ const REPORT_ONLY = argv.includes('--report');
 const want = (s: string) => !ONLY || ONLY.includes(s);
 
 const STEP_MS = QUICK ? 1500 : 2500;
-const LATENCY_MS = QUICK ? 3000 : 5000;
+const LATENCY_MS = QUICK ? 3000 : 15_000;
 const LATENCY_READERS = 1000;
 const LATENCY_RATE = 20;
 const FANOUT_SIZES = [1000, 5000];
