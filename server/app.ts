@@ -28,7 +28,7 @@ import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from
 import { enableFastBroadcast } from './gateway/fast-write.js';
 import { Metrics } from './metrics.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/presence.js';
-import { ROOM_PREFIX } from './gateway/rooms.js';
+import { articleOfRoom } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
 import type { HeldWords } from './core/moderation.js';
 import { clientAddress, ConnectionCounter } from './gateway/connections.js';
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): App {
   const metrics = new Metrics(
     {
       sockets: () => io.of('/').sockets.size,
-      rooms: () => [...io.of('/').adapter.rooms.keys()].filter((r) => r.startsWith(ROOM_PREFIX)).length,
+      rooms: () => [...io.of('/').adapter.rooms.keys()].filter((r) => articleOfRoom(r) !== null).length,
     },
     deps.defaultMetrics ?? false,
   );
@@ -122,9 +122,18 @@ export function createApp(deps: AppDeps): App {
   });
   const connections = new ConnectionCounter(config.CONNECTIONS_PER_IP);
 
+  // A client may open the namespace again on the same transport (CONNECT, DISCONNECT, CONNECT).
+  // Ours never do, and the request was released after the first connect (releaseHandshake):
+  // refuse it rather than run the middlewares without it.
+  io.use((socket, next) => (socket.request ? next() : next(new Error('invalid_input'))));
   if (config.CONNECTIONS_PER_IP > 0) {
     io.use((socket, next) => {
-      const address = clientAddress(socket.request, config.TRUST_PROXY);
+      let address: string;
+      try {
+        address = clientAddress(socket.request, config.TRUST_PROXY);
+      } catch (err) {
+        return next(err instanceof Error ? err : new Error('invalid_input'));
+      }
       if (!connections.open(address)) return next(new Error('rate_limited'));
       socket.once('disconnect', () => connections.close(address));
       next();
@@ -344,7 +353,8 @@ function guardPublish<C extends Redis | Cluster>(client: C, onError: (err: Error
 function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): void {
   const resync = () => {
     for (const room of io.of('/').adapter.rooms.keys()) {
-      if (room.startsWith(ROOM_PREFIX)) io.local.to(room).emit('thread:resync', { articleId: room.slice(ROOM_PREFIX.length) });
+      const articleId = articleOfRoom(room);
+      if (articleId !== null) io.local.to(room).emit('thread:resync', { articleId });
     }
   };
   if (sub instanceof Cluster) {

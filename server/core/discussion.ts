@@ -101,14 +101,17 @@ export class Discussion {
     const { store, clock, ids, config } = this.deps;
     const clientKey = p.clientId ? `${user.id}:${p.clientId}` : null;
     const parentId = p.parentId ?? null;
-    // The reads a post needs do not depend on each other: one round trip to the store, not three.
-    const [existing, banned, parent] = await Promise.all([
+    // The reads a post needs do not depend on each other: they go to the store together.
+    const reads = await Promise.allSettled([
       clientKey ? store.findByClientKey(p.articleId, clientKey) : null,
       store.isBanned(user.id),
       parentId ? store.get(p.articleId, parentId) : null,
     ]);
-    // A retry of a stored post is answered before any limit: it costs nothing and must not fail.
+    // A retry of a stored post is answered before any limit, and whatever the other reads met.
+    const existing = settled(reads[0]);
     if (existing) return viewFor(existing, user) ?? fullView(existing);
+    const banned = settled(reads[1]);
+    const parent = settled(reads[2]);
     const verdict = moderate({
       user,
       body: p.body,
@@ -371,4 +374,10 @@ const NO_WORDS = new HeldWords([]);
 export function requireModerator(viewer: Viewer): User {
   if (viewer?.role !== 'moderator') throw new DomainError('forbidden', 'only moderators can do this');
   return viewer;
+}
+
+/** The value of a settled read, or its error thrown. */
+function settled<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
 }

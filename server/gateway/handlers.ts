@@ -16,7 +16,7 @@ import { DomainError, isDomainError } from '../core/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InFlight } from './in-flight.js';
 import { requireModerator, requireUser } from '../core/discussion.js';
-import { articleRoom, MODERATORS_ROOM, modRoom, ROOM_PREFIX } from './rooms.js';
+import { articleOfRoom, articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -103,6 +103,8 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
   });
 
   return function dispatch(this: AppSocket, event: unknown, ...args: unknown[]): void {
+    // onAny listeners run before Socket.IO's own check: events read after a disconnect are dropped.
+    if (!this.connected) return;
     const entry = typeof event === 'string' ? table.get(event) : undefined;
     if (entry) handle(this, deps, entry, args);
   };
@@ -112,7 +114,7 @@ const done = (_: void): object => ({});
 
 function joinedCount(s: AppSocket): number {
   let n = 0;
-  for (const r of s.rooms) if (r.startsWith(ROOM_PREFIX)) n++;
+  for (const r of s.rooms) if (articleOfRoom(r) !== null) n++;
   return n;
 }
 

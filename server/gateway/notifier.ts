@@ -42,8 +42,9 @@ export class SocketNotifier implements Notifier {
     const room = articleRoom(event.articleId);
     const mods = modRoom(event.articleId);
     if (sameForEveryone(event)) {
-      // One broadcast (one encode, one PUBLISH) reaches both rooms; a socket in both gets it once.
-      this.io.to([room, mods]).emit('thread:event', eventView(event, false));
+      // Moderators reading the article are in its room too: one broadcast (one encode, one
+      // PUBLISH on the room's channel) reaches everyone.
+      this.io.to(room).emit('thread:event', eventView(event, false));
     } else {
       this.io.to(room).except(mods).emit('thread:event', eventView(event, false));
       this.io.to(mods).emit('thread:event', eventView(event, true));

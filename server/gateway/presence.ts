@@ -10,7 +10,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppServer, AppSocket } from './handlers.js';
-import { ROOM_PREFIX } from './rooms.js';
+import { articleOfRoom, articleRoom } from './rooms.js';
 
 const TICK_MS = 2000;
 const STALE_MS = 3 * TICK_MS;
@@ -142,7 +142,8 @@ export class Presence {
     try {
       const counts = new Map<string, number>();
       for (const [room, sockets] of this.io.of('/').adapter.rooms) {
-        if (room.startsWith(ROOM_PREFIX)) counts.set(room.slice(ROOM_PREFIX.length), sockets.size);
+        const articleId = articleOfRoom(room);
+        if (articleId !== null) counts.set(articleId, sockets.size);
       }
       for (const gone of this.lastReported) if (!counts.has(gone)) counts.set(gone, 0);
       const now = Date.now();
@@ -157,7 +158,7 @@ export class Presence {
         if (this.lastSent.get(articleId) === key) continue;
         this.lastSent.set(articleId, key);
         this.io.local
-          .to(`${ROOM_PREFIX}${articleId}`)
+          .to(articleRoom(articleId))
           .emit('thread:presence', { articleId, readers: t.readers, typing: t.typing, ...(h ? { epoch: h.epoch, head: h.head } : {}) });
       }
       for (const id of this.lastSent.keys()) if (!this.lastReported.has(id)) this.lastSent.delete(id);

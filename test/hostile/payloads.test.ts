@@ -111,6 +111,18 @@ describe('over a raw WebSocket', () => {
     }
   });
 
+  it('connect, disconnect and connect again on one transport → the second connect is refused, the process stays up', async () => {
+    const ws = await RawWebSocket.socketio(t.port);
+    try {
+      ws.sendText('41');
+      ws.sendText('40');
+      expect(await ws.next((m) => m.startsWith('44'))).toContain('invalid_input');
+      expect(ws.serverClosed).toBe(false);
+    } finally {
+      ws.destroy();
+    }
+  });
+
   const frames: { name: string; send(ws: RawWebSocket): void }[] = [
     { name: 'a text frame with RSV1 set (no extension negotiated)', send: (ws) => ws.sendText('42["thread:leave",{"articleId":"h"}]', { rsv1: true }) },
     { name: 'a text frame with RSV2 set', send: (ws) => ws.sendText('3', { rsv2: true }) },
