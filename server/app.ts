@@ -82,7 +82,6 @@ export function createApp(deps: AppDeps): App {
   // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
   io.engine.use(releaseUpgradeRequest);
 
-
   const metrics = new Metrics(
     {
       sockets: () => io.of('/').sockets.size,
@@ -128,12 +127,7 @@ export function createApp(deps: AppDeps): App {
   io.use((socket, next) => (socket.request ? next() : next(new Error('invalid_input'))));
   if (config.CONNECTIONS_PER_IP > 0) {
     io.use((socket, next) => {
-      let address: string;
-      try {
-        address = clientAddress(socket.request, config.TRUST_PROXY);
-      } catch (err) {
-        return next(err instanceof Error ? err : new Error('invalid_input'));
-      }
+      const address = clientAddress(socket.request, config.TRUST_PROXY);
       if (!connections.open(address)) return next(new Error('rate_limited'));
       socket.once('disconnect', () => connections.close(address));
       next();
