@@ -6,31 +6,14 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { sleep } from '../support/ports.js';
-import { articles, deploy, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { FaultRun, report, verify } from './harness.js';
 
-let deployment: Deployment | undefined;
-let workload: Workload | undefined;
-afterAll(async () => {
-  workload?.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('baseline (25 s instead of 60 s): 3 nodes, 300 readers on 10 articles, 20 posts/s with edits and deletes: nothing lost, nothing twice', async () => {
-  deployment = await deploy({ nodes: 3 });
-  workload = new Workload({
-    url: deployment.balancer.url,
-    tokens: deployment.tokens,
-    articles: articles('base', 10),
-    readers: 300,
-    writers: 20,
-    postsPerSecond: 20,
-    editsPerSecond: 4,
-    deletesPerSecond: 2,
-  });
-  await workload.connect();
-  workload.start();
+  const deployment = await run.deploy({ nodes: 3 });
+  const workload = await run.standardLoad('base');
   await sleep(25_000);
   await workload.stop();
   const convergeMs = await workload.waitCaughtUp(deployment, 10_000);

@@ -4,31 +4,25 @@
  * "let the writes being handled finish (their acks go out)"). Redis is paused (SIGSTOP) for a
  * moment so that the write is surely in flight when the signal lands.
  */
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import { afterAll, expect, it } from 'vitest';
 import type { Ack } from '../../shared/events.js';
 import type { Comment } from '../../shared/schemas.js';
 import { sleep } from '../support/ports.js';
-import { deploy, readThread, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { FaultRun, readThread } from './harness.js';
 
-let deployment: Deployment | undefined;
-let socket: Socket | undefined;
-afterAll(async () => {
-  deployment?.redis.thaw();
-  socket?.disconnect();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('SIGTERM while a write is in flight: the write is stored, its ack reaches the client, then the node exits 0', async () => {
-  const d = (deployment = await deploy({ nodes: 2 }));
+  const d = await run.deploy({ nodes: 2 });
   const [node, other] = d.nodes as [NonNullable<(typeof d.nodes)[0]>, NonNullable<(typeof d.nodes)[1]>];
-  const s = (socket = io(node.url, {
+  const s = io(node.url, {
     transports: ['websocket'],
     reconnection: false,
     auth: { token: await d.tokens.sign({ sub: 'drain', name: 'Drain', role: 'commenter' }) },
-  }));
+  });
+  run.onTeardown(() => s.disconnect());
   await new Promise<void>((resolve, reject) => (s.once('connect', resolve), s.once('connect_error', reject)));
 
   d.redis.freeze();

@@ -69,6 +69,67 @@ export async function deploy(opts: { nodes: number; env?: Record<string, string>
   };
 }
 
+/**
+ * What one fault test starts, torn down in its `afterAll`: `const run = new FaultRun();
+ * afterAll(() => run.teardown());`. Teardown works after a failure at any point: a frozen Redis is
+ * thawed first, then whatever was registered is closed, then every process is killed.
+ */
+export class FaultRun {
+  deployment?: Deployment;
+  private readonly closers: (() => void)[] = [];
+
+  async deploy(opts: Parameters<typeof deploy>[0]): Promise<Deployment> {
+    this.deployment = await deploy(opts);
+    return this.deployment;
+  }
+
+  /** Closes `fn` at teardown (sockets, clients, timers), in the order registered. */
+  onTeardown(fn: () => void): void {
+    this.closers.push(fn);
+  }
+
+  /**
+   * The load most scenarios run: through the balancer, 300 readers over 10 articles named after
+   * `prefix`, 20 writers, 20 posts/s with 4 edits and 2 deletes per second; connected and started.
+   */
+  async standardLoad(prefix: string, extra: Partial<WorkloadOptions> = {}): Promise<Workload> {
+    const d = this.deployment;
+    if (!d) throw new Error('deploy first');
+    const w = this.workload({
+      url: d.balancer.url,
+      tokens: d.tokens,
+      articles: articles(prefix, 10),
+      readers: 300,
+      writers: 20,
+      postsPerSecond: 20,
+      editsPerSecond: 4,
+      deletesPerSecond: 2,
+      ...extra,
+    });
+    await w.connect();
+    w.start();
+    return w;
+  }
+
+  /** A workload closed at teardown (not connected yet). */
+  workload(opts: WorkloadOptions): Workload {
+    const w = new Workload(opts);
+    this.onTeardown(() => w.close());
+    return w;
+  }
+
+  async teardown(): Promise<void> {
+    try {
+      this.deployment?.redis.thaw();
+    } catch {
+      // Redis is gone already (killed by the test): nothing to thaw.
+    }
+    for (const close of this.closers) close();
+    await this.deployment?.stop();
+    killAll();
+  }
+}
+
 // ── the store, read as a client would (HTTP) ────────────────────────────────────────────────
 
 export interface StoreThread {

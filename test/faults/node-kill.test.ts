@@ -8,31 +8,14 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { sleep } from '../support/ports.js';
-import { articles, deploy, readHeads, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { FaultRun, readHeads, report, verify } from './harness.js';
 
-let deployment: Deployment | undefined;
-let workload: Workload | undefined;
-afterAll(async () => {
-  workload?.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('kill -9 of a node every 8 s (twice, instead of every 20 s): its readers reconnect to the others and converge; nothing lost or doubled', async () => {
-  const d = (deployment = await deploy({ nodes: 3 }));
-  const w = (workload = new Workload({
-    url: d.balancer.url,
-    tokens: d.tokens,
-    articles: articles('nkill', 10),
-    readers: 300,
-    writers: 20,
-    postsPerSecond: 20,
-    editsPerSecond: 4,
-    deletesPerSecond: 2,
-  }));
-  await w.connect();
-  w.start();
+  const d = await run.deploy({ nodes: 3 });
+  const w = await run.standardLoad('nkill');
 
   const kills: { node: string; reconnected: number; caughtUpMs: number }[] = [];
   const restarts: Promise<void>[] = [];

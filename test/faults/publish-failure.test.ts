@@ -13,26 +13,20 @@ import { afterAll, expect, it } from 'vitest';
 import { DiscussionClient } from '../../client/discussion-client.js';
 import type { ThreadEvent } from '../../shared/schemas.js';
 import { eventually, sleep } from '../support/ports.js';
-import { articles, deploy, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { articles, FaultRun } from './harness.js';
 
-let deployment: Deployment | undefined;
-const clients: { close(): void }[] = [];
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('a failed PUBLISH after a stored write does not kill the node; the write is acked and readers catch up', async () => {
-  const d = (deployment = await deploy({ nodes: 2 }));
+  const d = await run.deploy({ nodes: 2 });
   const [a, b] = d.nodes as [NonNullable<(typeof d.nodes)[0]>, NonNullable<(typeof d.nodes)[1]>];
   const [article] = articles('pubfail', 1) as [string];
   const admin = new Redis({ port: d.redis.server.port, host: '127.0.0.1' });
-  clients.push({ close: () => admin.disconnect() });
+  run.onTeardown(() => admin.disconnect());
 
   const reader = new DiscussionClient({ url: b.url, socketOptions: { transports: ['websocket'] } });
-  clients.push(reader);
+  run.onTeardown(() => reader.close());
   const applied: ThreadEvent[] = [];
   await reader.join(article, { onEvent: (e) => applied.push(e) });
   const writer = new DiscussionClient({
@@ -40,7 +34,7 @@ it('a failed PUBLISH after a stored write does not kill the node; the write is a
     token: await d.tokens.sign({ sub: 'pub', name: 'Pub', role: 'commenter' }),
     socketOptions: { transports: ['websocket'] },
   });
-  clients.push(writer);
+  run.onTeardown(() => writer.close());
 
   await admin.call('ACL', 'SETUSER', 'default', '-publish');
   const first = await writer.post({ articleId: article, body: 'stored, never published' });

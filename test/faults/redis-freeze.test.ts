@@ -7,34 +7,15 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { sleep } from '../support/ports.js';
-import { articles, deploy, percentile, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { FaultRun, percentile, report, verify } from './harness.js';
 
-let deployment: Deployment | undefined;
-let workload: Workload | undefined;
-afterAll(async () => {
-  deployment?.redis.thaw();
-  workload?.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('Redis frozen (SIGSTOP) for 10 s under 20 posts/s: writes answered unavailable in bounded time, never ok unless stored; then everything converges', async () => {
-  const d = (deployment = await deploy({ nodes: 3 }));
+  const d = await run.deploy({ nodes: 3 });
   const pids = d.nodes.map((n) => n.pid);
-  const w = (workload = new Workload({
-    url: d.balancer.url,
-    tokens: d.tokens,
-    articles: articles('rfreeze', 10),
-    readers: 300,
-    writers: 20,
-    postsPerSecond: 20,
-    editsPerSecond: 4,
-    deletesPerSecond: 2,
-    ackTimeoutMs: 5000,
-  }));
-  await w.connect();
-  w.start();
+  const w = await run.standardLoad('rfreeze', { ackTimeoutMs: 5000 });
   await sleep(5000);
 
   d.redis.freeze();

@@ -7,32 +7,15 @@
  */
 import { afterAll, expect, it } from 'vitest';
 import { sleep } from '../support/ports.js';
-import { articles, deploy, readHeads, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { FaultRun, readHeads, report, verify } from './harness.js';
 
-let deployment: Deployment | undefined;
-let workload: Workload | undefined;
-afterAll(async () => {
-  workload?.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 it('kill -9 of Redis for 5 s and for 15 s under 20 posts/s: no false ack, nothing lost or doubled, nodes recover, readers catch up within 10 s', async () => {
-  const d = (deployment = await deploy({ nodes: 3 }));
+  const d = await run.deploy({ nodes: 3 });
   const pids = d.nodes.map((n) => n.pid);
-  const w = (workload = new Workload({
-    url: d.balancer.url,
-    tokens: d.tokens,
-    articles: articles('rkill', 10),
-    readers: 300,
-    writers: 20,
-    postsPerSecond: 20,
-    editsPerSecond: 4,
-    deletesPerSecond: 2,
-  }));
-  await w.connect();
-  w.start();
+  const w = await run.standardLoad('rkill');
   await sleep(5000);
 
   const outages: { downMs: number; readyMs: number; caughtUpMs: number; refusedDuringOutage: number }[] = [];

@@ -8,25 +8,17 @@
  * (SIGSTOP, 0.8 s, well under the 3 s command timeout) while 20 posts wait on it.
  * Load: 3 nodes, 300 readers over 10 articles, 20 posts/s with edits and deletes.
  */
-import { io as ioClient, type Socket } from 'socket.io-client';
+import { io as ioClient } from 'socket.io-client';
 import { afterAll, expect, it } from 'vitest';
 import type { Ack } from '../../shared/events.js';
 import type { Comment } from '../../shared/schemas.js';
 import { sleep } from '../support/ports.js';
 import { PollingSession, RawWebSocket } from '../hostile/wire.js';
-import { articles, deploy, readThread, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll, type NodeProcess } from './processes.js';
+import { FaultRun, readThread, report, verify } from './harness.js';
+import type { NodeProcess } from './processes.js';
 
-let deployment: Deployment | undefined;
-let workload: Workload | undefined;
-const sockets: Socket[] = [];
-afterAll(async () => {
-  deployment?.redis.thaw();
-  for (const s of sockets) s.disconnect();
-  workload?.close();
-  await deployment?.stop();
-  killAll();
-});
+const run = new FaultRun();
+afterAll(() => run.teardown());
 
 /** Whether a new client can start a session on the node: by polling, or by a WebSocket upgrade. */
 async function takesConnections(node: NodeProcess): Promise<{ polling: boolean; websocket: boolean }> {
@@ -45,19 +37,8 @@ async function takesConnections(node: NodeProcess): Promise<{ polling: boolean; 
 }
 
 it('rolling restart with SIGTERM under load: each node refuses new connections, finishes in-flight writes, sends its sockets elsewhere, exits 0; nothing lost', async () => {
-  const d = (deployment = await deploy({ nodes: 3 }));
-  const w = (workload = new Workload({
-    url: d.balancer.url,
-    tokens: d.tokens,
-    articles: articles('roll', 10),
-    readers: 300,
-    writers: 20,
-    postsPerSecond: 20,
-    editsPerSecond: 4,
-    deletesPerSecond: 2,
-  }));
-  await w.connect();
-  w.start();
+  const d = await run.deploy({ nodes: 3 });
+  const w = await run.standardLoad('roll');
   await sleep(4000);
 
   const restarts: { node: string; exit: string; drainMs: number; readersMoved: number; inFlightAcked?: number }[] = [];
@@ -71,7 +52,7 @@ it('rolling restart with SIGTERM under load: each node refuses new connections, 
         reconnection: false,
         auth: { token: await d.tokens.sign({ sub: 'inflight', name: 'In Flight', role: 'commenter' }) },
       });
-      sockets.push(s);
+      run.onTeardown(() => s.disconnect());
       await new Promise<void>((resolve, reject) => (s.once('connect', resolve), s.once('connect_error', reject)));
       d.redis.freeze();
       pendingAcks = Array.from({ length: 20 }, (_, k) =>

@@ -10,20 +10,11 @@
 import { afterAll, expect, it } from 'vitest';
 import { sleep } from '../support/ports.js';
 import { RawWebSocket } from '../hostile/wire.js';
-import { articles, deploy, percentile, report, verify, Workload, type Deployment } from './harness.js';
-import { killAll } from './processes.js';
+import { articles, FaultRun, percentile, report, verify, type Workload } from './harness.js';
 
-let deployment: Deployment | undefined;
-const workloads: Workload[] = [];
+const run = new FaultRun();
+afterAll(() => run.teardown());
 const slow: RawWebSocket[] = [];
-const timers: ReturnType<typeof setInterval>[] = [];
-afterAll(async () => {
-  for (const t of timers) clearInterval(t);
-  for (const s of slow) s.destroy();
-  for (const w of workloads) w.close();
-  await deployment?.stop();
-  killAll();
-});
 
 const MiB = 1024 * 1024;
 
@@ -32,7 +23,7 @@ it('slow readers on a hot article are disconnected at the cap: node memory stays
   // connection here) fill in seconds (~400 events), then 1000 more packets reach the cap; the hot article gets a few thousand events: keep them all
   // in the log so that the check can see every one.
   // Durability is not what this scenario is about: Redis without AOF spares the disk.
-  const d = (deployment = await deploy({ nodes: 2, env: { EVENT_LOG_SIZE: '20000', COMMENT_MAX_LENGTH: '10000' }, appendonly: false }));
+  const d = await run.deploy({ nodes: 2, env: { EVENT_LOG_SIZE: '20000', COMMENT_MAX_LENGTH: '10000' }, appendonly: false });
   const nodeA = d.nodes[0]!;
   const [hot] = articles('hot', 1) as [string];
   const [cool] = articles('cool', 1) as [string];
@@ -40,9 +31,8 @@ it('slow readers on a hot article are disconnected at the cap: node memory stays
   // sockets) can be compared with node B's (the same load, no slow socket).
   const nodeB = d.nodes[1]!;
   const common = { url: d.balancer.url, readerUrls: [nodeA.url, nodeB.url], tokens: d.tokens, editsPerSecond: 2, deletesPerSecond: 1 };
-  const hotLoad = new Workload({ ...common, articles: [hot], readers: 10, writers: 20, postsPerSecond: 100, bodyPadding: 9500 });
-  const coolLoad = new Workload({ ...common, articles: [cool], readers: 30, writers: 5, postsPerSecond: 5 });
-  workloads.push(hotLoad, coolLoad);
+  const hotLoad = run.workload({ ...common, articles: [hot], readers: 10, writers: 20, postsPerSecond: 100, bodyPadding: 9500 });
+  const coolLoad = run.workload({ ...common, articles: [cool], readers: 30, writers: 5, postsPerSecond: 5 });
   await hotLoad.connect();
   await coolLoad.connect();
   hotLoad.start();
@@ -62,11 +52,12 @@ it('slow readers on a hot article are disconnected at the cap: node memory stays
   const pongs = setInterval(() => {
     for (const ws of slow) if (!ws.socket.destroyed) ws.sendText('3');
   }, 5000);
-  timers.push(pongs);
+  run.onTeardown(() => clearInterval(pongs));
   await Promise.all(
     Array.from({ length: 20 }, async () => {
       const ws = await RawWebSocket.socketio(nodeA.port);
       slow.push(ws);
+      run.onTeardown(() => ws.destroy());
       const joined = (await ws.request('thread:join', { articleId: hot }, 30_000)) as { ok: boolean };
       expect(joined.ok).toBe(true);
       ws.socket.pause();
