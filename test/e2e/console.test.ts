@@ -2,33 +2,16 @@
  * Issue 3 acceptance 7: the moderator console removes a comment and a reader's page, opened on
  * another node, no longer shows it within one second.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from './browser.js';
-import { openDemo, scrollToEnd, thread } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { openDemo, scrollToEnd, thread, twoNodesAndBrowser } from './harness.js';
 import { eventually } from '../support/ports.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { closeClients, rawSocket, startNode, token, type TestNode } from '../support/nodes.js';
+import { rawSocket, token } from '../support/nodes.js';
 
-let redis: RedisServer;
-let a: TestNode;
-let b: TestNode;
-let browser: Browser;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  [a, b] = await Promise.all([startNode({ redisUrl: redis.url }), startNode({ redisUrl: redis.url })]);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  closeClients();
-  await browser?.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await redis?.stop();
-});
+const env = twoNodesAndBrowser();
 
 describe('moderator console', () => {
   it('removes a comment, and the reader on another node stops seeing it within a second', async () => {
+    const { a, b, browser } = env;
     const articleId = 'console-remove';
     const author = rawSocket(b.url, await token(b, 'wes', 'commenter', 'Wes'));
     const keep = await author.emitWithAck('comment:post', { articleId, body: 'A comment that stays' });

@@ -5,13 +5,44 @@
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext, Page } from 'playwright-core';
-import type { RedisServer } from '../support/redis-server.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { eventually } from '../support/ports.js';
-import type { TestNode } from '../support/nodes.js';
+import { closeClients, startNode, type TestNode } from '../support/nodes.js';
+import { launchBrowser } from './browser.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const RESULTS = path.join(ROOT, 'test-results');
+
+// ── set-up ──────────────────────────────────────────────────────────────────────────────
+
+export interface TwoNodes {
+  a: TestNode;
+  b: TestNode;
+  browser: Browser;
+}
+
+/**
+ * Two nodes on one Redis and a browser, started before the file's tests and stopped after them
+ * (with the raw sockets the tests opened). Read the fields inside the tests.
+ */
+export function twoNodesAndBrowser(): TwoNodes {
+  const env = {} as TwoNodes;
+  let redis: RedisServer | undefined;
+  beforeAll(async () => {
+    redis = await startRedis({ appendonly: false });
+    [env.a, env.b] = await Promise.all([startNode({ redisUrl: redis.url }), startNode({ redisUrl: redis.url })]);
+    env.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    closeClients();
+    await env.browser?.close();
+    await Promise.all([env.a?.stop(), env.b?.stop()]);
+    await redis?.stop();
+  });
+  return env;
+}
 
 // ── pages ────────────────────────────────────────────────────────────────────────────────
 

@@ -1,33 +1,16 @@
 /**
  * The widget's reader count, "someone is replying" and the report button, across two nodes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchBrowser } from './browser.js';
-import { openDemo, signInGuest } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { openDemo, signInGuest, twoNodesAndBrowser } from './harness.js';
 import { eventually } from '../support/ports.js';
-import { startRedis, type RedisServer } from '../support/redis-server.js';
-import { closeClients, rawSocket, startNode, token, type TestNode } from '../support/nodes.js';
+import { rawSocket, token } from '../support/nodes.js';
 
-let redis: RedisServer;
-let a: TestNode;
-let b: TestNode;
-let browser: Browser;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendonly: false });
-  [a, b] = await Promise.all([startNode({ redisUrl: redis.url }), startNode({ redisUrl: redis.url })]);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  closeClients();
-  await browser?.close();
-  await Promise.all([a?.stop(), b?.stop()]);
-  await redis?.stop();
-});
+const env = twoNodesAndBrowser();
 
 describe('presence and reports in the widget', () => {
   it('shows how many are reading and that someone is replying; a report reaches the queue', async () => {
+    const { a, b, browser } = env;
     const articleId = 'presence-widget';
     const posted = await rawSocket(a.url, await token(a, 'zoe', 'commenter', 'Zoe')).emitWithAck('comment:post', { articleId, body: 'Report me' });
     if (!posted.ok) throw new Error('could not post');
