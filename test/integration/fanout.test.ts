@@ -5,9 +5,7 @@
  */
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { io as ioClient } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ClientSocket } from '../../client/discussion-client.js';
 import type { ThreadEvent } from '../../shared/schemas.js';
 import { ok } from '../support/acks.js';
 import { closeClients, connected, rawSocket, recordEvents, startNode, token, type TestNode } from '../support/nodes.js';
@@ -17,27 +15,16 @@ import { startRedis, type RedisServer } from '../support/redis-server.js';
 let redis: RedisServer;
 let a: TestNode;
 let b: TestNode;
-const extra: ClientSocket[] = [];
 
 beforeAll(async () => {
   redis = await startRedis({ appendonly: false });
   [a, b] = await Promise.all([startNode({ redisUrl: redis.url }), startNode({ redisUrl: redis.url })]);
 });
-afterEach(() => {
-  closeClients();
-  for (const s of extra.splice(0)) s.disconnect();
-});
+afterEach(() => closeClients());
 afterAll(async () => {
   await Promise.all([a.stop(), b.stop()]);
   await redis.stop();
 });
-
-/** A client on the given transports (the SDK's default is polling first, then an upgrade). */
-function socketOn(url: string, transports: ('polling' | 'websocket')[], tokenValue?: string): ClientSocket {
-  const s = ioClient(url, { transports, auth: tokenValue ? { token: tokenValue } : {} }) as ClientSocket;
-  extra.push(s);
-  return s;
-}
 
 const seqs = (events: ThreadEvent[]) => events.map((e) => e.seq);
 
@@ -46,9 +33,9 @@ describe('broadcast', () => {
     const articleId = 'burst';
     const readers = {
       'websocket on A': rawSocket(a.url),
-      'polling on A': socketOn(a.url, ['polling']),
+      'polling on A': rawSocket(a.url, undefined, ['polling']),
       'websocket on B': rawSocket(b.url),
-      'polling then WebSocket on B': socketOn(b.url, ['polling', 'websocket']),
+      'polling then WebSocket on B': rawSocket(b.url, undefined, ['polling', 'websocket']),
       'moderator on B': rawSocket(b.url, await token(b, 'mia', 'moderator')),
     };
     const events = new Map<string, ThreadEvent[]>();
@@ -109,7 +96,7 @@ describe('memory per connection', () => {
       });
     });
     const ws = rawSocket(a.url);
-    const upgrading = socketOn(a.url, ['polling', 'websocket']);
+    const upgrading = rawSocket(a.url, undefined, ['polling', 'websocket']);
     for (const s of [ws, upgrading]) {
       await connected(s);
       ok(await s.emitWithAck('thread:join', { articleId: 'mem' }));
