@@ -39,10 +39,12 @@ export interface ThreadState {
   comments: Map<string, Comment>;
   /** Cursor for older root threads; null when everything is loaded. */
   cursor: string | null;
+  /** rootId → cursor of that thread's earlier replies (`loadReplies`), for threads with more. */
+  replyCursors: Map<string, string>;
   closed: boolean;
 }
 
-export type ChangeReason = 'snapshot' | 'reset' | 'event' | 'page' | 'local';
+export type ChangeReason = 'snapshot' | 'reset' | 'event' | 'page' | 'replies' | 'local';
 
 export interface ThreadListener {
   /** After any change to the thread state. */
@@ -67,6 +69,11 @@ export interface DiscussionClientOptions {
   resyncJitterMs?: number;
   /** How often a timed-out post is sent again with the same clientId. */
   postRetries?: number;
+  /**
+   * The token's `exp` passed while connected: the server treats this client as anonymous until
+   * `setToken` gives it a fresh one.
+   */
+  onSessionExpired?: () => void;
 }
 
 interface Subscription {
@@ -113,6 +120,7 @@ export class DiscussionClient {
         auth: opts.token ? { token: opts.token } : {},
       }) as ClientSocket);
     this.socket.on('thread:event', (e) => this.onEvent(e));
+    this.socket.on('session:expired', () => opts.onSessionExpired?.());
     this.socket.on('thread:presence', (p) => {
       const sub = this.subs.get(p.articleId);
       if (!sub) return;
@@ -206,8 +214,22 @@ export class DiscussionClient {
     if (!sub?.state || !cursor) return false;
     const r = await this.request('thread:page', { articleId, cursor });
     for (const c of r.comments) if (!sub.state.comments.has(c.id)) sub.state.comments.set(c.id, c);
+    for (const [rootId, c] of Object.entries(r.replyCursors ?? {})) sub.state.replyCursors.set(rootId, c);
     sub.state.cursor = r.cursor;
     this.notify(sub, 'page');
+    return true;
+  }
+
+  /** Loads earlier replies of one root thread; resolves false when there are none. */
+  async loadReplies(articleId: string, rootId: string): Promise<boolean> {
+    const sub = this.subs.get(articleId);
+    const cursor = sub?.state?.replyCursors.get(rootId);
+    if (!sub?.state || !cursor) return false;
+    const r = await this.request('thread:replies', { articleId, rootId, cursor });
+    for (const c of r.comments) if (!sub.state.comments.has(c.id)) sub.state.comments.set(c.id, c);
+    if (r.cursor) sub.state.replyCursors.set(rootId, r.cursor);
+    else sub.state.replyCursors.delete(rootId);
+    this.notify(sub, 'replies');
     return true;
   }
 
@@ -305,10 +327,20 @@ export class DiscussionClient {
   private applyJoin(sub: Subscription, r: JoinResult): void {
     if ('events' in r) {
       for (const e of r.events) this.applyInOrder(sub, e);
+      // The answer stopped at its size bound: ask for the rest from where it ended.
+      if (r.more) sub.joinAgain = true;
     } else {
       const comments = new Map<string, Comment>();
       for (const c of r.comments) comments.set(c.id, c);
-      sub.state = { articleId: r.articleId, epoch: r.epoch, head: r.head, comments, cursor: r.cursor, closed: r.closed ?? false };
+      sub.state = {
+        articleId: r.articleId,
+        epoch: r.epoch,
+        head: r.head,
+        comments,
+        cursor: r.cursor,
+        replyCursors: new Map(Object.entries(r.replyCursors ?? {})),
+        closed: r.closed ?? false,
+      };
       sub.ahead.clear();
       sub.expectHead = 0;
       sub.wantFresh = false;

@@ -20,7 +20,13 @@ export class Tokens {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
       const claims = TokenClaims.safeParse(payload);
       if (!claims.success) return null;
-      return { id: claims.data.sub, name: claims.data.name, role: claims.data.role, guest: payload.guest === true };
+      return {
+        id: claims.data.sub,
+        name: claims.data.name,
+        role: claims.data.role,
+        guest: payload.guest === true,
+        ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+      };
     } catch {
       return null;
     }

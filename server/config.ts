@@ -3,6 +3,7 @@
  * A bad value stops the process with exit code 1 and a message naming the variable.
  */
 import { randomBytes } from 'node:crypto';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const bool = z
@@ -23,7 +24,57 @@ export const RateSpec = z.union([
 ]);
 export type RateSpec = z.output<typeof RateSpec>;
 
-const origin = z.url({ message: 'expected an origin such as https://example.com' }).transform((u) => new URL(u).origin);
+/**
+ * One entry of ALLOWED_ORIGINS: `scheme://host[:port]` exactly as a browser sends it in `Origin`,
+ * custom schemes included (`capacitor://localhost`, whose URL origin would be the opaque "null").
+ * `null` itself (sandboxed iframes, `file:` pages) only when written out.
+ */
+export function parseOrigin(entry: string): string | null {
+  if (entry === 'null') return 'null';
+  const m = /^([a-z][a-z0-9+.-]*):\/\/([^/?#\s@]+)\/?$/i.exec(entry);
+  if (!m) return null;
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    return null;
+  }
+  if (!url.host) return null;
+  const scheme = m[1]!.toLowerCase();
+  return ['http', 'https', 'ws', 'wss'].includes(scheme) ? url.origin : `${scheme}://${url.host}`;
+}
+
+const origins = z.string().transform((v, ctx) => {
+  const out: string[] = [];
+  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const o = parseOrigin(entry);
+    if (o === null) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin: expected scheme://host[:port], such as https://news.example or http://localhost:4250` });
+    } else out.push(o);
+  }
+  return out;
+});
+
+/**
+ * Which proxies to believe about the client's address: `false` (none: the peer is the client), a
+ * hop count (`true` is 1: the balancer in front; the address it appended to X-Forwarded-For is
+ * the client's), or a list of proxy addresses and subnets (`10.0.0.0/8,loopback`). Never the
+ * leftmost X-Forwarded-For entry, which the client writes itself.
+ */
+export const TrustProxy = z.string().transform((v, ctx): TrustProxySetting => {
+  const s = v.trim().toLowerCase();
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  if (['true', 'yes', 'on'].includes(s)) return 1;
+  if (/^\d+$/.test(s)) return Number(s);
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  try {
+    proxyaddr.compile(list);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `expected false, true, a hop count or proxy addresses (${(e as Error).message})` });
+  }
+  return list;
+});
+export type TrustProxySetting = false | number | string[];
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -38,19 +89,17 @@ const EnvSchema = z.object({
     .transform((v) => v.split(',').map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) })))
     .optional(),
   AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
-  ALLOWED_ORIGINS: z
-    .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-    .pipe(z.array(origin))
-    .default([]),
+  ALLOWED_ORIGINS: origins.default([]),
   ALLOW_GUESTS: bool.default(true),
   PREMODERATION: z.enum(['off', 'guests', 'all']).default('off'),
   COMMENT_MAX_LENGTH: z.coerce.number().int().min(1).max(10000).default(5000),
   EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(900),
   POST_RATE: RateSpec.prefault('1/3'),
+  EDIT_RATE: RateSpec.prefault('10/60'),
+  READ_RATE: RateSpec.prefault('600/60'),
   GUEST_RATE: RateSpec.prefault('10/60'),
   CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: TrustProxy.prefault('false'),
   HELD_WORDS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),

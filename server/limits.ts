@@ -5,19 +5,24 @@ import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RateSpec } from './config.js';
 import { DomainError } from './core/errors.js';
-import type { RateBucket, RateLimiter } from './core/ports.js';
+import type { RateBucket } from './core/ports.js';
 
 /** Reports per user: generous for a reader, useless for a flood. */
 export const REPORT_RATE = { points: 10, seconds: 60 } as const;
 
-export function createLimiter(
-  specs: Record<RateBucket, NonNullable<RateSpec> | null>,
+/**
+ * Limiters for the given buckets; a bucket without a spec (or `off`) is unlimited. With `redis`,
+ * shared by every node; without, this process only. rate-limiter-flexible's memory store expires
+ * each key with its window, so a flood of distinct keys does not stay in memory.
+ */
+export function createLimiter<B extends string = RateBucket>(
+  specs: Partial<Record<B, NonNullable<RateSpec> | null>>,
   redis?: Redis | Cluster,
-  onRefused: (bucket: RateBucket) => void = () => undefined,
+  onRefused: (bucket: B) => void = () => undefined,
   prefix = 'lt:rl',
-): RateLimiter {
-  const limiters = new Map<RateBucket, RateLimiterAbstract>();
-  for (const [bucket, spec] of Object.entries(specs) as [RateBucket, RateSpec][]) {
+): { consume(bucket: B, key: string): Promise<void> } {
+  const limiters = new Map<B, RateLimiterAbstract>();
+  for (const [bucket, spec] of Object.entries(specs) as [B, RateSpec][]) {
     if (!spec) continue;
     const opts = { keyPrefix: `${prefix}:${bucket}`, points: spec.points, duration: spec.seconds };
     limiters.set(bucket, redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false }) : new RateLimiterMemory(opts));

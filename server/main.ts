@@ -2,10 +2,10 @@
  * Composition root: config → Redis → store → createApp → listen; SIGTERM/SIGINT → graceful close.
  */
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { HeldWords } from './core/moderation.js';
 import { composeApp } from './compose.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
 
 let config: Config;
 try {
@@ -28,7 +28,7 @@ if (config.HELD_WORDS_FILE) {
   }
 }
 
-const logger = pino({ level: config.LOG_LEVEL, base: { pid: process.pid } });
+const logger = createLogger(config.LOG_LEVEL);
 const redisMode = Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES);
 if (!redisMode) {
   logger.warn(

@@ -28,8 +28,9 @@ export interface ClientToServerEvents {
   'thread:leave': (payload: PayloadIn<'thread:leave'>, ack: AckFn) => void;
   'thread:page': (
     payload: PayloadIn<'thread:page'>,
-    ack: AckFn<{ comments: Comment[]; cursor: string | null }>,
+    ack: AckFn<{ comments: Comment[]; cursor: string | null; replyCursors?: Record<string, string> }>,
   ) => void;
+  'thread:replies': (payload: PayloadIn<'thread:replies'>, ack: AckFn<{ comments: Comment[]; cursor: string | null }>) => void;
   'thread:typing': (payload: PayloadIn<'thread:typing'>, ack: AckFn) => void;
   'comment:post': (payload: PayloadIn<'comment:post'>, ack: AckFn<{ comment: Comment }>) => void;
   'comment:edit': (payload: PayloadIn<'comment:edit'>, ack: AckFn<{ comment: Comment }>) => void;
@@ -84,6 +85,8 @@ export interface ServerToClientEvents {
   'thread:presence': (payload: PresencePayload) => void;
   'thread:resync': (payload: { articleId: string }) => void;
   'mod:event': (payload: ModEventPayload) => void;
+  /** The token's `exp` has passed: the socket is anonymous now; sign in again to write. */
+  'session:expired': (payload: { reason: 'expired' }) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'banned',
   'thread_closed',
   'edit_window_closed',
+  'conflict',
   'unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -27,8 +28,12 @@ export const DEFAULT_COMMENT_MAX_LENGTH = 5000;
 export const NAME_MAX_LENGTH = 80;
 /** One Socket.IO packet, at most (`maxHttpBufferSize`). */
 export const MAX_PACKET_BYTES = 64 * 1024;
-/** Root threads per snapshot or page. */
+/** Root threads per snapshot or page (fewer when the page reaches its size bound). */
 export const PAGE_ROOTS = 100;
+/** Replies per root thread in a snapshot: the newest ones; earlier ones come with `thread:replies`. */
+export const SNAPSHOT_REPLIES = 20;
+/** Replies per `thread:replies` page. */
+export const REPLIES_PAGE = 50;
 
 // Control characters other than tab (\u0009) and newline (\u000A), plus the C1 block.
 // eslint-disable-next-line no-control-regex
@@ -83,18 +88,34 @@ export type CommentStatus = z.infer<typeof CommentStatus>;
 export const Author = z.object({ id: z.string(), name: z.string() });
 export type Author = z.infer<typeof Author>;
 
+export const PendingEditView = z.object({ body: z.string(), at: z.string(), reason: z.string() });
+
 export const Comment = z.object({
   id: z.string(),
   articleId: z.string(),
   parentId: z.string().nullable(),
+  /** The root comment of its thread (itself for a root). */
+  rootId: z.string(),
   author: Author.nullable(),
   body: z.string().nullable(),
   status: CommentStatus,
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   replyCount: z.number().int().nonnegative(),
-  /** Only in moderators' queue and feed: why it is held or was removed. */
-  moderation: z.object({ heldReason: z.string().nullable(), removedReason: z.string().nullable() }).optional(),
+  /** Only for its author: an edit of theirs waits for a moderator (`body` is that edit). */
+  editPending: z.literal(true).optional(),
+  /**
+   * Only for moderators: why it is held or was removed, its version (approve names the version
+   * the moderator saw) and an edit waiting for review.
+   */
+  moderation: z
+    .object({
+      heldReason: z.string().nullable(),
+      removedReason: z.string().nullable(),
+      version: z.number().int(),
+      pendingEdit: PendingEditView.nullable(),
+    })
+    .optional(),
 });
 export type Comment = z.infer<typeof Comment>;
 
@@ -126,6 +147,7 @@ export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
     'thread:join': z.strictObject({ articleId: ArticleId, since: Seq.optional(), epoch: Epoch.optional() }),
     'thread:leave': z.strictObject({ articleId: ArticleId }),
     'thread:page': z.strictObject({ articleId: ArticleId, cursor: Cursor }),
+    'thread:replies': z.strictObject({ articleId: ArticleId, rootId: CommentId, cursor: Cursor }),
     'thread:typing': z.strictObject({ articleId: ArticleId }),
     'comment:post': z.strictObject({
       articleId: ArticleId,
@@ -146,7 +168,12 @@ export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
       reason: cleanTextSchema(500, 'reason').optional(),
     }),
     'mod:restore': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
-    'mod:approve': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
+    'mod:approve': z.strictObject({
+      articleId: ArticleId,
+      commentId: CommentId,
+      /** The version the moderator saw (`comment.moderation.version`): a later edit is not approved with it. */
+      version: z.number().int().positive().optional(),
+    }),
     'mod:ban': z.strictObject({
       userId: UserId,
       reason: cleanTextSchema(500, 'reason').optional(),
@@ -182,6 +209,8 @@ export interface Snapshot {
   head: number;
   comments: Comment[];
   cursor: string | null;
+  /** rootId → cursor of that thread's earlier replies (`thread:replies`), for threads with more. */
+  replyCursors?: Record<string, string>;
   closed?: boolean;
   reset?: true;
 }
@@ -189,8 +218,11 @@ export interface Snapshot {
 export interface CatchUp {
   articleId: string;
   epoch: string;
+  /** The article's last seq when answered. */
   head: number;
   events: ThreadEvent[];
+  /** The answer stopped at its size bound: join again with `since` = the last event's seq. */
+  more?: true;
 }
 
 export type JoinResult = Snapshot | CatchUp;

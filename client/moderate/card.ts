@@ -39,6 +39,8 @@ export class CommentCard implements CommentView {
   private readonly resolvedEl: HTMLSpanElement;
   private readonly bodyEl: HTMLParagraphElement;
   private readonly reportsEl: HTMLDivElement;
+  /** An edit of a visible comment waiting for review: the proposed text. */
+  private readonly pendingEditEl: HTMLDivElement;
   private readonly notesEl: HTMLOListElement;
   private readonly errorEl: HTMLParagraphElement;
   private readonly approveBtn: HTMLButtonElement;
@@ -72,6 +74,7 @@ export class CommentCard implements CommentView {
       this.render();
     }, { 'aria-controls': this.bodyEl.id, hidden: true });
     this.reportsEl = h('div', { class: 'lm-reports', hidden: true });
+    this.pendingEditEl = h('div', { class: 'lm-pending-edit', hidden: true });
     this.notesEl = h('ol', { class: 'lm-notes', hidden: true });
     this.errorEl = h('p', { class: 'lm-error', role: 'alert' });
 
@@ -160,6 +163,7 @@ export class CommentCard implements CommentView {
       meta,
       this.bodyEl,
       this.moreBtn,
+      this.pendingEditEl,
       this.reportsEl,
       this.notesEl,
       actions,
@@ -170,7 +174,10 @@ export class CommentCard implements CommentView {
   }
 
   setComment(c: Comment): void {
-    this.comment = c;
+    // A reader's copy of the comment (a public event) carries no moderation details: keep the
+    // ones known, unless the comment was approved or edited publicly since.
+    const keep = !c.moderation && this.comment.moderation && c.status === this.comment.status && c.editedAt === this.comment.editedAt;
+    this.comment = keep ? { ...c, moderation: this.comment.moderation } : c;
     this.render();
   }
 
@@ -242,8 +249,17 @@ export class CommentCard implements CommentView {
     const banned = this.ctx.bans.has(c.author?.id);
     this.bannedEl.hidden = !banned;
 
+    const pendingEdit = c.status === 'visible' ? (c.moderation?.pendingEdit ?? null) : null;
+    this.pendingEditEl.hidden = !pendingEdit;
+    if (pendingEdit) {
+      this.pendingEditEl.replaceChildren(
+        h('p', { class: 'lm-pending-edit-title' }, `Edit waiting for review (${pendingEdit.reason})`),
+        h('p', { class: 'lm-body lm-pending-edit-body' }, pendingEdit.body),
+      );
+    }
     const hadFocus = this.el.contains(document.activeElement) ? document.activeElement : null;
-    this.approveBtn.hidden = c.status !== 'pending';
+    this.approveBtn.hidden = c.status !== 'pending' && !pendingEdit;
+    this.approveBtn.textContent = pendingEdit ? 'Approve edit' : 'Approve';
     this.removeBtn.hidden = c.status !== 'pending' && c.status !== 'visible';
     this.restoreBtn.hidden = c.status !== 'removed';
     if (this.banGroup) this.banGroup.hidden = !c.author;
@@ -292,8 +308,10 @@ export class CommentCard implements CommentView {
   }
 
   private approve(): void {
-    const { articleId, id } = this.comment;
-    void this.run('approve', () => this.ctx.client.request('mod:approve', { articleId, commentId: id }));
+    const { articleId, id, moderation } = this.comment;
+    // The version shown: an edit made since is not approved unseen (the server answers conflict).
+    const version = moderation?.version;
+    void this.run('approve', () => this.ctx.client.request('mod:approve', { articleId, commentId: id, ...(version ? { version } : {}) }));
   }
 
   private remove(): void {

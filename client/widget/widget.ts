@@ -45,6 +45,8 @@ interface View {
   slot: HTMLDivElement;
   /** Why a delete failed; present only while shown. */
   error: HTMLParagraphElement | null;
+  /** A root's "Show earlier replies", while the thread has replies not loaded yet. */
+  earlier: HTMLButtonElement | null;
   time: HTMLTimeElement | null;
   sig: string;
 }
@@ -290,6 +292,7 @@ export class ThreadWidget {
       id: PENDING_PREFIX + clientId,
       articleId: this.articleId,
       parentId,
+      rootId: parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : PENDING_PREFIX + clientId,
       author: { id: user.id, name: user.name },
       body,
       status: 'visible',
@@ -465,6 +468,25 @@ export class ThreadWidget {
     }
   }
 
+  /** The button that loads a thread's earlier replies (the snapshot brings the newest ones). */
+  private earlierReplies(view: View, rootId: string): HTMLButtonElement {
+    const b = (view.earlier ??= button('lt-link lt-earlier', 'Show earlier replies', () => {
+      b.disabled = true;
+      b.textContent = 'Loading…';
+      this.session.client.loadReplies(this.articleId, rootId).then(
+        () => {
+          b.disabled = false;
+          b.textContent = 'Show earlier replies';
+        },
+        () => {
+          b.disabled = false;
+          b.textContent = "Couldn't load. Try again";
+        },
+      );
+    }));
+    return b;
+  }
+
   private async loadOlder(): Promise<void> {
     const b = this.olderButton;
     b.disabled = true;
@@ -543,9 +565,11 @@ export class ThreadWidget {
     // Children by parent; the stand-ins of pending posts take part like comments.
     const kids = new Map<string | null, Comment[]>();
     const add = (c: Comment) => {
-      const list = kids.get(c.parentId);
+      // A reply whose parent is among the thread's earlier replies (not loaded yet) shows under its root.
+      const parent = c.parentId !== null && !state.comments.has(c.parentId) && !c.parentId.startsWith(PENDING_PREFIX) ? c.rootId : c.parentId;
+      const list = kids.get(parent);
       if (list) list.push(c);
-      else kids.set(c.parentId, [c]);
+      else kids.set(parent, [c]);
     };
     for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.isHeldOwn(c, me)) add(c);
     for (const p of this.pending.values()) add(p.comment);
@@ -571,6 +595,8 @@ export class ThreadWidget {
       if (this.isLive(c) && !c.id.startsWith(PENDING_PREFIX)) count++;
       this.update(view, c, depth, replyingTo, ctx);
       const items: HTMLElement[] = [];
+      if (depth === 0 && state.replyCursors.has(c.id)) items.push(this.earlierReplies(view, c.id));
+      else view.earlier = null;
       if (depth < MAX_DEPTH - 1) {
         for (const k of children(c.id)) items.push(place(k, depth + 1, null));
       } else if (depth === MAX_DEPTH - 1) {
@@ -650,6 +676,7 @@ export class ThreadWidget {
         replies,
         slot: h('div', { class: 'lt-slot' }),
         error: null,
+        earlier: null,
         time: null,
         sig: '',
       };

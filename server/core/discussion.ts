@@ -3,13 +3,14 @@
  * No socket, request or Redis here: adapters call these with a parsed payload and the viewer.
  */
 import type { CatchUp, Comment, Payload, Snapshot } from '../../shared/schemas.js';
-import { EMPTY_EPOCH, PAGE_ROOTS } from '../../shared/schemas.js';
+import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
 import { HeldWords, moderate, type Premoderation } from './moderation.js';
 import type {
   AuditAction,
   AuditEntry,
   Clock,
+  CommentPatch,
   CommentStore,
   Ids,
   ModEvent,
@@ -21,7 +22,7 @@ import type {
   User,
   Viewer,
 } from './ports.js';
-import { eventView, fullView, modView, viewAll, viewFor } from './thread.js';
+import { authorView, eventView, modView, viewAll, viewFor } from './thread.js';
 
 export interface DiscussionConfig {
   editWindowMs: number;
@@ -30,7 +31,23 @@ export interface DiscussionConfig {
   heldWords?: HeldWords;
   /** How long the same body from the same user is refused (0: never). */
   duplicateBodySeconds?: number;
+  /** Size bounds of answers, in bytes of stored JSON (defaults: ANSWER_BYTES). */
+  answerBytes?: Partial<typeof ANSWER_BYTES>;
 }
+
+/**
+ * How big one answer may be. A page stops at the bound (after at least one item) and says where to
+ * continue, so that no request, however crafted, makes the node build or queue more than this.
+ */
+export const ANSWER_BYTES = {
+  snapshot: 512 * 1024,
+  replies: 256 * 1024,
+  catchUp: 256 * 1024,
+};
+/** Events per catch-up answer, at most. */
+export const CATCH_UP_EVENTS = 500;
+/** A user's comments that a ban with "remove their comments" goes through. */
+const BAN_REMOVES = 10_000;
 
 export interface DiscussionDeps {
   store: CommentStore;
@@ -63,16 +80,28 @@ export function requireUser(viewer: Viewer): User {
 }
 
 export class Discussion {
-  constructor(private readonly deps: DiscussionDeps) {}
+  private readonly bytes: typeof ANSWER_BYTES;
+  /** Posts being stored, by idempotency key: a retry that arrives meanwhile waits for the same answer. */
+  private readonly posting = new Map<string, Promise<Comment>>();
+
+  constructor(private readonly deps: DiscussionDeps) {
+    this.bytes = { ...ANSWER_BYTES, ...deps.config.answerBytes };
+  }
 
   async join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
     if (p.since !== undefined) {
-      const r = await this.deps.store.eventsSince(p.articleId, p.since);
+      const r = await this.deps.store.eventsSince(p.articleId, p.since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
       // A client that saw the article empty may take its whole history as events.
       const sameHistory = r.kind === 'events' && (r.epoch === p.epoch || (p.epoch === EMPTY_EPOCH && p.since === 0));
       if (r.kind === 'events' && sameHistory) {
         const moderator = viewer?.role === 'moderator';
-        return { articleId: p.articleId, epoch: r.epoch, head: r.head, events: r.events.map((e) => eventView(e, moderator)) };
+        return {
+          articleId: p.articleId,
+          epoch: r.epoch,
+          head: r.head,
+          events: r.events.map((e) => eventView(e, moderator)),
+          ...(r.more ? { more: true as const } : {}),
+        };
       }
       return { ...(await this.snapshot(viewer, p.articleId)), reset: true };
     }
@@ -80,26 +109,47 @@ export class Discussion {
   }
 
   async snapshot(viewer: Viewer, articleId: string): Promise<Snapshot> {
-    const s = await this.deps.store.snapshot(articleId, null, PAGE_ROOTS);
+    const s = await this.deps.store.snapshot(articleId, { cursor: null, limit: PAGE_ROOTS, replies: SNAPSHOT_REPLIES, maxBytes: this.bytes.snapshot });
     return {
       articleId,
       epoch: s.epoch,
       head: s.head,
       comments: viewAll(s.comments, viewer),
       cursor: s.cursor,
+      replyCursors: s.replyCursors,
       closed: s.closed,
     };
   }
 
-  async page(viewer: Viewer, p: Payload<'thread:page'>): Promise<{ comments: Comment[]; cursor: string | null }> {
-    const s = await this.deps.store.snapshot(p.articleId, p.cursor, PAGE_ROOTS);
-    return { comments: viewAll(s.comments, viewer), cursor: s.cursor };
+  async page(
+    viewer: Viewer,
+    p: Payload<'thread:page'>,
+  ): Promise<{ comments: Comment[]; cursor: string | null; replyCursors: Record<string, string> }> {
+    const s = await this.deps.store.snapshot(p.articleId, { cursor: p.cursor, limit: PAGE_ROOTS, replies: SNAPSHOT_REPLIES, maxBytes: this.bytes.snapshot });
+    return { comments: viewAll(s.comments, viewer), cursor: s.cursor, replyCursors: s.replyCursors };
+  }
+
+  /** Earlier replies of one root thread, in creation order. */
+  async replies(viewer: Viewer, p: Payload<'thread:replies'>): Promise<{ comments: Comment[]; cursor: string | null }> {
+    const r = await this.deps.store.replies(p.articleId, p.rootId, p.cursor, { limit: REPLIES_PAGE, maxBytes: this.bytes.replies });
+    return { comments: viewAll(r.comments, viewer), cursor: r.cursor };
   }
 
   async post(viewer: Viewer, p: Payload<'comment:post'>): Promise<Comment> {
     const user = requireUser(viewer);
-    const { store, clock, ids, config } = this.deps;
     const clientKey = p.clientId ? `${user.id}:${p.clientId}` : null;
+    if (!clientKey) return this.store(user, p, null);
+    // A retry that arrives while the first attempt is being stored gets the same comment (not a
+    // rate limit, not a second comment). Across nodes the store's idempotency key does this.
+    const inFlight = this.posting.get(clientKey);
+    if (inFlight) return inFlight;
+    const work = this.store(user, p, clientKey).finally(() => this.posting.delete(clientKey));
+    this.posting.set(clientKey, work);
+    return work;
+  }
+
+  private async store(user: User, p: Payload<'comment:post'>, clientKey: string | null): Promise<Comment> {
+    const { store, clock, ids, config } = this.deps;
     const parentId = p.parentId ?? null;
     // The reads a post needs do not depend on each other: they go to the store together.
     const reads = await Promise.allSettled([
@@ -109,16 +159,10 @@ export class Discussion {
     ]);
     // A retry of a stored post is answered before any limit, and whatever the other reads met.
     const existing = settled(reads[0]);
-    if (existing) return viewFor(existing, user) ?? fullView(existing);
+    if (existing) return viewFor(existing, user) ?? authorView(existing);
     const banned = settled(reads[1]);
     const parent = settled(reads[2]);
-    const verdict = moderate({
-      user,
-      body: p.body,
-      banned,
-      heldWords: config.heldWords ?? NO_WORDS,
-      premoderation: config.premoderation,
-    });
+    const verdict = this.verdict(user, p.body, banned);
     if (user.role !== 'moderator') await this.deps.limiter?.consume('post', user.id);
     let rootId: string | null = null;
     if (parentId) {
@@ -157,26 +201,54 @@ export class Discussion {
       if (r.event) this.deps.notifier.publish(r.event);
       this.toModerators({ type: held ? 'comment.held' : 'comment.created', articleId: p.articleId, comment: r.comment });
     }
-    return viewFor(r.comment, user) ?? fullView(r.comment);
+    return viewFor(r.comment, user) ?? authorView(r.comment);
   }
 
+  /** The moderation phases for a text written by `user` (a post or an edit). */
+  private verdict(user: User, body: string, banned: boolean) {
+    const { config } = this.deps;
+    return moderate({ user, body, banned, heldWords: config.heldWords ?? NO_WORDS, premoderation: config.premoderation });
+  }
+
+  /**
+   * An edit goes through the same phases as a post. An edit that would be held is held: readers
+   * keep the last approved text and a moderator sees the new one in the queue. A held comment's
+   * edit replaces its text and stays held (the moderator approves the version they saw).
+   */
   async edit(viewer: Viewer, p: Payload<'comment:edit'>): Promise<Comment> {
     const user = requireUser(viewer);
+    const { store, config } = this.deps;
+    const banned = await store.isBanned(user.id);
+    const verdict = this.verdict(user, p.body, banned);
+    if (user.role !== 'moderator') await this.deps.limiter?.consume('edit', user.id);
+    let queued = false;
     const { comment: updated, changed } = await this.mutate(p.articleId, p.commentId, (c, now) => {
       if (c.author.id !== user.id) throw new DomainError('forbidden', 'you can edit only your own comments');
       if (c.status === 'removed' || c.status === 'deleted') throw new DomainError('not_found', 'this comment was removed');
-      if (now.getTime() - Date.parse(c.createdAt) > this.deps.config.editWindowMs) {
+      if (now.getTime() - Date.parse(c.createdAt) > config.editWindowMs) {
         throw new DomainError('edit_window_closed', 'the time to edit this comment has passed');
       }
-      if (c.body === p.body) return null;
-      return {
-        next: { ...c, body: p.body, editedAt: now.toISOString() },
-        eventType: c.status === 'visible' ? 'comment.edited' : null,
-        visibleDelta: 0,
-      };
+      const at = now.toISOString();
+      const base = { guard: 'version' as const, rejectIfClosed: user.role !== 'moderator', visibleDelta: 0 };
+      queued = verdict.status === 'pending';
+      if (c.status === 'pending') {
+        if (c.body === p.body) return null;
+        return { ...base, patch: { body: p.body, editedAt: at }, eventType: null };
+      }
+      if (verdict.status === 'pending') {
+        if (c.pendingEdit?.body === p.body) return null;
+        return { ...base, patch: { pendingEdit: { body: p.body, at, reason: `edit: ${verdict.reason}` } }, eventType: null };
+      }
+      if (c.body === p.body && !c.pendingEdit) return null;
+      return { ...base, patch: { body: p.body, editedAt: at, pendingEdit: null }, eventType: 'comment.edited' };
     });
-    if (changed) this.toModerators({ type: 'comment.edited', articleId: p.articleId, comment: updated });
-    return viewFor(updated, user) ?? fullView(updated);
+    if (changed) {
+      const held = updated.status === 'pending' || Boolean(updated.pendingEdit);
+      if (queued && held) await store.enqueueHeld(p.articleId, p.commentId, updated.pendingEdit?.at ?? updated.editedAt ?? updated.createdAt);
+      else if (updated.status === 'visible') await store.dequeue(p.articleId, p.commentId);
+      this.toModerators({ type: updated.pendingEdit && queued ? 'comment.held' : 'comment.edited', articleId: p.articleId, comment: updated });
+    }
+    return authorView(updated);
   }
 
   async delete(viewer: Viewer, p: Payload<'comment:delete'>): Promise<void> {
@@ -186,7 +258,8 @@ export class Discussion {
       if (c.status === 'deleted') return null;
       if (c.status === 'removed') throw new DomainError('not_found', 'this comment was removed');
       return {
-        next: { ...c, status: 'deleted' },
+        guard: 'status',
+        patch: { status: 'deleted', pendingEdit: null },
         // A held comment was never public: deleting it is not a public event either.
         eventType: c.status === 'visible' ? 'comment.deleted' : null,
         visibleDelta: c.status === 'visible' ? -1 : 0,
@@ -199,15 +272,15 @@ export class Discussion {
 
   /**
    * Read, decide (pure), write if unchanged; retried when another write got there first.
-   * `decide` returns null for "nothing to change" and throws a DomainError to refuse.
+   * `decide` returns null for "nothing to change" and throws a DomainError to refuse. Its `guard`
+   * says what must not have changed since the read: the whole comment (`version`: edits, whose
+   * text depends on it) or only its status (moderation and deletion, which an author's edits in
+   * the meantime must not hold up).
    */
   protected async mutate(
     articleId: string,
     commentId: string,
-    decide: (
-      c: StoredComment,
-      now: Date,
-    ) => { next: StoredComment; eventType: StoredEvent['type'] | null; visibleDelta: number; parentReplyDelta?: number } | null,
+    decide: (c: StoredComment, now: Date) => Change | null,
   ): Promise<{ comment: StoredComment; changed: boolean }> {
     const { store, clock, ids } = this.deps;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
@@ -218,15 +291,18 @@ export class Discussion {
       if (!change) return { comment: current, changed: false };
       const r = await store.update({
         articleId,
-        expectedVersion: current.version,
-        next: change.next,
+        commentId,
+        expect: change.guard === 'version' ? { version: current.version } : { status: current.status },
+        patch: change.patch,
         eventType: change.eventType,
         visibleDelta: change.visibleDelta,
         parentReplyDelta: change.parentReplyDelta ?? 0,
+        rejectIfClosed: change.rejectIfClosed ?? false,
         epochCandidate: ids.epoch(),
         at: now.toISOString(),
       });
       if (r.kind === 'not_found') throw new DomainError('not_found', 'no such comment');
+      if (r.kind === 'closed') throw new DomainError('thread_closed', 'this discussion is closed');
       if (r.kind === 'updated') {
         if (r.event) this.deps.notifier.publish(r.event);
         return { comment: r.comment, changed: true };
@@ -260,7 +336,8 @@ export class Discussion {
     const { comment: c, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
       if (c.status === 'removed' || c.status === 'deleted') return null;
       return {
-        next: { ...c, status: 'removed', removedReason: p.reason ?? null, removedFrom: c.status },
+        guard: 'status',
+        patch: { status: 'removed', removedReason: p.reason ?? null, removedFrom: c.status },
         // A held comment never reached readers: removing it is a decision, not an event.
         eventType: c.status === 'visible' ? 'comment.removed' : null,
         visibleDelta: c.status === 'visible' ? -1 : 0,
@@ -277,20 +354,33 @@ export class Discussion {
       if (c.status === 'deleted') throw new DomainError('not_found', 'its author deleted this comment');
       if (c.status !== 'removed') return null;
       // A comment removed while held goes back to the queue: readers never saw it created.
-      if (c.removedFrom === 'pending') return { next: { ...c, status: 'pending', removedReason: null, removedFrom: null }, eventType: null, visibleDelta: 0 };
-      return { next: { ...c, status: 'visible', removedReason: null, removedFrom: null }, eventType: 'comment.restored', visibleDelta: 1 };
+      if (c.removedFrom === 'pending') return { guard: 'status', patch: { status: 'pending', removedReason: null, removedFrom: null }, eventType: null, visibleDelta: 0 };
+      return { guard: 'status', patch: { status: 'visible', removedReason: null, removedFrom: null }, eventType: 'comment.restored', visibleDelta: 1 };
     });
     if (!changed) return;
     await this.audit(mod, 'restore', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.restored');
   }
 
+  /**
+   * Publishes a held comment, or a held edit of a visible one. With `version`, only the version the
+   * moderator saw: an edit made since is refused with `conflict` (they look again).
+   */
   async approve(viewer: Viewer, p: Payload<'mod:approve'>): Promise<void> {
     const mod = requireModerator(viewer);
     const { comment: c, changed } = await this.mutate(p.articleId, p.commentId, (c) => {
       if (c.status === 'removed' || c.status === 'deleted') throw new DomainError('not_found', 'this comment was removed');
-      if (c.status !== 'pending') return null;
+      if (p.version !== undefined && c.version !== p.version && (c.status === 'pending' || c.pendingEdit)) {
+        throw new DomainError('conflict', 'the comment changed since you saw it: look at it again');
+      }
       // A held comment becomes public now: readers get it as comment.created.
-      return { next: { ...c, status: 'visible', heldReason: null }, eventType: 'comment.created', visibleDelta: 1, parentReplyDelta: 1 };
+      if (c.status === 'pending') {
+        return { guard: 'version', patch: { status: 'visible', heldReason: null }, eventType: 'comment.created', visibleDelta: 1, parentReplyDelta: 1 };
+      }
+      if (c.pendingEdit) {
+        const e = c.pendingEdit;
+        return { guard: 'version', patch: { body: e.body, editedAt: e.at, pendingEdit: null }, eventType: 'comment.edited', visibleDelta: 0 };
+      }
+      return null;
     });
     // Approving a visible comment that was reported keeps it and clears the reports from the queue.
     await this.deps.store.dequeue(p.articleId, p.commentId);
@@ -303,7 +393,7 @@ export class Discussion {
     await this.deps.store.setBan(p.userId, true);
     await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
     if (!p.removeComments) return;
-    for (const ref of await this.deps.store.userComments(p.userId)) {
+    for (const ref of await this.deps.store.userComments(p.userId, BAN_REMOVES)) {
       const c = await this.deps.store.get(ref.articleId, ref.commentId);
       if (!c || c.author.id !== p.userId || (c.status !== 'visible' && c.status !== 'pending')) continue;
       await this.remove(viewer, { articleId: ref.articleId, commentId: ref.commentId, reason: p.reason ?? 'author banned' });
@@ -370,6 +460,15 @@ export class Discussion {
 }
 
 const NO_WORDS = new HeldWords([]);
+
+interface Change {
+  guard: 'version' | 'status';
+  patch: CommentPatch;
+  eventType: StoredEvent['type'] | null;
+  visibleDelta: number;
+  parentReplyDelta?: number;
+  rejectIfClosed?: boolean;
+}
 
 export function requireModerator(viewer: Viewer): User {
   if (viewer?.role !== 'moderator') throw new DomainError('forbidden', 'only moderators can do this');

@@ -9,8 +9,17 @@ export interface User {
   name: string;
   role: Role;
   guest?: boolean;
+  /** When the token stops granting anything (ms since the epoch); absent: never. */
+  expiresAt?: number;
 }
 export type Viewer = User | null;
+
+/** An edit held for review: readers keep the comment's current body until a moderator approves it. */
+export interface PendingEdit {
+  body: string;
+  at: string;
+  reason: string;
+}
 
 /** A comment as the store keeps it: the public shape plus what only the server needs. */
 export interface StoredComment {
@@ -36,13 +45,29 @@ export interface StoredComment {
   removedReason?: string | null;
   /** The status it had when a moderator removed it (a restore goes back to it). */
   removedFrom?: 'visible' | 'pending' | null;
+  /** An edit of a visible comment waiting for a moderator. */
+  pendingEdit?: PendingEdit | null;
 }
 
+/** The fields an update may change; everything else of a comment is fixed at creation. */
+export type CommentPatch = Partial<
+  Pick<StoredComment, 'body' | 'editedAt' | 'status' | 'heldReason' | 'removedReason' | 'removedFrom' | 'pendingEdit'>
+>;
+
+/**
+ * A public event. In the log it is only a reference (seq, type, comment id, time); whoever reads
+ * it back gets the comment as it is *now*, so that no route can hand out text a moderator removed,
+ * an author deleted or edited away.
+ */
 export interface StoredEvent {
   articleId: string;
   epoch: string;
   seq: number;
   type: EventType;
+  /**
+   * Live: the comment as this event left it. From the log: the comment as it is now, or null when
+   * a later event of the same answer carries it (the reader applies that one).
+   */
   comment: StoredComment | null;
   at: string;
 }
@@ -56,6 +81,7 @@ export interface NewComment {
   body: string;
   status: 'visible' | 'pending';
   createdAt: string;
+  heldReason?: string | null;
 }
 
 export type CreateResult =
@@ -66,35 +92,62 @@ export type CreateResult =
 export type UpdateResult =
   | { kind: 'updated'; comment: StoredComment; event: StoredEvent | null }
   | { kind: 'conflict' }
+  | { kind: 'closed' }
   | { kind: 'not_found' };
+
+/** How much one read may return: a count and a size in bytes (of the stored JSON). */
+export interface ReadBounds {
+  limit: number;
+  maxBytes: number;
+}
 
 export interface SnapshotPage {
   epoch: string;
   head: number;
   closed: boolean;
-  /** Root threads newest first, each root followed by its replies in creation order. */
+  /**
+   * Root threads newest first, each root followed by the newest `replies` comments of its thread
+   * (any depth) in creation order.
+   */
   comments: StoredComment[];
+  /** Older root threads; null when none. */
+  cursor: string | null;
+  /** rootId → cursor of the thread's earlier replies, for roots with more than were returned. */
+  replyCursors: Record<string, string>;
+}
+
+export interface RepliesPage {
+  /** Earlier replies of one thread, in creation order. */
+  comments: StoredComment[];
+  /** Still earlier ones; null when none. */
   cursor: string | null;
 }
 
 export type EventsSince =
-  | { kind: 'events'; epoch: string; head: number; events: StoredEvent[] }
+  | { kind: 'events'; epoch: string; head: number; events: StoredEvent[]; /** The answer stopped at a bound. */ more: boolean }
   | { kind: 'gone'; epoch: string | null; head: number };
 
 /**
- * Where comments and the per-article event log live.
+ * Comments and the per-article event log.
  *
  * Guarantees, per article:
- * - Every write that produces a public event takes the next `seq` (1, 2, 3, … with no gap) and
- *   appends the event to the log in the same atomic step as the comment change: a reader can never
- *   see a comment change without its event, or an event without its change.
+ * - What takes a `seq`: only what a reader must replay to see the thread as it is (a comment
+ *   created, edited, deleted, removed, restored; a thread closed or reopened). Counters, votes,
+ *   reports, presence and moderation decisions that readers do not see take none, so they never
+ *   push comment events out of the log.
+ * - Every write that takes a `seq` takes the next one (1, 2, 3, … with no gap) and appends the
+ *   event to the log in the same atomic step as the comment change: a reader can never see a
+ *   comment change without its event, or an event without its change.
  * - `epoch` is created with the article's first write and changes only when its history is lost.
  * - The log keeps at least the last `logSize` events; `eventsSince` answers `gone` past that.
- * - `create` with a `clientKey` already used by the same author stores nothing and returns the
- *   existing comment.
+ *   Log entries are references (at most about 120 bytes each), so the log is bounded in bytes too.
+ * - Reads are bounded: `snapshot`, `replies` and `eventsSince` stop at their count and byte bounds
+ *   (after at least one item, so that a reader always advances) and say where to continue.
+ * - `create` with a `clientKey` already used stores nothing and returns the existing comment. Keys
+ *   live for 24 hours.
  * - An acknowledged write (resolved promise) is in the store; a rejected one may or may not be.
  */
-export interface CommentStore {
+export interface ThreadStore {
   create(input: {
     comment: NewComment;
     clientKey: string | null;
@@ -107,16 +160,22 @@ export interface CommentStore {
 
   get(articleId: string, commentId: string): Promise<StoredComment | null>;
 
-  /** Replaces a comment if its version is still `expectedVersion`. */
+  /**
+   * Applies `patch` if the stored comment still matches `expect` (each given field equal), in one
+   * atomic step with its event.
+   */
   update(input: {
     articleId: string;
-    expectedVersion: number;
-    next: StoredComment;
+    commentId: string;
+    expect: { version?: number; status?: CommentStatus };
+    patch: CommentPatch;
     eventType: EventType | null;
     /** Change to the article's visible-comment count. */
     visibleDelta: number;
     /** Change to the parent's `replyCount` (an approved reply). */
     parentReplyDelta: number;
+    /** Answer `closed` instead of writing when the thread is closed. */
+    rejectIfClosed?: boolean;
     epochCandidate: string;
     at: string;
   }): Promise<UpdateResult>;
@@ -124,22 +183,27 @@ export interface CommentStore {
   /** Opens or closes a thread; emits `thread.closed`/`thread.reopened` only on a change. */
   setClosed(input: { articleId: string; closed: boolean; epochCandidate: string; at: string }): Promise<StoredEvent | null>;
 
-  snapshot(articleId: string, cursor: string | null, limit: number): Promise<SnapshotPage>;
-  eventsSince(articleId: string, since: number): Promise<EventsSince>;
+  /** `limit` root threads (fewer when `maxBytes` is reached), each with its newest `replies` replies. */
+  snapshot(articleId: string, opts: { cursor: string | null; replies: number } & ReadBounds): Promise<SnapshotPage>;
+  /** The replies of one thread created before `cursor`, newest `limit` of them, in creation order. */
+  replies(articleId: string, rootId: string, cursor: string, bounds: ReadBounds): Promise<RepliesPage>;
+  /** Events after `since`, oldest first, each with the comment as it is now (see StoredEvent). */
+  eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince>;
   /** Visible comments per article. */
   counts(articleIds: string[]): Promise<Record<string, number>>;
   /** The epoch and last `seq` of each article (cheap: no comment is read). */
   heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>>;
-  ping(): Promise<void>;
-  close(): Promise<void>;
-
   /** The comment an idempotency key already stored, if any. */
   findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null>;
+}
 
-  // ── moderation ──
+/** The moderation queue, reports, bans and what moderators look up about users. */
+export interface ModerationStore {
   /** Adds one report; false when this user already reported this comment. Queues the comment. */
   addReport(articleId: string, commentId: string, report: Report): Promise<boolean>;
   reports(articleId: string, commentId: string): Promise<Report[]>;
+  /** Puts a comment (back) on the queue as held, e.g. an edit waiting for review. */
+  enqueueHeld(articleId: string, commentId: string, at: string): Promise<void>;
   /** Held and reported comments waiting for a moderator, oldest first. */
   queue(limit: number): Promise<QueueEntry[]>;
   /** Takes a comment off the queue (approved, removed or dismissed). */
@@ -147,17 +211,32 @@ export interface CommentStore {
   /** Bans or unbans; resolves true when that changed something. */
   setBan(userId: string, banned: boolean): Promise<boolean>;
   isBanned(userId: string): Promise<boolean>;
-  /** Every comment a user wrote (any status), by article. */
-  userComments(userId: string): Promise<{ articleId: string; commentId: string }[]>;
-  /** Appends to the audit log, which keeps every moderator action in order. */
+  /** Comments a user wrote (any status), oldest first, at most `limit`. */
+  userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]>;
+  /** Remembers a moderator's display name, so that guests cannot take it (at most 1,000 kept). */
+  addStaffName(name: string): Promise<void>;
+  staffNames(): Promise<string[]>;
+}
+
+/** The audit log: every moderator action, in order. Keeps the newest 100,000. */
+export interface AuditStore {
   appendAudit(entry: AuditEntry): Promise<void>;
   /** The newest `limit` audit entries, oldest first. */
   auditLog(limit: number): Promise<AuditEntry[]>;
+}
+
+/** Short-lived facts for abuse checks. */
+export interface AbuseStore {
   /**
    * Claims a body for a user for `ttlSeconds`; false when the same user posted the same body
    * (by hash) within that time under another clientId.
    */
   claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean>;
+}
+
+export interface CommentStore extends ThreadStore, ModerationStore, AuditStore, AbuseStore {
+  ping(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface Report {
@@ -221,7 +300,7 @@ export interface RateLimiter {
   /** Takes one point from `key`'s bucket; throws DomainError('rate_limited') with retryAfterMs when empty. */
   consume(bucket: RateBucket, key: string): Promise<void>;
 }
-export type RateBucket = 'post' | 'guest' | 'report';
+export type RateBucket = 'post' | 'edit' | 'guest' | 'report';
 
 export interface Clock {
   now(): Date;

@@ -1,16 +1,16 @@
 /**
  * Pure rules of what each viewer sees of a comment (PROTOCOL.md "What readers see").
  */
-import type { Comment } from '../../shared/schemas.js';
+import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import type { StoredComment, StoredEvent, Viewer } from './ports.js';
-import type { ThreadEvent } from '../../shared/schemas.js';
 
-/** The full public shape (what moderators and authors see). */
+/** The public shape with everything readers may see of a visible comment. */
 export function fullView(c: StoredComment): Comment {
   return {
     id: c.id,
     articleId: c.articleId,
     parentId: c.parentId,
+    rootId: c.rootId,
     author: { id: c.author.id, name: c.author.name },
     body: c.body,
     status: c.status,
@@ -20,9 +20,23 @@ export function fullView(c: StoredComment): Comment {
   };
 }
 
-/** The full shape plus why it is held or removed: the moderators' queue and feed. */
+/** The full shape plus what moderators decide on: the queue, the feed and their sockets. */
 export function modView(c: StoredComment): Comment {
-  return { ...fullView(c), moderation: { heldReason: c.heldReason ?? null, removedReason: c.removedReason ?? null } };
+  return {
+    ...fullView(c),
+    moderation: {
+      heldReason: c.heldReason ?? null,
+      removedReason: c.removedReason ?? null,
+      version: c.version,
+      pendingEdit: c.pendingEdit ?? null,
+    },
+  };
+}
+
+/** What its author sees: their own edit waiting for review, in place of the public body. */
+export function authorView(c: StoredComment): Comment {
+  if (c.pendingEdit && c.status === 'visible') return { ...fullView(c), body: c.pendingEdit.body, editPending: true };
+  return fullView(c);
 }
 
 /** What a reader sees: removed and deleted comments as tombstones, pending ones not at all. */
@@ -33,13 +47,17 @@ export function readerView(c: StoredComment): Comment | null {
 }
 
 export function viewFor(c: StoredComment, viewer: Viewer): Comment | null {
-  if (viewer?.role === 'moderator') return fullView(c);
-  if (c.status === 'pending' && viewer && viewer.id === c.author.id) return fullView(c);
+  if (viewer?.role === 'moderator') return modView(c);
+  if (viewer && viewer.id === c.author.id && (c.status === 'pending' || c.status === 'visible')) return authorView(c);
   return readerView(c);
 }
 
+/**
+ * An event as a reader or a moderator receives it. Live events and catch-up use the same rule:
+ * readers never get more than the thread shows them now.
+ */
 export function eventView(e: StoredEvent, moderator: boolean): ThreadEvent {
-  const comment = e.comment ? (moderator ? fullView(e.comment) : readerView(e.comment)) : null;
+  const comment = e.comment ? (moderator ? modView(e.comment) : readerView(e.comment)) : null;
   return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, at: e.at };
 }
 

@@ -1,40 +1,79 @@
 import type { IncomingMessage } from 'node:http';
+import { isIPv4, isIPv6 } from 'node:net';
+import proxyaddr from 'proxy-addr';
+import type { TrustProxySetting } from '../config.js';
 
-/** The first (client-side) value of an X-Forwarded-* header. */
-export function firstHop(v: string | string[] | undefined): string | undefined {
-  const s = Array.isArray(v) ? v[0] : v;
-  return s?.split(',')[0]?.trim() || undefined;
-}
+/** Whether the hop at `index` (0: the peer of the TCP connection) is a proxy we believe. */
+export type Trust = (address: string, index: number) => boolean;
 
-/** The client's address: the socket's, or the first X-Forwarded-For hop behind a trusted proxy. */
-export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? firstHop(req.headers['x-forwarded-for']) : undefined;
-  if (forwarded) return forwarded;
-  return req.socket.remoteAddress ?? 'unknown';
+export function trustFor(setting: TrustProxySetting): Trust {
+  if (setting === false) return () => false;
+  if (typeof setting === 'number') return (_address, index) => index < setting;
+  return proxyaddr.compile(setting);
 }
 
 /**
- * Open sockets per client address on this node. Counted per node on purpose: a shared counter
- * would leak the sockets of a node that crashed and lock their addresses out.
+ * The client's address: the TCP peer, or, behind trusted proxies, the address the outermost
+ * trusted one saw (the rightmost untrusted X-Forwarded-For entry). Express uses the same rule
+ * (`trust proxy` is set from the same setting), so HTTP and Socket.IO limits agree.
+ */
+export function clientAddress(req: IncomingMessage, trust: Trust): string {
+  if (!req.socket?.remoteAddress) return 'unknown';
+  return proxyaddr(req, trust);
+}
+
+/**
+ * The key per-address limits count under: an IPv4 address as it is, an IPv6 address by its /64
+ * (one subscriber's prefix holds more addresses than any limit could count one by one).
+ */
+export function addressKey(address: string): string {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIPv4(v4)) return v4;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('::', 2) as [string, string?];
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+/**
+ * Open connections per client address on this node, counted at the engine level: from the
+ * engine.io handshake to the transport's close, whether or not the socket ever joined the
+ * namespace or passed authentication, so that every path releases its place. Counted per node on
+ * purpose: a shared counter would leak the places of a node that crashed.
  */
 export class ConnectionCounter {
   private readonly open_ = new Map<string, number>();
 
   constructor(private readonly limit: number) {}
 
-  /** Counts one more socket for `address`; false (and not counted) when at the limit. */
-  open(address: string): boolean {
+  /** Whether `key` may open one more (a check before the handshake is accepted). */
+  hasRoom(key: string): boolean {
+    return this.limit === 0 || (this.open_.get(key) ?? 0) < this.limit;
+  }
+
+  /** Counts one more connection for `key`; false (and not counted) when at the limit. */
+  open(key: string): boolean {
     if (this.limit === 0) return true;
-    const n = this.open_.get(address) ?? 0;
+    const n = this.open_.get(key) ?? 0;
     if (n >= this.limit) return false;
-    this.open_.set(address, n + 1);
+    this.open_.set(key, n + 1);
     return true;
   }
 
-  close(address: string): void {
+  close(key: string): void {
     if (this.limit === 0) return;
-    const n = (this.open_.get(address) ?? 1) - 1;
-    if (n <= 0) this.open_.delete(address);
-    else this.open_.set(address, n);
+    const n = (this.open_.get(key) ?? 1) - 1;
+    if (n <= 0) this.open_.delete(key);
+    else this.open_.set(key, n);
+  }
+
+  /** Addresses with at least one open connection (for tests and metrics). */
+  get size(): number {
+    return this.open_.size;
   }
 }

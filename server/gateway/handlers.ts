@@ -18,19 +18,36 @@ import type { InFlight } from './in-flight.js';
 import { requireModerator, requireUser } from '../core/discussion.js';
 import { articleOfRoom, articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
+import { newSlot, type Admission, type Slot } from './admission.js';
+import { unreadBytes } from './backpressure.js';
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export interface SocketData {
   viewer: Viewer;
+  /** The client's address (its limits' key), set when the connection is accepted. */
+  address: string;
+  /** Admission state, created at the first request. */
+  slot?: Slot;
+  /** When this socket last said it is typing (ms). */
+  typingAt?: number;
 }
 
 /** Articles one socket may follow at once. */
 const MAX_JOINED = 50;
+/** A socket's typing signals count once per this interval; more are acknowledged and dropped. */
+const TYPING_EVERY_MS = 2000;
+/** Requests that build an answer from the store: refused for a socket that does not read. */
+const READS = new Set<string>(['thread:join', 'thread:page', 'thread:replies', 'mod:watch']);
 
 export interface HandlerDeps {
   discussion: Discussion;
   inFlight: InFlight;
+  admission: Admission;
+  /** Per-address reads (joins, pages) on this node; throws rate_limited. */
+  readLimit?: (address: string) => Promise<void>;
+  /** Drops what an expired token granted on this socket (see session-expiry.ts). */
+  expire: (socket: AppSocket) => void;
   metrics: Metrics;
   presence?: { typing(articleId: string, socket: AppSocket): void };
   schemas: PayloadSchemas;
@@ -74,6 +91,7 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     return {};
   });
   on('thread:page', (p, s) => discussion.page(s.data.viewer, p));
+  on('thread:replies', (p, s) => discussion.replies(s.data.viewer, p));
   on('comment:post', async (p, s) => ({ comment: await discussion.post(s.data.viewer, p) }));
   on('comment:edit', async (p, s) => ({ comment: await discussion.edit(s.data.viewer, p) }));
   on('comment:delete', async (p, s) => {
@@ -86,7 +104,12 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
   });
   on('thread:typing', async (p, s) => {
     requireUser(s.data.viewer);
-    deps.presence?.typing(p.articleId, s);
+    if (!s.rooms.has(articleRoom(p.articleId))) throw new DomainError('forbidden', 'join the thread first');
+    const now = Date.now();
+    if (now - (s.data.typingAt ?? 0) >= TYPING_EVERY_MS) {
+      s.data.typingAt = now;
+      deps.presence?.typing(p.articleId, s);
+    }
     return {};
   });
   on('mod:remove', async (p, s) => done(await discussion.remove(s.data.viewer, p)));
@@ -106,7 +129,11 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     // onAny listeners run before Socket.IO's own check: events read after a disconnect are dropped.
     if (!this.connected) return;
     const entry = typeof event === 'string' ? table.get(event) : undefined;
-    if (entry) handle(this, deps, entry, args);
+    if (!entry) return;
+    // What an expired token granted is gone before anything is handled (the sweep only tells sooner).
+    const expiresAt = this.data.viewer?.expiresAt;
+    if (expiresAt !== undefined && Date.now() >= expiresAt) deps.expire(this);
+    handle(this, deps, entry, args);
   };
 }
 
@@ -129,9 +156,24 @@ function handle(socket: AppSocket, deps: HandlerDeps, { event, schema, run }: En
     return;
   }
   const timer = event === 'comment:post' ? deps.metrics.postLatency.startTimer() : null;
+  const { admission } = deps;
+  const slot = (socket.data.slot ??= newSlot(admission.limits, Date.now()));
+  const address = socket.data.address;
+  const read = READS.has(event);
+  const work = async () => {
+    if (read) await deps.readLimit?.(address);
+    await admission.enter(slot, address, Date.now());
+    try {
+      // Checked once the request's turn has come, just before the answer is built.
+      if (read) admission.checkUnread(unreadBytes(socket));
+      return await run(parsed.data as never, socket);
+    } finally {
+      admission.leave(slot, address);
+    }
+  };
   // The reply is part of the write: a graceful shutdown waits until the ack has gone out.
   void deps.inFlight.track(
-    run(parsed.data as never, socket).then(
+    work().then(
       (result) => {
         timer?.();
         reply({ ok: true, ...result });

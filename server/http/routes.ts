@@ -5,12 +5,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
-import { ArticleId, Cursor, Epoch } from '../../shared/schemas.js';
+import { ArticleId, CommentId, Cursor, Epoch } from '../../shared/schemas.js';
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
 import type { Viewer } from '../core/ports.js';
 import { errorBody, zodIssues } from '../gateway/errors.js';
+import { redactUrl } from '../logger.js';
+import type { ReadGate } from './read-gate.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -20,6 +22,7 @@ export const STATUS: Record<ErrorCode, number> = {
   not_found: 404,
   thread_closed: 409,
   edit_window_closed: 409,
+  conflict: 409,
   rate_limited: 429,
   unavailable: 503,
 };
@@ -32,6 +35,8 @@ export interface ApiDeps {
   allowGuests: boolean;
   /** Takes one guest sign-in from the request's address; throws rate_limited. */
   guestLimit: (req: Request) => Promise<void>;
+  /** Admits one anonymous read (thread, events, replies) from the request's address; throws rate_limited. */
+  readGate: ReadGate;
   /** Told of each failure that is not a refusal (store or Redis trouble). */
   onUnexpectedError?: () => void;
 }
@@ -49,6 +54,8 @@ const ArticleParams = z.object({ articleId: ArticleId });
 const CommentParams = z.object({ articleId: ArticleId, commentId: z.string().min(1).max(64) });
 const EventsQuery = z.object({ since: z.coerce.number().int().nonnegative(), epoch: Epoch });
 const ThreadQuery = z.object({ cursor: Cursor.optional() });
+const RepliesQuery = z.object({ cursor: Cursor });
+const RootParams = z.object({ articleId: ArticleId, rootId: CommentId });
 const CountsQuery = z.object({
   articleIds: z
     .string()
@@ -88,6 +95,11 @@ export function apiRouter(deps: ApiDeps): express.Router {
     }, true),
   );
 
+  // Reads anyone may make: bounded per address, in rate and at once.
+  const gate = wrap((req, res) => deps.readGate.enter(req, res), true);
+  r.get('/articles/:articleId/thread', gate);
+  r.get('/articles/:articleId/events', gate);
+  r.get('/articles/:articleId/comments/:rootId/replies', gate);
   r.get(
     '/articles/:articleId/thread',
     wrap(async (req, res) => {
@@ -106,6 +118,14 @@ export function apiRouter(deps: ApiDeps): express.Router {
       const { articleId } = parse(ArticleParams, req.params);
       const q = parse(EventsQuery, req.query);
       res.json(await discussion.join(req.viewer ?? null, { articleId, since: q.since, epoch: q.epoch }));
+    }),
+  );
+  r.get(
+    '/articles/:articleId/comments/:rootId/replies',
+    wrap(async (req, res) => {
+      const { articleId, rootId } = parse(RootParams, req.params);
+      const { cursor } = parse(RepliesQuery, req.query);
+      res.json({ articleId, rootId, ...(await discussion.replies(req.viewer ?? null, { articleId, rootId, cursor })) });
     }),
   );
   r.post(
@@ -199,20 +219,30 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Sends `{ error }` with the status of its code; body-parser errors become `invalid_input`. */
+/**
+ * Sends `{ error }` with the status of its code. Express's own 4xx errors (a body that is not JSON
+ * or too large, a URL that does not decode) become `invalid_input` saying which.
+ */
 export function errorHandler(logger: Logger, onUnexpected: () => void = () => undefined) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     let body: ErrorBody;
-    const status = (err as { status?: number; type?: string } | null)?.status;
+    const { status, type } = (err ?? {}) as { status?: number; type?: string };
     if (status && status >= 400 && status < 500 && !(err instanceof DomainError)) {
-      body = { code: 'invalid_input', message: status === 413 ? 'the request body is too large' : 'the request body is not valid JSON' };
+      body = { code: 'invalid_input', message: expressRefusal(status, type) };
     } else {
       if (!(err instanceof DomainError)) onUnexpected();
-      body = errorBody(err, logger, { method: req.method, url: req.originalUrl, req: req.id });
+      body = errorBody(err, logger, { method: req.method, url: redactUrl(req.originalUrl), req: req.id });
     }
     if (body.code === 'rate_limited' && body.retryAfterMs !== undefined) {
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(body.retryAfterMs / 1000))));
     }
     res.status(STATUS[body.code]).json({ error: body });
   };
+}
+
+function expressRefusal(status: number, type: string | undefined): string {
+  if (status === 413) return 'the request body is too large';
+  if (type === 'entity.parse.failed') return 'the request body is not valid JSON';
+  if (type?.startsWith('entity.') || type?.startsWith('charset.') || type?.startsWith('encoding.')) return 'the request body cannot be read';
+  return 'bad request: the URL or its parameters are not valid';
 }

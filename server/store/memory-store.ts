@@ -9,11 +9,14 @@ import type {
   Report,
   CreateResult,
   EventsSince,
+  ReadBounds,
+  RepliesPage,
   SnapshotPage,
   StoredComment,
   StoredEvent,
   UpdateResult,
 } from '../core/ports.js';
+import { planCatchUp, type LogRef } from '../core/catch-up.js';
 import { EMPTY_EPOCH } from '../../shared/schemas.js';
 
 interface Article {
@@ -23,12 +26,14 @@ interface Article {
   closed: boolean;
   visible: number;
   comments: Map<string, StoredComment>;
+  /** Size of each comment's JSON, for the byte bounds of reads. */
+  sizes: Map<string, number>;
   /** Root ids in creation order. */
   roots: string[];
   /** rootId → descendant ids in creation order. */
   descendants: Map<string, string[]>;
-  log: StoredEvent[];
-  idempotency: Map<string, string>;
+  log: LogRef[];
+  idempotency: Map<string, { id: string; until: number }>;
   /** commentId → reports, in order. */
   reports: Map<string, Report[]>;
   /** commentId → queue entry (held or reported). */
@@ -43,6 +48,9 @@ export interface MemoryStoreOptions {
 const clone = <T>(v: T): T => structuredClone(v);
 /** Audit entries kept. */
 const AUDIT_KEEP = 100_000;
+const STAFF_NAMES_KEEP = 1000;
+const IDEMPOTENCY_MS = 24 * 3600 * 1000;
+const byteSize = (c: StoredComment): number => Buffer.byteLength(JSON.stringify(c));
 
 export class MemoryStore implements CommentStore {
   private readonly articles = new Map<string, Article>();
@@ -51,6 +59,7 @@ export class MemoryStore implements CommentStore {
   private readonly byUser = new Map<string, { articleId: string; commentId: string }[]>();
   private readonly audit: AuditEntry[] = [];
   private readonly bodies = new Map<string, { clientId: string; until: number }>();
+  private readonly staff = new Set<string>();
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.logSize = opts.logSize ?? 1000;
@@ -66,6 +75,7 @@ export class MemoryStore implements CommentStore {
         closed: false,
         visible: 0,
         comments: new Map(),
+        sizes: new Map(),
         roots: [],
         descendants: new Map(),
         log: [],
@@ -78,33 +88,42 @@ export class MemoryStore implements CommentStore {
     return a;
   }
 
+  private put(a: Article, c: StoredComment): void {
+    a.comments.set(c.id, c);
+    a.sizes.set(c.id, byteSize(c));
+  }
+
+  /** Takes the next seq and logs a reference; returns the live event with a copy of `comment`. */
   private append(a: Article, articleId: string, type: StoredEvent['type'], comment: StoredComment | null, at: string): StoredEvent {
     a.seq += 1;
-    const event: StoredEvent = { articleId, epoch: a.epoch, seq: a.seq, type, comment: comment && clone(comment), at };
-    a.log.push(event);
+    a.log.push({ seq: a.seq, type, commentId: comment?.id ?? null, at });
     if (a.log.length > this.logSize) a.log.splice(0, a.log.length - this.logSize);
-    return clone(event);
+    return { articleId, epoch: a.epoch, seq: a.seq, type, comment: comment && clone(comment), at };
   }
 
   async create(input: Parameters<CommentStore['create']>[0]): Promise<CreateResult> {
     const { comment: n, clientKey, publish, rejectIfClosed, epochCandidate, at } = input;
     const a = this.article(n.articleId, epochCandidate);
+    const now = Date.now();
     if (clientKey) {
       const existing = a.idempotency.get(clientKey);
-      const c = existing ? a.comments.get(existing) : undefined;
+      const c = existing && existing.until > now ? a.comments.get(existing.id) : undefined;
       if (c) return { kind: 'duplicate', comment: clone(c) };
     }
     if (rejectIfClosed && a.closed) return { kind: 'closed' };
     a.order += 1;
     const stored: StoredComment = { ...n, editedAt: null, replyCount: 0, order: a.order, version: 1 };
-    a.comments.set(n.id, stored);
+    this.put(a, stored);
     if (n.parentId === null) a.roots.push(n.id);
     else {
       const list = a.descendants.get(n.rootId) ?? [];
       list.push(n.id);
       a.descendants.set(n.rootId, list);
     }
-    if (clientKey) a.idempotency.set(clientKey, n.id);
+    if (clientKey) {
+      a.idempotency.set(clientKey, { id: n.id, until: now + IDEMPOTENCY_MS });
+      if (a.idempotency.size > 10_000) for (const [k, v] of a.idempotency) if (v.until <= now) a.idempotency.delete(k);
+    }
     if (n.status === 'pending') a.queue.set(n.id, { articleId: n.articleId, commentId: n.id, reason: 'held', at });
     const mine = this.byUser.get(n.author.id) ?? [];
     mine.push({ articleId: n.articleId, commentId: n.id });
@@ -132,14 +151,15 @@ export class MemoryStore implements CommentStore {
   }
 
   async update(input: Parameters<CommentStore['update']>[0]): Promise<UpdateResult> {
-    const { articleId, next, expectedVersion, eventType, visibleDelta, parentReplyDelta, epochCandidate, at } = input;
+    const { articleId, commentId, expect, patch, eventType, visibleDelta, parentReplyDelta, at } = input;
     const a = this.articles.get(articleId);
-    const current = a?.comments.get(next.id);
+    const current = a?.comments.get(commentId);
     if (!a || !current) return { kind: 'not_found' };
-    if (current.version !== expectedVersion) return { kind: 'conflict' };
-    void epochCandidate;
-    const stored: StoredComment = { ...clone(next), version: current.version + 1 };
-    a.comments.set(stored.id, stored);
+    if (expect.version !== undefined && current.version !== expect.version) return { kind: 'conflict' };
+    if (expect.status !== undefined && current.status !== expect.status) return { kind: 'conflict' };
+    if (input.rejectIfClosed && a.closed) return { kind: 'closed' };
+    const stored: StoredComment = { ...current, ...clone(patch), version: current.version + 1 };
+    this.put(a, stored);
     a.visible += visibleDelta;
     this.bumpParent(a, stored.parentId, parentReplyDelta);
     const event = eventType ? this.append(a, articleId, eventType, stored, at) : null;
@@ -153,36 +173,76 @@ export class MemoryStore implements CommentStore {
     return this.append(a, input.articleId, input.closed ? 'thread.closed' : 'thread.reopened', null, input.at);
   }
 
-  async snapshot(articleId: string, cursor: string | null, limit: number): Promise<SnapshotPage> {
+  async snapshot(articleId: string, opts: Parameters<CommentStore['snapshot']>[1]): Promise<SnapshotPage> {
     const a = this.articles.get(articleId);
-    if (!a) return { epoch: EMPTY_EPOCH, head: 0, closed: false, comments: [], cursor: null };
-    const before = cursor === null ? Infinity : Number(cursor);
-    const roots: StoredComment[] = [];
-    let more = false;
+    if (!a) return { epoch: EMPTY_EPOCH, head: 0, closed: false, comments: [], cursor: null, replyCursors: {} };
+    const before = opts.cursor === null ? Infinity : Number(opts.cursor);
+    const comments: StoredComment[] = [];
+    const replyCursors: Record<string, string> = {};
+    let bytes = 0;
+    let roots = 0;
+    let cursor: string | null = null;
+    let lastRoot = 0;
     for (let i = a.roots.length - 1; i >= 0; i--) {
       const root = a.comments.get(a.roots[i]!)!;
       if (root.order >= before) continue;
-      if (roots.length === limit) {
-        more = true;
+      if (roots === opts.limit || (roots > 0 && bytes >= opts.maxBytes)) {
+        cursor = String(lastRoot);
         break;
       }
-      roots.push(root);
-    }
-    const comments: StoredComment[] = [];
-    for (const root of roots) {
+      roots++;
+      lastRoot = root.order;
       comments.push(clone(root));
-      for (const id of a.descendants.get(root.id) ?? []) comments.push(clone(a.comments.get(id)!));
+      bytes += a.sizes.get(root.id) ?? 0;
+      const desc = a.descendants.get(root.id) ?? [];
+      const first = Math.max(0, desc.length - opts.replies);
+      for (let j = first; j < desc.length; j++) {
+        comments.push(clone(a.comments.get(desc[j]!)!));
+        bytes += a.sizes.get(desc[j]!) ?? 0;
+      }
+      if (first > 0) replyCursors[root.id] = String(a.comments.get(desc[first]!)!.order);
     }
-    const last = roots.at(-1);
-    return { epoch: a.epoch, head: a.seq, closed: a.closed, comments, cursor: more && last ? String(last.order) : null };
+    return { epoch: a.epoch, head: a.seq, closed: a.closed, comments, cursor, replyCursors };
   }
 
-  async eventsSince(articleId: string, since: number): Promise<EventsSince> {
+  async replies(articleId: string, rootId: string, cursor: string, bounds: ReadBounds): Promise<RepliesPage> {
     const a = this.articles.get(articleId);
-    if (!a) return since === 0 ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, events: [] } : { kind: 'gone', epoch: null, head: 0 };
+    const desc = a?.descendants.get(rootId);
+    if (!a || !desc) return { comments: [], cursor: null };
+    const before = Number(cursor);
+    // Descendants are in creation order: the first one at or after the cursor ends this page.
+    let end = desc.length;
+    let lo = 0;
+    while (lo < end) {
+      const mid = (lo + end) >> 1;
+      if (a.comments.get(desc[mid]!)!.order < before) lo = mid + 1;
+      else end = mid;
+    }
+    let start = end;
+    let bytes = 0;
+    while (start > 0 && end - start < bounds.limit && (start === end || bytes < bounds.maxBytes)) {
+      start--;
+      bytes += a.sizes.get(desc[start]!) ?? 0;
+    }
+    const comments = desc.slice(start, end).map((id) => clone(a.comments.get(id)!));
+    return { comments, cursor: start > 0 ? String(comments[0]!.order) : null };
+  }
+
+  async eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince> {
+    const a = this.articles.get(articleId);
+    if (!a) return since === 0 ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, events: [], more: false } : { kind: 'gone', epoch: null, head: 0 };
     const first = a.seq - a.log.length + 1;
     if (since < first - 1 || since > a.seq) return { kind: 'gone', epoch: a.epoch, head: a.seq };
-    return { kind: 'events', epoch: a.epoch, head: a.seq, events: clone(a.log.slice(a.log.length - (a.seq - since))) };
+    const from = a.log.length - (a.seq - since);
+    const entries = a.log.slice(from, from + bounds.limit);
+    const plan = planCatchUp(entries, (id) => a.sizes.get(id) ?? 0, bounds.maxBytes);
+    const events: StoredEvent[] = [];
+    for (let i = 0; i < plan.count; i++) {
+      const e = entries[i]!;
+      const c = plan.carries[i] ? a.comments.get(e.commentId!) : undefined;
+      events.push({ articleId, epoch: a.epoch, seq: e.seq, type: e.type, comment: c ? clone(c) : null, at: e.at });
+    }
+    return { kind: 'events', epoch: a.epoch, head: a.seq, events, more: from + plan.count < a.log.length };
   }
 
   async counts(articleIds: string[]): Promise<Record<string, number>> {
@@ -201,8 +261,8 @@ export class MemoryStore implements CommentStore {
 
   async findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null> {
     const a = this.articles.get(articleId);
-    const id = a?.idempotency.get(clientKey);
-    const c = id ? a?.comments.get(id) : undefined;
+    const key = a?.idempotency.get(clientKey);
+    const c = key && key.until > Date.now() ? a?.comments.get(key.id) : undefined;
     return c ? clone(c) : null;
   }
 
@@ -219,6 +279,11 @@ export class MemoryStore implements CommentStore {
 
   async reports(articleId: string, commentId: string): Promise<Report[]> {
     return clone(this.articles.get(articleId)?.reports.get(commentId) ?? []);
+  }
+
+  async enqueueHeld(articleId: string, commentId: string, at: string): Promise<void> {
+    const a = this.articles.get(articleId);
+    if (a?.comments.has(commentId)) a.queue.set(commentId, { articleId, commentId, reason: 'held', at });
   }
 
   async queue(limit: number): Promise<QueueEntry[]> {
@@ -242,8 +307,16 @@ export class MemoryStore implements CommentStore {
     return this.bans.has(userId);
   }
 
-  async userComments(userId: string): Promise<{ articleId: string; commentId: string }[]> {
-    return clone(this.byUser.get(userId) ?? []);
+  async userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]> {
+    return clone((this.byUser.get(userId) ?? []).slice(0, limit));
+  }
+
+  async addStaffName(name: string): Promise<void> {
+    if (this.staff.size < STAFF_NAMES_KEEP) this.staff.add(name);
+  }
+
+  async staffNames(): Promise<string[]> {
+    return [...this.staff];
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {

@@ -1,0 +1,156 @@
+/**
+ * The Socket.IO server: who may connect (origin, connections per address, token), one shared
+ * dispatch table for client events, and the sweeps that keep each connection within its bounds
+ * (slow readers, expired tokens, presence).
+ */
+import type { Server as HttpServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Server } from 'socket.io';
+import { MAX_PACKET_BYTES, type PayloadSchemas } from '../../shared/schemas.js';
+import type { Tokens } from '../auth.js';
+import type { Config } from '../config.js';
+import type { Discussion } from '../core/discussion.js';
+import type { CommentStore } from '../core/ports.js';
+import type { Metrics } from '../metrics.js';
+import { Admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission.js';
+import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from './backpressure.js';
+import { addressKey, clientAddress, ConnectionCounter, type Trust } from './connections.js';
+import { enableFastBroadcast, releaseHandshake, releaseUpgradeRequest } from './engine-tuning.js';
+import { createDispatch, type AppServer } from './handlers.js';
+import type { InFlight } from './in-flight.js';
+import { originAllowed, RefusedOrigins } from './origin.js';
+import { MemoryPresenceTable, Presence, RedisPresenceTable } from './presence.js';
+import { expireSession, watchExpiry } from './session-expiry.js';
+import type { StaffNames } from '../core/staff-names.js';
+
+export interface SocketServerDeps {
+  config: Config;
+  schemas: PayloadSchemas;
+  tokens: Tokens;
+  store: Pick<CommentStore, 'heads'>;
+  staffNames: Pick<StaffNames, 'note'>;
+  /** Reads per client address on this node (shared with the HTTP reads); throws rate_limited. */
+  readLimit: (address: string) => Promise<void>;
+  logger: Logger;
+  metrics: Metrics;
+  trust: Trust;
+  inFlight: InFlight;
+  /** True once the node is shutting down: new connections are refused. */
+  draining: () => boolean;
+  sharedRedis?: Redis | Cluster;
+  backpressure?: BackpressureLimits;
+  admission?: AdmissionLimits;
+}
+
+export interface SocketServer {
+  io: AppServer;
+  connections: ConnectionCounter;
+  /** Starts answering client events with `discussion` (which itself emits through `io`). */
+  serve(discussion: Discussion): void;
+  /** Stops the sweeps (the sockets themselves are closed by the caller). */
+  stop(): void;
+}
+
+export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
+  const { config, logger, metrics, trust } = deps;
+  const connections = new ConnectionCounter(config.CONNECTIONS_PER_IP);
+  const refusedOrigins = new RefusedOrigins();
+  const keyOf = (req: Parameters<typeof clientAddress>[0]) => addressKey(clientAddress(req, trust));
+
+  const io: AppServer = new Server(httpServer, {
+    maxHttpBufferSize: MAX_PACKET_BYTES,
+    // Runs for every new engine.io connection, before anything is allocated for it, on both
+    // transports (the WebSocket upgrade included).
+    allowRequest: (req, cb) => {
+      if (deps.draining()) return cb('draining', false);
+      if (!originAllowed(req, config.ALLOWED_ORIGINS, trust)) {
+        const origin = String(req.headers.origin);
+        if (refusedOrigins.firstTime(origin)) {
+          logger.warn({ origin }, `refused connections from origin ${origin}: it is not in ALLOWED_ORIGINS (logged once per origin)`);
+        }
+        return cb('origin not allowed', false);
+      }
+      if (!connections.hasRoom(keyOf(req))) return cb('rate_limited', false);
+      cb(null, true);
+    },
+    serveClient: false,
+    cors: { origin: config.ALLOWED_ORIGINS.length ? [...config.ALLOWED_ORIGINS] : false },
+  });
+  // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
+  io.engine.use(releaseUpgradeRequest);
+
+  // Connections are counted from the engine.io handshake to the transport's close: a handshake
+  // refused by a later check (a bad or expired token), one that never opens the namespace, and
+  // one closed half-way all give their place back.
+  io.engine.on('connection', (conn: { request: Parameters<typeof clientAddress>[0]; close(): void; once(e: 'close', f: () => void): void }) => {
+    const key = keyOf(conn.request);
+    if (!connections.open(key)) {
+      conn.close();
+      return;
+    }
+    conn.once('close', () => connections.close(key));
+  });
+
+  // A client may open the namespace again on the same transport (CONNECT, DISCONNECT, CONNECT).
+  // Ours never do, and the request was released after the first connect (releaseHandshake):
+  // refuse it rather than run the middlewares without it.
+  io.use((socket, next) => (socket.request ? next() : next(new Error('invalid_input'))));
+  io.use((socket, next) => {
+    socket.data.address = keyOf(socket.request);
+    const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    if (token === undefined || token === null || token === '') {
+      socket.data.viewer = null;
+      next();
+      return;
+    }
+    if (typeof token !== 'string') return next(new Error('unauthorized'));
+    deps.tokens.verify(token).then((user) => {
+      if (!user) return next(new Error('unauthorized'));
+      socket.data.viewer = user;
+      if (user.role === 'moderator') deps.staffNames.note(user.name);
+      next();
+    }, next);
+  });
+
+  const presence = new Presence(
+    io,
+    deps.sharedRedis ? new RedisPresenceTable(deps.sharedRedis) : new MemoryPresenceTable(),
+    randomUUID(),
+    logger,
+    (ids) => deps.store.heads(ids),
+  );
+  const serve = (discussion: Discussion) => {
+    const dispatch = createDispatch({
+      discussion,
+      schemas: deps.schemas,
+      logger,
+      presence,
+      inFlight: deps.inFlight,
+      metrics,
+      admission: new Admission(deps.admission ?? DEFAULT_ADMISSION),
+      readLimit: deps.readLimit,
+      expire: expireSession,
+    });
+    io.on('connection', (socket) => {
+      enableFastBroadcast(socket.client);
+      releaseHandshake(socket);
+      socket.onAny(dispatch);
+    });
+    presence.start();
+  };
+  const stopBackpressure = watchBackpressure(io, logger, deps.backpressure ?? DEFAULT_BACKPRESSURE, () => metrics.slowReadersDropped.inc());
+  const stopExpiry = watchExpiry(io);
+
+  return {
+    io,
+    connections,
+    serve,
+    stop: () => {
+      presence.stop();
+      stopBackpressure();
+      stopExpiry();
+    },
+  };
+}

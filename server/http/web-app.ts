@@ -1,0 +1,103 @@
+/**
+ * The Express app: request logging, security headers, health and metrics, the REST API and the
+ * pages and bundles.
+ */
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../config.js';
+import type { Metrics } from '../metrics.js';
+import { redactUrl, requestSerializer } from '../logger.js';
+import { apiRouter, type ApiDeps } from './routes.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface WebAppDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  api: Omit<ApiDeps, 'logger'>;
+  /** Whether this node should get traffic (store and fan-out connected, not draining). */
+  ready: () => Promise<boolean>;
+}
+
+export function createWebApp(deps: WebAppDeps): express.Express {
+  const { config, logger, metrics } = deps;
+  const web = express();
+  web.disable('x-powered-by');
+  // The same rule as the Socket.IO side (connections.ts): believe only the configured proxies.
+  web.set('trust proxy', config.TRUST_PROXY === false ? false : config.TRUST_PROXY);
+  web.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      serializers: { req: requestSerializer, res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }) },
+      // Successful requests at debug: the API is chatty; failures stand out at warn and error.
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
+  web.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // Plain-http deployments exist (behind a TLS-terminating balancer, or on a LAN).
+          'upgrade-insecure-requests': null,
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+        },
+      },
+      crossOriginResourcePolicy: { policy: 'cross-origin' },
+    }),
+  );
+  web.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  web.get('/readyz', (_req, res) => {
+    void deps.ready().then((ok) => res.status(ok ? 200 : 503).json({ ok }));
+  });
+  web.get('/metrics', (_req, res) => {
+    void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
+  });
+  // Host pages listed in ALLOWED_ORIGINS call the API from the browser (guest sign-in, counts).
+  web.use(
+    '/api',
+    cors({
+      origin: config.ALLOWED_ORIGINS.length ? [...config.ALLOWED_ORIGINS] : false,
+      allowedHeaders: ['content-type', 'authorization'],
+      methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+      maxAge: 600,
+    }),
+  );
+  web.use('/api', apiRouter({ ...deps.api, logger }));
+  web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
+  web.get('/moderate', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/moderate.html')));
+  web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
+  web.use(finalErrors(logger));
+  return web;
+}
+
+/**
+ * What reaches the end outside the API (a malformed URL for a page or a bundle, say): a short
+ * answer with its status, never an HTML page with a stack trace.
+ */
+function finalErrors(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const status = (err as { status?: number } | null)?.status;
+    if (status && status >= 400 && status < 500) {
+      res.status(status).type('text/plain').send(status === 404 ? 'not found' : 'bad request');
+      return;
+    }
+    logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');
+    if (!res.headersSent) res.status(500).type('text/plain').send('internal error');
+  };
+}
