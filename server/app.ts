@@ -4,7 +4,7 @@
  * lifecycle (listen, drain, close). Used by main.ts, the tests and the benchmarks.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -91,7 +91,10 @@ export function createApp(deps: AppDeps): App {
   const readLimit = (address: string) => reads.consume('read', address);
   const staffNames = new StaffNames(store);
 
-  const httpServer = createServer();
+  // Socket.IO takes its own paths and passes every other request to the listener given here, which
+  // is the web app once it is built (below: it needs the core, which needs the socket server).
+  let web: ((req: IncomingMessage, res: ServerResponse) => void) | null = null;
+  const httpServer = createServer((req, res) => web?.(req, res));
   const sockets = createSocketServer(httpServer, {
     config,
     schemas,
@@ -137,7 +140,7 @@ export function createApp(deps: AppDeps): App {
       return false;
     }
   };
-  const web = createWebApp({
+  web = createWebApp({
     config,
     logger,
     metrics,
@@ -152,7 +155,6 @@ export function createApp(deps: AppDeps): App {
       onUnexpectedError: () => metrics.storeErrors.inc(),
     },
   });
-  httpServer.on('request', web);
 
   let closing: Promise<void> | null = null;
   return {

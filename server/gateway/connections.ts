@@ -49,20 +49,28 @@ export function addressKey(address: string): string {
 export class ConnectionCounter {
   private readonly open_ = new Map<string, number>();
 
-  constructor(private readonly limit: number) {}
+  /**
+   * @param limit connections per address (0: no limit)
+   * @param grace connections past the limit let in only to be told `rate_limited` and closed, so
+   *   that a client learns why instead of seeing a bare transport error
+   */
+  constructor(
+    private readonly limit: number,
+    private readonly grace = 10,
+  ) {}
 
   /** Whether `key` may open one more (a check before the handshake is accepted). */
   hasRoom(key: string): boolean {
-    return this.limit === 0 || (this.open_.get(key) ?? 0) < this.limit;
+    return this.limit === 0 || (this.open_.get(key) ?? 0) < this.limit + this.grace;
   }
 
-  /** Counts one more connection for `key`; false (and not counted) when at the limit. */
-  open(key: string): boolean {
-    if (this.limit === 0) return true;
+  /** Counts one more connection for `key`: `ok`, `over` the limit (counted, to be refused), or `full` (not counted). */
+  open(key: string): 'ok' | 'over' | 'full' {
+    if (this.limit === 0) return 'ok';
     const n = this.open_.get(key) ?? 0;
-    if (n >= this.limit) return false;
+    if (n >= this.limit + this.grace) return 'full';
     this.open_.set(key, n + 1);
-    return true;
+    return n >= this.limit ? 'over' : 'ok';
   }
 
   close(key: string): void {

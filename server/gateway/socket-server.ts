@@ -76,6 +76,9 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       cb(null, true);
     },
     serveClient: false,
+    // A connection that has not opened the namespace within 10 s is closed (default 45 s): it
+    // holds one of its address's places meanwhile.
+    connectTimeout: 10_000,
     cors: { origin: config.ALLOWED_ORIGINS.length ? [...config.ALLOWED_ORIGINS] : false },
   });
   // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
@@ -84,12 +87,15 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   // Connections are counted from the engine.io handshake to the transport's close: a handshake
   // refused by a later check (a bad or expired token), one that never opens the namespace, and
   // one closed half-way all give their place back.
+  const overLimit = new WeakSet<object>();
   io.engine.on('connection', (conn: { request: Parameters<typeof clientAddress>[0]; close(): void; once(e: 'close', f: () => void): void }) => {
     const key = keyOf(conn.request);
-    if (!connections.open(key)) {
+    const place = connections.open(key);
+    if (place === 'full') {
       conn.close();
       return;
     }
+    if (place === 'over') overLimit.add(conn);
     conn.once('close', () => connections.close(key));
   });
 
@@ -97,6 +103,12 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   // Ours never do, and the request was released after the first connect (releaseHandshake):
   // refuse it rather than run the middlewares without it.
   io.use((socket, next) => (socket.request ? next() : next(new Error('invalid_input'))));
+  io.use((socket, next) => {
+    if (!overLimit.has(socket.conn)) return next();
+    next(new Error('rate_limited'));
+    // The refusal is queued on the transport; engine.io flushes it before it closes.
+    setImmediate(() => socket.conn.close());
+  });
   io.use((socket, next) => {
     socket.data.address = keyOf(socket.request);
     const token: unknown = (socket.handshake.auth as { token?: unknown } | undefined)?.token;

@@ -44,6 +44,7 @@ describe('what each viewer sees', () => {
     expect(viewFor({ ...base, status: 'pending' }, { id: 'u2', name: 'Bo', role: 'commenter' })).toBeNull();
     const mod = viewFor({ ...base, status: 'removed' }, { id: 'm', name: 'M', role: 'moderator' });
     expect(mod?.body).toBe('hi');
-    expect(Object.keys(mod!).sort()).toEqual(['articleId', 'author', 'body', 'createdAt', 'editedAt', 'id', 'parentId', 'replyCount', 'status']);
+    expect(Object.keys(mod!).sort()).toEqual(['articleId', 'author', 'body', 'createdAt', 'editedAt', 'id', 'moderation', 'parentId', 'replyCount', 'rootId', 'status']);
+    expect(Object.keys(mod!.moderation!).sort()).toEqual(['heldReason', 'pendingEdit', 'removedReason', 'version']);
   });
 });
