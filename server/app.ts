@@ -31,6 +31,7 @@ import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/pre
 import { articleOfRoom } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
 import type { HeldWords } from './core/moderation.js';
+import { isReservedName } from './core/reserved-names.js';
 import { clientAddress, ConnectionCounter } from './gateway/connections.js';
 import { createLimiter, REPORT_RATE } from './limits.js';
 
@@ -234,6 +235,7 @@ export function createApp(deps: AppDeps): App {
       logger,
       allowGuests: config.ALLOW_GUESTS,
       guestLimit: (req) => limiter.consume('guest', clientAddress(req, config.TRUST_PROXY)),
+      reservedName: (name) => isReservedName(name, config.STAFF_NAMES),
       onUnexpectedError: () => metrics.storeErrors.inc(),
     }),
   );

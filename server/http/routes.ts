@@ -32,6 +32,8 @@ export interface ApiDeps {
   allowGuests: boolean;
   /** Takes one guest sign-in from the request's address; throws rate_limited. */
   guestLimit: (req: Request) => Promise<void>;
+  /** True when a guest may not take this (cleaned) name: a staff role or name, or a look-alike. */
+  reservedName: (name: string) => boolean;
   /** Told of each failure that is not a refusal (store or Redis trouble). */
   onUnexpectedError?: () => void;
 }
@@ -144,6 +146,8 @@ export function apiRouter(deps: ApiDeps): express.Router {
     wrap(async (req, res) => {
       if (!deps.allowGuests) throw new DomainError('forbidden', 'guest sign-in is turned off');
       const { name } = parse(schemas.guestSession, req.body ?? {});
+      // Before the limit, like any invalid input: a refused name starts no session.
+      if (deps.reservedName(name)) throw new DomainError('invalid_input', 'this name is reserved');
       await deps.guestLimit(req);
       res.status(201).json(await tokens.guest(name));
     }),
