@@ -56,7 +56,7 @@ function clean(raw: string, drop?: RegExp): string {
   return capMarkRuns(text.normalize('NFC')).trim();
 }
 
-/** Bodies and reasons. Bidi controls stay: clients render a body in its own isolate. */
+/** Bodies and reasons. Bidi controls stay: clients render a body as a block, where they end. */
 export function cleanText(raw: string): string {
   return clean(raw);
 }
