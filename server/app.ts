@@ -14,6 +14,7 @@ import type { Config } from './config.js';
 import { Discussion } from './core/discussion.js';
 import type { HeldWords } from './core/moderation.js';
 import type { Clock, CommentStore, Ids } from './core/ports.js';
+import { isReservedName } from './core/reserved-names.js';
 import { StaffNames } from './core/staff-names.js';
 import type { AdmissionLimits } from './gateway/admission.js';
 import type { BackpressureLimits } from './gateway/backpressure.js';
@@ -89,7 +90,7 @@ export function createApp(deps: AppDeps): App {
   // Reads are answered by this node from its own store connection: limited per node.
   const reads = createLimiter({ read: config.READ_RATE }, undefined, onRefused);
   const readLimit = (address: string) => reads.consume('read', address);
-  const staffNames = new StaffNames(store);
+  const staffNames = new StaffNames(store, config.STAFF_NAMES);
 
   // Socket.IO takes its own paths and passes every other request to the listener given here, which
   // is the web app once it is built (below: it needs the core, which needs the socket server).
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): App {
       allowGuests: config.ALLOW_GUESTS,
       guestLimit: (req) => limiter.consume('guest', addressKey(clientAddress(req, trust))),
       readGate: createReadGate(readLimit),
+      reservedName: async (name) => isReservedName(name, await staffNames.list()),
       onUnexpectedError: () => metrics.storeErrors.inc(),
     },
   });

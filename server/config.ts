@@ -101,6 +101,12 @@ const EnvSchema = z.object({
   CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100),
   TRUST_PROXY: TrustProxy.prefault('false'),
   HELD_WORDS_FILE: z.string().min(1).optional(),
+  // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
+  STAFF_NAMES: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().max(80, { message: 'a staff name is longer than 80 characters' })))
+    .default([]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),
 });

@@ -1,11 +1,13 @@
 /**
  * The wire contract of PROTOCOL.md sections 2 and 5 as zod schemas.
  * Used by the server to validate every payload and by the client for its types.
- * Imports only zod.
+ * Imports only zod and the dependency-free modules beside it.
  */
 import { z } from 'zod';
 import { ARTICLE_ID_RE } from './constants.js';
+import { cleanName, cleanText, isInvisibleOnly } from './text.js';
 export { EMPTY_EPOCH } from './constants.js';
+export { capMarkRuns, cleanName, cleanText, isInvisibleOnly, MARK_RUN_MAX } from './text.js';
 
 export const ERROR_CODES = [
   'invalid_input',
@@ -35,31 +37,15 @@ export const SNAPSHOT_REPLIES = 20;
 /** Replies per `thread:replies` page. */
 export const REPLIES_PAGE = 50;
 
-// Control characters other than tab (\u0009) and newline (\u000A), plus the C1 block.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-// Characters that render as nothing: whitespace, zero-width and bidi controls, BOM, fillers.
-const INVISIBLE_ONLY =
-  /^[\s\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]*$/u;
-
 /**
- * PROTOCOL.md §5 text cleaning: NFC, control characters removed (newline and tab kept), trimmed.
- * Lone surrogates are replaced so that the text is always valid UTF-16 when re-encoded.
+ * A cleaned, non-blank text of 1..max characters (code points). `clean` is {@link cleanText}
+ * for bodies and reasons, {@link cleanName} for names.
  */
-export function cleanText(raw: string): string {
-  return raw.toWellFormed().normalize('NFC').replace(/\r\n?/g, '\n').replace(CONTROL_CHARS, '').trim();
-}
-
-export function isInvisibleOnly(text: string): boolean {
-  return INVISIBLE_ONLY.test(text);
-}
-
-/** A cleaned, non-blank text of 1..max characters (code points). */
-export function cleanTextSchema(max: number, what: string) {
+export function cleanTextSchema(max: number, what: string, clean: (raw: string) => string = cleanText) {
   return z
     .string()
     .max(max * 4 + 1024, { message: `${what} is too long` })
-    .transform(cleanText)
+    .transform(clean)
     .superRefine((text, ctx) => {
       if (text.length === 0 || isInvisibleOnly(text)) {
         ctx.addIssue({ code: 'custom', message: `${what} is empty` });
@@ -77,7 +63,7 @@ export const ArticleId = z
 export const CommentId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a comment id' });
 export const ClientId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a client id' });
 export const UserId = z.string().min(1).max(128);
-export const DisplayName = cleanTextSchema(NAME_MAX_LENGTH, 'name');
+export const DisplayName = cleanTextSchema(NAME_MAX_LENGTH, 'name', cleanName);
 export const Epoch = z.string().min(1).max(64);
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const Cursor = z.string().min(1).max(32).regex(/^\d+$/, { message: 'not a cursor' });

@@ -37,6 +37,8 @@ export interface ApiDeps {
   guestLimit: (req: Request) => Promise<void>;
   /** Admits one anonymous read (thread, events, replies) from the request's address; throws rate_limited. */
   readGate: ReadGate;
+  /** True when a guest may not take this (cleaned) name: a staff role or name, or a look-alike. */
+  reservedName: (name: string) => boolean | Promise<boolean>;
   /** Told of each failure that is not a refusal (store or Redis trouble). */
   onUnexpectedError?: () => void;
 }
@@ -164,6 +166,8 @@ export function apiRouter(deps: ApiDeps): express.Router {
     wrap(async (req, res) => {
       if (!deps.allowGuests) throw new DomainError('forbidden', 'guest sign-in is turned off');
       const { name } = parse(schemas.guestSession, req.body ?? {});
+      // Before the limit, like any invalid input: a refused name starts no session.
+      if (await deps.reservedName(name)) throw new DomainError('invalid_input', 'this name is reserved');
       await deps.guestLimit(req);
       res.status(201).json(await tokens.guest(name));
     }),

@@ -1,9 +1,9 @@
 /**
  * Hostile text and keys (PROTOCOL.md §5), over WebSocket, HTTP long-polling and the REST API:
- * lone surrogates, right-to-left overrides, zero-width-only names and bodies, control characters,
- * `__proto__` and `constructor` keys, and article ids named after Object.prototype members, on
- * the Redis store and in embedded mode (memory store). The process stays up and the control client
- * keeps working after each.
+ * lone surrogates, right-to-left overrides, zero-width-only and blank-looking names and bodies,
+ * Zalgo text, control characters, guest names that imitate staff, `__proto__` and `constructor`
+ * keys, and article ids named after Object.prototype members, on the Redis store and in embedded
+ * mode (memory store). The process stays up and the control client keeps working after each.
  */
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +15,17 @@ import { startTarget, type Target } from './target.js';
 
 let t: Target;
 let embedded: Target;
+/** Embedded, with one staff name configured. Started and stopped with the others: stop() ends every child process. */
+let staffTarget: Target;
 beforeAll(async () => {
-  [t, embedded] = await Promise.all([startTarget(), startTarget({ embedded: true })]);
+  [t, embedded, staffTarget] = await Promise.all([
+    startTarget(),
+    startTarget({ embedded: true }),
+    startTarget({ embedded: true, env: { STAFF_NAMES: 'Mia Chen' } }),
+  ]);
 }, 90_000);
 afterAll(async () => {
-  await Promise.all([t?.stop(), embedded?.stop()]);
+  await Promise.all([t?.stop(), embedded?.stop(), staffTarget?.stop()]);
 });
 afterEach(async () => {
   await Promise.all([t.assertHealthy(), embedded.assertHealthy()]);
@@ -37,6 +43,14 @@ async function socket(transport: 'websocket' | 'polling', token: string): Promis
   return s;
 }
 
+// A letter under 50 stacked marks, five times. The marks (U+0363–036F, combining Latin small
+// letters) all have combining class 230 and compose with nothing, so NFC keeps their order and
+// the stored text is each letter with the first four of its marks (PROTOCOL.md §5).
+const MARKS = Array.from({ length: 50 }, (_, i) => String.fromCodePoint(0x0363 + (i % 13))).join('');
+const zalgo = [...'Zalgo'].map((c) => c + MARKS).join('');
+const zalgoCapped = [...'Zalgo'].map((c) => c + MARKS.slice(0, 4)).join('');
+const tags = (text: string) => [...text].map((c) => String.fromCodePoint(0xe0000 + c.codePointAt(0)!)).join('') + '\u{E007F}';
+
 const bodies: { name: string; body: string; stored: string | null }[] = [
   { name: 'lone surrogates', body: '\uD800 high and low \uDFFF alone', stored: '\uFFFD high and low \uFFFD alone' },
   { name: 'a right-to-left override inside text (kept: rendered as text)', body: 'invoice\u202Egnp.exe', stored: 'invoice\u202Egnp.exe' },
@@ -47,6 +61,15 @@ const bodies: { name: string; body: string; stored: string | null }[] = [
   { name: 'bidi controls only', body: '\u202E\u202D\u2066\u2069\u200F', stored: null },
   { name: 'whitespace, fillers and zero-width only', body: ' \n\t\u3164\u115F\u200B\u00AD ', stored: null },
   { name: '5,001 astral characters', body: '\u{1F600}'.repeat(5001), stored: null },
+  { name: 'braille blanks only', body: '\u2800\u2800\u2800', stored: null },
+  { name: 'tag characters only', body: tags('admin'), stored: null },
+  { name: 'Hangul fillers and braille blanks only', body: '\u3164\u2800 \u3164\u2800\u3164', stored: null },
+  {
+    name: 'other blank-looking characters only',
+    body: '\u115F\uFFA0\u1160\u{E0100}\u180E\u2000\u205F\u3000\uFE0F\u{1D159}\u{1D173}\u{1D17A}',
+    stored: null,
+  },
+  { name: 'Zalgo text (each run of 50 combining marks cut to 4)', body: zalgo, stored: zalgoCapped },
 ];
 
 describe.each(['websocket', 'polling'] as const)('hostile bodies over %s', (transport) => {
@@ -108,7 +131,12 @@ describe('hostile JSON over the REST API', () => {
     { what: 'zero-width only', name: '\u200B\u200D\uFEFF', status: 400, stored: null },
     { what: 'a right-to-left override only', name: '\u202E', status: 400, stored: null },
     { what: 'a lone surrogate', name: 'Ada\uD800', status: 201, stored: 'Ada\uFFFD' },
-    { what: 'a right-to-left override inside a name', name: 'Ada\u202Enimda', status: 201, stored: 'Ada\u202Enimda' },
+    // Bidi controls in a name would reorder the comment text around it: they are removed.
+    { what: 'a right-to-left override inside a name', name: 'Ada\u202Enimda', status: 201, stored: 'Adanimda' },
+    { what: 'isolates and marks inside a name', name: '\u2067Ada\u200F\u2069 \u061CLovelace\u202C', status: 201, stored: 'Ada Lovelace' },
+    { what: 'braille blanks only', name: '\u2800\u2800', status: 400, stored: null },
+    { what: 'tag characters only', name: tags('Ada'), status: 400, stored: null },
+    { what: 'tag characters inside', name: `Ada${tags('mod')}`, status: 201, stored: 'Ada' },
   ])('a guest name with $what → $status', async ({ name, status, stored }) => {
     const r = await fetch(`${t.url}/api/session/guest`, {
       method: 'POST',
@@ -119,6 +147,55 @@ describe('hostile JSON over the REST API', () => {
     const body = (await r.json()) as { user?: { name: string }; error?: { code: string } };
     if (stored === null) expect(body.error?.code).toBe('invalid_input');
     else expect(body.user?.name).toBe(stored);
+  });
+});
+
+async function guestSignIn(url: string, name: string): Promise<{ status: number; body: { user?: { name: string }; error?: { code: string; message: string } } }> {
+  const r = await fetch(`${url}/api/session/guest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  return { status: r.status, body: (await r.json()) as never };
+}
+
+describe('guest names that imitate staff', () => {
+  it.each([
+    { what: 'the role', name: 'Moderator' },
+    { what: 'upper case', name: 'ADMIN' },
+    { what: 'a Cyrillic А', name: '\u0410dmin' },
+    { what: 'spaced letters', name: 'm o d e r a t o r' },
+    { what: 'a zero-width space', name: 'Admin\u200B' },
+    { what: 'a lower-case L for the I', name: 'ADMlN' },
+    { what: 'the role as a word in a longer name', name: 'Site Admin' },
+    { what: 'a Cyrillic М', name: '\u041Coderator' },
+  ])('$what ($name) → 400 invalid_input', async ({ name }) => {
+    const r = await guestSignIn(t.url, name);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatchObject({ code: 'invalid_input', message: 'this name is reserved' });
+  });
+
+  // Controls: near misses that are ordinary names.
+  it.each(['Admiral Ackbar', 'José', 'Badminton Fan', 'Modesty'])('%s → 201', async (name) => {
+    const r = await guestSignIn(t.url, name);
+    expect(r.status).toBe(201);
+    expect(r.body.user?.name).toBe(name);
+  });
+
+  describe('with STAFF_NAMES=Mia Chen', () => {
+    it.each([
+      { what: 'lower case', name: 'mia chen' },
+      { what: 'upper case and two spaces', name: 'MIA  CHEN' },
+      { what: 'Cyrillic М, і and а', name: '\u041C\u0456\u0430 Chen' },
+    ])('$what ($name) → 400 invalid_input', async ({ name }) => {
+      const r = await guestSignIn(staffTarget.url, name);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatchObject({ code: 'invalid_input', message: 'this name is reserved' });
+    });
+
+    it('a different name → 201', async () => {
+      expect((await guestSignIn(staffTarget.url, 'Mia Cheng')).status).toBe(201);
+    });
   });
 });
 
