@@ -94,6 +94,9 @@ async function startService(): Promise<number> {
   const config = parseConfig({
     AUTH_SECRET: cfg.secret,
     POST_RATE: 'off',
+    EDIT_RATE: 'off',
+    READ_RATE: 'off',
+    SOCKET_RATE: 'off',
     CONNECTIONS_PER_IP: '0',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',

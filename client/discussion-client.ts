@@ -315,6 +315,11 @@ export class DiscussionClient {
           if (this.subs.get(articleId) !== sub) return;
           // Not connected: the reconnect handler joins again. Otherwise surface the error.
           if (!this.socket.connected) return;
+          // Asked to slow down (many threads re-joined at once): come back when told to.
+          if (e instanceof ClientError && e.code === 'rate_limited' && sub.state) {
+            setTimeout(() => void this.rejoin(articleId, sub), (e.retryAfterMs ?? 1000) + Math.random() * 200);
+            return;
+          }
           if (!sub.state) throw e;
         }
       } while (sub.joinAgain);

@@ -93,7 +93,10 @@ export class Discussion {
       const r = await this.deps.store.eventsSince(p.articleId, p.since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
       // A client that saw the article empty may take its whole history as events.
       const sameHistory = r.kind === 'events' && (r.epoch === p.epoch || (p.epoch === EMPTY_EPOCH && p.since === 0));
-      if (r.kind === 'events' && sameHistory) {
+      // An answer cut at its size bound means the reader is far behind: a snapshot (bounded too)
+      // brings it up to date in one answer instead of many pages of catch-up.
+      const tooBig = r.kind === 'events' && r.more && r.events.length < CATCH_UP_EVENTS;
+      if (r.kind === 'events' && sameHistory && !tooBig) {
         const moderator = viewer?.role === 'moderator';
         return {
           articleId: p.articleId,

@@ -18,6 +18,7 @@ import { DomainError } from '../core/errors.js';
 export interface AdmissionLimits {
   concurrent: number;
   queue: number;
+  /** Requests per second per socket (Infinity: no rate). */
   perSecond: number;
   burst: number;
   perAddress: number;
@@ -58,10 +59,12 @@ export class Admission {
    */
   async enter(slot: Slot, address: string, now: number): Promise<void> {
     const l = this.limits;
-    slot.tokens = Math.min(l.burst, slot.tokens + ((now - slot.refilledAt) / 1000) * l.perSecond);
-    slot.refilledAt = now;
-    if (slot.tokens < 1) throw refused('too many requests on this connection; slow down', Math.ceil(((1 - slot.tokens) / l.perSecond) * 1000));
-    slot.tokens -= 1;
+    if (Number.isFinite(l.perSecond)) {
+      slot.tokens = Math.min(l.burst, slot.tokens + ((now - slot.refilledAt) / 1000) * l.perSecond);
+      slot.refilledAt = now;
+      if (slot.tokens < 1) throw refused('too many requests on this connection; slow down', Math.ceil(((1 - slot.tokens) / l.perSecond) * 1000));
+      slot.tokens -= 1;
+    }
     if (slot.running >= l.concurrent) {
       const waiting = (slot.waiting ??= []);
       if (waiting.length >= l.queue) throw refused('too many requests waiting on this connection');

@@ -17,6 +17,8 @@ const STALE_MS = 3 * TICK_MS;
 const TYPING_MS = 5000;
 
 export interface PresenceTable {
+  /** Forgets what has expired (a table that expires by itself, as Redis keys do, need not). */
+  sweep?(now: number): void;
   /** Records this node's reader count for each article (0 removes it). */
   report(nodeId: string, counts: Map<string, number>, now: number): Promise<void>;
   typing(articleId: string, userId: string, now: number): Promise<void>;
@@ -24,9 +26,13 @@ export interface PresenceTable {
   read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>>;
 }
 
+/** Typists remembered at once in memory, across articles; more are not counted until some expire. */
+const MAX_TYPISTS = 100_000;
+
 export class MemoryPresenceTable implements PresenceTable {
   private readonly readers = new Map<string, Map<string, { n: number; at: number }>>();
   private readonly typists = new Map<string, Map<string, number>>();
+  private typistCount = 0;
 
   async report(nodeId: string, counts: Map<string, number>, now: number): Promise<void> {
     for (const [articleId, n] of counts) {
@@ -40,8 +46,25 @@ export class MemoryPresenceTable implements PresenceTable {
 
   async typing(articleId: string, userId: string, now: number): Promise<void> {
     const t = this.typists.get(articleId) ?? new Map<string, number>();
+    if (!t.has(userId)) {
+      if (this.typistCount >= MAX_TYPISTS) return;
+      this.typistCount++;
+    }
     t.set(userId, now);
     this.typists.set(articleId, t);
+  }
+
+  /** Forgets typists who stopped, in every article (read() only visits the ones served). */
+  sweep(now: number): void {
+    for (const [articleId, t] of this.typists) {
+      for (const [user, at] of t) {
+        if (now - at >= TYPING_MS) {
+          t.delete(user);
+          this.typistCount--;
+        }
+      }
+      if (t.size === 0) this.typists.delete(articleId);
+    }
   }
 
   async read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>> {
@@ -51,11 +74,7 @@ export class MemoryPresenceTable implements PresenceTable {
       for (const { n, at } of this.readers.get(id)?.values() ?? []) if (now - at < STALE_MS) readers += n;
       let typing = 0;
       const t = this.typists.get(id);
-      for (const [user, at] of t ?? []) {
-        if (now - at < TYPING_MS) typing++;
-        else t!.delete(user);
-      }
-      if (t && t.size === 0) this.typists.delete(id);
+      for (const at of t?.values() ?? []) if (now - at < TYPING_MS) typing++;
       out.set(id, { readers, typing });
     }
     return out;
@@ -147,6 +166,7 @@ export class Presence {
       }
       for (const gone of this.lastReported) if (!counts.has(gone)) counts.set(gone, 0);
       const now = Date.now();
+      this.table.sweep?.(now);
       await this.table.report(this.nodeId, counts, now);
       this.lastReported.clear();
       for (const [id, n] of counts) if (n > 0) this.lastReported.add(id);

@@ -53,6 +53,15 @@ export interface SocketServer {
   stop(): void;
 }
 
+/** The default admission limits with the configured request rate per socket (`SOCKET_RATE`). */
+function admissionFor(config: Config): AdmissionLimits {
+  const rate = config.SOCKET_RATE;
+  if (!rate) return { ...DEFAULT_ADMISSION, perSecond: Infinity, burst: Infinity };
+  const perSecond = rate.points / rate.seconds;
+  // A burst of three times the rate: a widget re-joining its threads after a reconnect fits in it.
+  return { ...DEFAULT_ADMISSION, perSecond, burst: Math.max(rate.points, perSecond * 3) };
+}
+
 export function createSocketServer(httpServer: HttpServer, deps: SocketServerDeps): SocketServer {
   const { config, logger, metrics, trust } = deps;
   const connections = new ConnectionCounter(config.CONNECTIONS_PER_IP);
@@ -141,7 +150,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       presence,
       inFlight: deps.inFlight,
       metrics,
-      admission: new Admission(deps.admission ?? DEFAULT_ADMISSION),
+      admission: new Admission(deps.admission ?? admissionFor(config)),
       readLimit: deps.readLimit,
       expire: expireSession,
     });

@@ -18,6 +18,8 @@ export const CONTROL_ARTICLE = 'control';
 
 export interface Target {
   node: NodeProcess;
+  /** The target's own Redis (null in embedded mode). */
+  redis: RedisProcess | null;
   port: number;
   url: string;
   tokens: Tokens;
@@ -64,6 +66,7 @@ export async function startTarget(opts: { env?: Record<string, string>; embedded
     let n = 0;
     return {
       node,
+      redis,
       port: node.port,
       url: node.url,
       tokens,
