@@ -30,6 +30,7 @@ import { Metrics } from './metrics.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/presence.js';
 import { articleOfRoom } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
+import { assetsRouter } from './http/assets.js';
 import type { HeldWords } from './core/moderation.js';
 import { clientAddress, ConnectionCounter } from './gateway/connections.js';
 import { createLimiter, REPORT_RATE } from './limits.js';
@@ -237,9 +238,7 @@ export function createApp(deps: AppDeps): App {
       onUnexpectedError: () => metrics.storeErrors.inc(),
     }),
   );
-  web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
-  web.get('/moderate', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/moderate.html')));
-  web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
+  web.use(assetsRouter({ dist: path.join(ROOT, 'dist'), serveSourceMaps: config.SERVE_SOURCE_MAPS, logger }));
 
   let closing: Promise<void> | null = null;
   return {

@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   GUEST_RATE: RateSpec.prefault('10/60'),
   CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100),
   TRUST_PROXY: bool.default(false),
+  /** Serve the bundles' source maps (/assets/*.map): they show the client's source to anyone. */
+  SERVE_SOURCE_MAPS: bool.default(false),
   HELD_WORDS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),
