@@ -31,6 +31,7 @@ import { MemoryPresenceTable, Presence, RedisPresenceTable } from './gateway/pre
 import { articleOfRoom } from './gateway/rooms.js';
 import { apiRouter } from './http/routes.js';
 import { assetsRouter } from './http/assets.js';
+import { originCheck } from './http/origin-check.js';
 import type { HeldWords } from './core/moderation.js';
 import { clientAddress, ConnectionCounter } from './gateway/connections.js';
 import { createLimiter, REPORT_RATE } from './limits.js';
@@ -216,6 +217,7 @@ export function createApp(deps: AppDeps): App {
   web.get('/metrics', (_req, res) => {
     void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
   });
+  web.get('/api/origin-check', originCheck(config.ALLOWED_ORIGINS, config.TRUST_PROXY));
   // Host pages listed in ALLOWED_ORIGINS call the API from the browser (guest sign-in, counts).
   web.use(
     '/api',

@@ -87,9 +87,9 @@ export const CSS = `
 .lt-hint { font-size: 0.78rem; color: var(--lt-muted); }
 .lt-error { margin: 8px 0 0; padding: 7px 11px; border-radius: 8px; background: var(--lt-error-bg); color: var(--lt-error);
   font-size: 0.88rem; font-weight: 500; }
-.lt-notice, .lt-closed, .lt-empty, .lt-loading { color: var(--lt-muted); font-size: 0.92rem; margin: 0; }
+.lt-notice, .lt-closed, .lt-empty, .lt-loading, .lt-unavailable { color: var(--lt-muted); font-size: 0.92rem; margin: 0; }
 .lt-closed { background: var(--lt-subtle); border-radius: 10px; padding: 12px 14px; }
-.lt-empty, .lt-loading { text-align: center; padding: 28px 0 18px; }
+.lt-empty, .lt-loading, .lt-unavailable { text-align: center; padding: 28px 0 18px; }
 .lt-compose { margin-bottom: 8px; }
 .lt-compose:empty { display: none; }
 

@@ -175,6 +175,10 @@ export class ThreadWidget {
 
     this.watchConnection();
     session.onChange(() => {
+      if (session.unavailable) {
+        this.showUnavailable();
+        return;
+      }
       this.renderAccount();
       this.schedule();
     });
@@ -191,7 +195,7 @@ export class ThreadWidget {
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
-      if (this.state) return;
+      if (this.state || this.session.unavailable) return;
       fill(
         this.messageEl,
         h(
@@ -878,6 +882,16 @@ export class ThreadWidget {
     this.announcer.textContent = '';
     if (this.announceTimer) clearTimeout(this.announceTimer);
     this.announceTimer = setTimeout(() => (this.announcer.textContent = message), 60);
+  }
+
+  /** The server refuses this page: say so calmly, once, with nothing to click. */
+  private showUnavailable(): void {
+    // Presence, "Live" and sorting mean nothing without a connection.
+    const toolbar = this.statusEl.parentElement;
+    if (toolbar) toolbar.hidden = true;
+    this.accountEl.replaceChildren();
+    this.composeEl.replaceChildren();
+    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
   }
 
   private watchConnection(): void {
