@@ -718,14 +718,14 @@ export class ThreadWidget {
       const meta = h(
         'div',
         { class: 'lt-meta' },
-        h('span', { class: 'lt-author' }, author.name),
+        h('span', { class: 'lt-author', dir: 'auto' }, author.name),
         mine ? h('span', { class: 'lt-you' }, 'You') : null,
         replyingTo
           ? h(
               'span',
               { class: 'lt-replying-to' },
               'replying to ',
-              h('b', null, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
+              h('b', { dir: 'auto' }, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
             )
           : null,
       );
@@ -740,7 +740,7 @@ export class ThreadWidget {
         if (c.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(c.editedAt)}` }, '(edited)'));
         if (c.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
       }
-      const body = h('div', { class: 'lt-body', hidden: !!editor });
+      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: !!editor });
       body.append(bodyFragment(c.body));
 
       const actions = h('div', { class: 'lt-actions', hidden: !!editor });
@@ -789,7 +789,7 @@ export class ThreadWidget {
     if (user) {
       fill(
         this.accountEl,
-        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name' }, user.name)),
+        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
         this.session.canSignInAsGuest
           ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut())
           : null,
