@@ -143,6 +143,7 @@ export function createApp(deps: AppDeps): App {
   };
   web = createWebApp({
     config,
+    trust,
     logger,
     metrics,
     ready,

@@ -101,6 +101,8 @@ const EnvSchema = z.object({
   GUEST_RATE: RateSpec.prefault('10/60'),
   CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(100),
   TRUST_PROXY: TrustProxy.prefault('false'),
+  /** Serve the bundles' source maps (/assets/*.map): they show the client's source to anyone. */
+  SERVE_SOURCE_MAPS: bool.default(false),
   HELD_WORDS_FILE: z.string().min(1).optional(),
   // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
   STAFF_NAMES: z

@@ -68,7 +68,7 @@ export class CommentCard implements CommentView {
     this.bannedEl = h('span', { class: 'lm-badge lm-badge-banned', hidden: true }, 'Banned');
     this.editedEl = h('span', { class: 'lm-edited', hidden: true }, 'edited');
     this.resolvedEl = h('span', { class: 'lm-badge lm-badge-resolved', hidden: true }, 'Resolved');
-    this.bodyEl = h('p', { class: 'lm-body', id: nextId('lm-body') });
+    this.bodyEl = h('p', { class: 'lm-body', dir: 'auto', id: nextId('lm-body') });
     this.moreBtn = button('lm-link lm-more', 'Show all', () => {
       this.expanded = !this.expanded;
       this.render();
@@ -131,7 +131,7 @@ export class CommentCard implements CommentView {
       h(
         'span',
         { class: 'lm-author' },
-        h('strong', { class: 'lm-author-name', title: author?.name ?? '' }, author?.name ?? '(no author)'),
+        h('strong', { class: 'lm-author-name', dir: 'auto', title: author?.name ?? '' }, author?.name ?? '(no author)'),
         author ? h('code', { class: 'lm-author-id', title: `Author id: ${author.id}` }, author.id) : null,
         this.bannedEl,
       ),

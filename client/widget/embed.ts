@@ -1,5 +1,6 @@
 /**
- * The embeddable widget's entry (`GET /embed.js`).
+ * The widget module, `/assets/embed.<hash>.js`: loaded by the loader publishers embed
+ * (`/embed.js`, see embed-loader.ts), or directly as a module by pages on the service's origin.
  *
  * @example
  * <div data-livethread-article="my-article"></div>
@@ -7,13 +8,15 @@
  *
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
  * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
+ *
+ * A host page's injected markup can shadow names on `document` and `window` (`<img name=…>`,
+ * `<div id=…>`). Nothing that decides where to connect, or what the page sees of us, is read
+ * through such a name: the origin is this module's own URL, and document methods are called
+ * through their prototypes.
  */
 import type { DiscussionClient } from '../discussion-client.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
-
-// Only defined while this script first runs: read it now.
-const ownScript = document.currentScript as HTMLScriptElement | null;
 
 interface LivethreadGlobal {
   /** Every DiscussionClient on the page (one per token in use); for tests and debugging. */
@@ -28,25 +31,29 @@ declare global {
   }
 }
 
-/** The service's origin: where this script was loaded from. */
-function serverOrigin(): string {
-  let src = ownScript?.src;
-  if (!src) {
-    const scripts = Array.from(document.querySelectorAll<HTMLScriptElement>('script[src]')).filter((s) =>
-      /\/embed\.js(?:[?#].*)?$/.test(s.src),
-    );
-    src = scripts.at(-1)?.src;
-  }
-  try {
-    return new URL(src ?? '', location.href).origin;
-  } catch {
-    return location.origin;
-  }
+/** Marks the global as ours; a `<div id="livethread">` is reachable as window.livethread too. */
+const BRAND = Symbol.for('livethread.global');
+
+/** The global set by a copy of this module (another version) already on the page, if any. */
+function existingGlobal(): LivethreadGlobal | null {
+  // Named elements live on the window's prototype chain, never as its own properties.
+  if (!Object.prototype.hasOwnProperty.call(window, 'livethread')) return null;
+  const value: unknown = Object.getOwnPropertyDescriptor(window, 'livethread')?.value;
+  if (typeof value !== 'object' || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) return null;
+  return Array.isArray((value as LivethreadGlobal).clients) ? (value as LivethreadGlobal) : null;
 }
 
-const origin = serverOrigin();
+/** Elements matching `selector` under `root`, with the method as the browser defines it. */
+function queryAll(root: ParentNode, selector: string): Element[] {
+  const proto = root instanceof Document ? Document.prototype : root instanceof Element ? Element.prototype : DocumentFragment.prototype;
+  return Array.from(proto.querySelectorAll.call(root, selector));
+}
+
+// Where this module was loaded from is the service: no page content can change import.meta.url.
+const origin = new URL(import.meta.url).origin;
 const sessions = new Map<string, Session>();
-const clients: DiscussionClient[] = window.livethread?.clients ?? [];
+const existing = existingGlobal();
+const clients: DiscussionClient[] = existing?.clients ?? [];
 
 function sessionFor(token: string | null): Session {
   const key = token ?? '';
@@ -60,7 +67,8 @@ function sessionFor(token: string | null): Session {
 }
 
 function scan(root: ParentNode = document): void {
-  for (const el of Array.from(root.querySelectorAll<HTMLElement>('div[data-livethread-article]'))) {
+  for (const el of queryAll(root, 'div[data-livethread-article]')) {
+    if (!(el instanceof HTMLElement)) continue;
     const articleId = el.dataset.livethreadArticle?.trim();
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
@@ -69,8 +77,13 @@ function scan(root: ParentNode = document): void {
   }
 }
 
-if (!window.livethread) window.livethread = { clients, scan };
+if (!existing) {
+  const global: LivethreadGlobal = { clients, scan };
+  Object.defineProperty(global, BRAND, { value: true });
+  window.livethread = global;
+}
 
-// An async script may run before the page's divs are parsed.
-if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', () => scan());
+// An async module may run before the page's divs are parsed.
+const readyState: unknown = Object.getOwnPropertyDescriptor(Document.prototype, 'readyState')?.get?.call(document);
+if (readyState === 'loading') EventTarget.prototype.addEventListener.call(document, 'DOMContentLoaded', () => scan());
 else scan();

@@ -6,6 +6,7 @@
  * shared by every widget on the page (and by other tabs, through the storage event).
  */
 import { DiscussionClient } from '../discussion-client.js';
+import { originRefused } from './origin-check.js';
 
 export interface User {
   id: string;
@@ -32,6 +33,8 @@ export class Session {
   user: User | null = null;
   /** Something the reader should know about their sign-in (e.g. it expired). */
   notice: string | null = null;
+  /** The server refuses this page's origin: nothing will connect, so the client is closed. */
+  unavailable = false;
   private token: string | null;
   private readonly listeners = new Set<() => void>();
 
@@ -52,7 +55,17 @@ export class Session {
     // A token the server refuses (expired, or signed with another secret) fails the whole
     // handshake: drop it and carry on as an anonymous reader.
     this.client.socket.on('connect_error', (err) => {
-      if (err.message === 'unauthorized' && this.token) this.expire();
+      if (err.message === 'unauthorized' && this.token) {
+        this.expire();
+        return;
+      }
+      // A refused origin looks like any transport error from here; reconnecting cannot help.
+      void originRefused(this.origin).then((refused) => {
+        if (!refused || this.unavailable) return;
+        this.unavailable = true;
+        this.client.close();
+        this.emit();
+      });
     });
     if (!hostToken) {
       window.addEventListener('storage', (ev) => {

@@ -87,9 +87,9 @@ export const CSS = `
 .lt-hint { font-size: 0.78rem; color: var(--lt-muted); }
 .lt-error { margin: 8px 0 0; padding: 7px 11px; border-radius: 8px; background: var(--lt-error-bg); color: var(--lt-error);
   font-size: 0.88rem; font-weight: 500; }
-.lt-notice, .lt-closed, .lt-empty, .lt-loading { color: var(--lt-muted); font-size: 0.92rem; margin: 0; }
+.lt-notice, .lt-closed, .lt-empty, .lt-loading, .lt-unavailable { color: var(--lt-muted); font-size: 0.92rem; margin: 0; }
 .lt-closed { background: var(--lt-subtle); border-radius: 10px; padding: 12px 14px; }
-.lt-empty, .lt-loading { text-align: center; padding: 28px 0 18px; }
+.lt-empty, .lt-loading, .lt-unavailable { text-align: center; padding: 28px 0 18px; }
 .lt-compose { margin-bottom: 8px; }
 .lt-compose:empty { display: none; }
 
@@ -114,7 +114,7 @@ export const CSS = `
 .lt-replies .lt-avatar { width: 28px; height: 28px; font-size: 0.8rem; }
 .lt-removed .lt-avatar { background: var(--lt-subtle); border: 1px dashed var(--lt-border); }
 .lt-meta { display: flex; align-items: baseline; flex-wrap: wrap; column-gap: 8px; row-gap: 0; font-size: 0.85rem; color: var(--lt-muted); min-height: 1.4em; }
-.lt-author { font-weight: 700; color: var(--lt-fg); font-size: 0.92rem; }
+.lt-author { font-weight: 700; color: var(--lt-fg); font-size: 0.92rem; min-width: 0; max-width: 100%; }
 .lt-you { font-size: 0.72rem; font-weight: 600; color: var(--lt-accent); background: var(--lt-accent-soft); padding: 0 6px; border-radius: 4px; }
 .lt-replying-to { font-size: 0.82rem; }
 .lt-replying-to b { font-weight: 600; color: var(--lt-fg); }
@@ -122,7 +122,11 @@ export const CSS = `
 .lt-meta > * + .lt-time::before, .lt-meta > * + .lt-state::before { content: "·"; margin-right: 8px; }
 .lt-state { font-style: italic; }
 .lt-badge { font-size: 0.72rem; font-weight: 600; padding: 1px 7px; border-radius: 4px; background: var(--lt-subtle); color: var(--lt-muted); }
-.lt-body { margin: 2px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal; }
+.lt-body { margin: 2px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; word-break: normal; text-align: start; }
+/* User text: a bidi override (U+202E…) ends at its element, and marks stacked on one letter
+   (or any glyph) cannot draw over the name beside it, the comment above or the host page.
+   The 4px margin keeps a focused link's outline (2px, offset 2px) whole. */
+.lt-author, .lt-body, .lt-replying-to b, .lt-user-name { unicode-bidi: isolate; overflow: clip; overflow-clip-margin: 4px; overflow-wrap: anywhere; }
 .lt-placeholder { font-style: italic; color: var(--lt-muted); font-size: 0.92rem; margin-top: 6px; }
 .lt-pending .lt-body, .lt-pending .lt-author { opacity: 0.62; }
 .lt-held .lt-body { opacity: 0.75; }

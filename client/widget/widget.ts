@@ -177,6 +177,10 @@ export class ThreadWidget {
 
     this.watchConnection();
     session.onChange(() => {
+      if (session.unavailable) {
+        this.showUnavailable();
+        return;
+      }
       this.renderAccount();
       this.schedule();
     });
@@ -193,7 +197,7 @@ export class ThreadWidget {
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
-      if (this.state) return;
+      if (this.state || this.session.unavailable) return;
       fill(
         this.messageEl,
         h(
@@ -741,14 +745,14 @@ export class ThreadWidget {
       const meta = h(
         'div',
         { class: 'lt-meta' },
-        h('span', { class: 'lt-author' }, author.name),
+        h('span', { class: 'lt-author', dir: 'auto' }, author.name),
         mine ? h('span', { class: 'lt-you' }, 'You') : null,
         replyingTo
           ? h(
               'span',
               { class: 'lt-replying-to' },
               'replying to ',
-              h('b', null, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
+              h('b', { dir: 'auto' }, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
             )
           : null,
       );
@@ -763,7 +767,7 @@ export class ThreadWidget {
         if (c.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(c.editedAt)}` }, '(edited)'));
         if (c.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
       }
-      const body = h('div', { class: 'lt-body', hidden: !!editor });
+      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: !!editor });
       body.append(bodyFragment(c.body));
 
       const actions = h('div', { class: 'lt-actions', hidden: !!editor });
@@ -812,7 +816,7 @@ export class ThreadWidget {
     if (user) {
       fill(
         this.accountEl,
-        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name' }, user.name)),
+        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
         this.session.canSignInAsGuest
           ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut())
           : null,
@@ -905,6 +909,16 @@ export class ThreadWidget {
     this.announcer.textContent = '';
     if (this.announceTimer) clearTimeout(this.announceTimer);
     this.announceTimer = setTimeout(() => (this.announcer.textContent = message), 60);
+  }
+
+  /** The server refuses this page: say so calmly, once, with nothing to click. */
+  private showUnavailable(): void {
+    // Presence, "Live" and sorting mean nothing without a connection.
+    const toolbar = this.statusEl.parentElement;
+    if (toolbar) toolbar.hidden = true;
+    this.accountEl.replaceChildren();
+    this.composeEl.replaceChildren();
+    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
   }
 
   private watchConnection(): void {

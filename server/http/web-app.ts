@@ -13,12 +13,16 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../config.js';
 import type { Metrics } from '../metrics.js';
 import { redactUrl, requestSerializer } from '../logger.js';
+import type { Trust } from '../gateway/connections.js';
+import { assetsRouter } from './assets.js';
+import { originCheck } from './origin-check.js';
 import { apiRouter, type ApiDeps } from './routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface WebAppDeps {
   config: Config;
+  trust: Trust;
   logger: Logger;
   metrics: Metrics;
   api: Omit<ApiDeps, 'logger'>;
@@ -27,7 +31,7 @@ export interface WebAppDeps {
 }
 
 export function createWebApp(deps: WebAppDeps): express.Express {
-  const { config, logger, metrics } = deps;
+  const { config, logger, metrics, trust } = deps;
   const web = express();
   web.disable('x-powered-by');
   // The same rule as the Socket.IO side (connections.ts): believe only the configured proxies.
@@ -68,6 +72,8 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   web.get('/metrics', (_req, res) => {
     void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
   });
+  // Before the API's CORS: any page may ask whether its origin is allowed (the widget says so).
+  web.get('/api/origin-check', originCheck(config.ALLOWED_ORIGINS, trust));
   // Host pages listed in ALLOWED_ORIGINS call the API from the browser (guest sign-in, counts).
   web.use(
     '/api',
@@ -79,9 +85,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
     }),
   );
   web.use('/api', apiRouter({ ...deps.api, logger }));
-  web.get('/', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/index.html')));
-  web.get('/moderate', (_req, res) => res.sendFile(path.join(ROOT, 'client/pages/moderate.html')));
-  web.use(express.static(path.join(ROOT, 'dist/public'), { index: false, maxAge: '5m' }));
+  web.use(assetsRouter({ dist: path.join(ROOT, 'dist'), serveSourceMaps: config.SERVE_SOURCE_MAPS, logger }));
   web.use(finalErrors(logger));
   return web;
 }

@@ -568,4 +568,45 @@ describe('issue 4 acceptance (browser)', () => {
     expect(errorsOf(page)).toEqual([]);
     if (process.env.E2E_UPDATE_SCREENSHOT === '1') await copyFile(path.join(RESULTS, 'widget-light.png'), path.join(ROOT, 'docs/screenshot.png'));
   }, 45_000);
+
+  it('8. bidi overrides and stacked combining marks in a name or a body stay inside their element', async () => {
+    const article = 'e2e-text-isolation';
+    const plain = await (await sdkCommenter(nodeA(), 'ada', 'Ada Plain')).post({ articleId: article, body: 'A plain comment, posted first.' });
+    // A short host page, oldest first: the new comment shows at once, below the plain one,
+    // which does not move.
+    const page = await host!.open(await newContext(), nodeA(), article);
+    await page.locator('.lt-sort-oldest').click();
+    const neighbour = page.locator(`article[data-comment-id="${plain.id}"]`);
+    await neighbour.waitFor();
+    // Inside its box, clear of the rules between comments.
+    const box = (await neighbour.boundingBox())!;
+    const inside = { x: box.x + 4, y: box.y + 4, width: box.width - 8, height: box.height - 8 };
+    const before = await page.screenshot({ clip: inside, animations: 'disabled' });
+
+    // An unclosed right-to-left override, and 60 marks above and 60 below every letter.
+    const stacked = (text: string) => [...text].map((ch) => ch + '\u0301\u0316'.repeat(60)).join('');
+    const odd = await sdkCommenter(nodeA(), 'zed', `\u202EZ${'\u0301'.repeat(40)}`);
+    const strange = await odd.post({ articleId: article, body: `\u202Edesrever ${stacked('text')}` });
+    await watchThread(page, (shown) => shown.map((c) => c.id).join() === [plain.id, strange.id].join());
+
+    const styles = await page.locator(`article[data-comment-id="${strange.id}"]`).evaluate((a) =>
+      ['.lt-author', '.lt-body'].map((sel) => {
+        const el = a.querySelector<HTMLElement>(sel)!;
+        const css = getComputedStyle(el);
+        return { sel, dir: el.getAttribute('dir'), unicodeBidi: css.unicodeBidi, overflow: css.overflow, wrap: css.overflowWrap };
+      }),
+    );
+    expect(styles).toEqual([
+      { sel: '.lt-author', dir: 'auto', unicodeBidi: 'isolate', overflow: 'clip', wrap: 'anywhere' },
+      { sel: '.lt-body', dir: 'auto', unicodeBidi: 'isolate', overflow: 'clip', wrap: 'anywhere' },
+    ]);
+    mkdirSync(RESULTS, { recursive: true });
+    await page.locator('[data-livethread-article]').screenshot({ path: path.join(RESULTS, 'widget-text-isolation.png') });
+    // The marks rising from the strange name and body would cover the plain comment above:
+    // it looks exactly as it did before.
+    expect((await neighbour.boundingBox())!.y).toBe(box.y);
+    const after = await page.screenshot({ clip: inside, animations: 'disabled' });
+    expect(after.equals(before)).toBe(true);
+    expect(errorsOf(page)).toEqual([]);
+  }, 45_000);
 });
