@@ -49,6 +49,17 @@ export function createWebApp(deps: WebAppDeps): express.Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
     }),
   );
+  // A path that does not decode is a bad request wherever it points (static files would call it 404).
+  web.use((req, res, next) => {
+    try {
+      decodeURIComponent(req.path);
+      next();
+    } catch {
+      const message = 'bad request: the URL is not valid';
+      if (req.path.startsWith('/api/')) res.status(400).json({ error: { code: 'invalid_input', message } });
+      else res.status(400).type('text/plain').send(message);
+    }
+  });
   web.use(
     helmet({
       contentSecurityPolicy: {
@@ -86,6 +97,9 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   );
   web.use('/api', apiRouter({ ...deps.api, logger }));
   web.use(assetsRouter({ dist: path.join(ROOT, 'dist'), serveSourceMaps: config.SERVE_SOURCE_MAPS, logger }));
+  web.use((_req, res) => {
+    res.status(404).type('text/plain').send('not found');
+  });
   web.use(finalErrors(logger));
   return web;
 }

@@ -400,7 +400,12 @@ describe('issue 4 acceptance (browser)', () => {
 
     // Nothing ran, nothing was injected, no link goes anywhere but http(s).
     const late = await open(nodeA()); // and rendered from a snapshot rather than live
-    await eventually(async () => (await thread(late)).length === all.length * 2);
+    // A snapshot brings the newest replies of a thread; the earlier ones load on request.
+    await eventually(async () => {
+      const earlier = late.locator('.lt-earlier');
+      if (await earlier.count()) await earlier.first().click();
+      return (await thread(late)).length === all.length * 2;
+    });
     for (const page of [victim, attacker, late]) {
       const audit = await page.evaluate(() => {
         const problems: string[] = [];

@@ -95,6 +95,7 @@ export class NodeProcess {
         PORT: String(this.port),
         AUTH_SECRET: FAULT_SECRET,
         POST_RATE: 'off',
+        EDIT_RATE: 'off',
         GUEST_RATE: 'off',
         CONNECTIONS_PER_IP: '0',
         LOG_LEVEL: 'warn',

@@ -35,6 +35,7 @@ export async function startNode(
   const config = parseConfig({
     AUTH_SECRET: TEST_SECRET,
     POST_RATE: 'off',
+    EDIT_RATE: 'off',
     LOG_LEVEL: 'silent',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...(opts.clusterNodes ? { REDIS_CLUSTER_NODES: opts.clusterNodes } : {}),
