@@ -1,5 +1,5 @@
 /**
- * The broadcast fast path (server/gateway/fast-write.ts) and the per-connection memory release:
+ * The broadcast fast path (server/gateway/engine-tuning.ts) and the per-connection memory release:
  * a burst of comments reaches every kind of reader once and in order, and a connection does not
  * keep its handshake request alive.
  */
