@@ -122,6 +122,8 @@ export const ThreadEvent = z.object({
   seq: z.number().int().positive(),
   type: EventType,
   comment: Comment.nullable(),
+  /** In a catch-up answer, an event whose comment a later event carries: which comment it is about. */
+  commentId: z.string().optional(),
   at: z.string(),
 });
 export type ThreadEvent = z.infer<typeof ThreadEvent>;

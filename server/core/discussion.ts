@@ -88,27 +88,40 @@ export class Discussion {
     this.bytes = { ...ANSWER_BYTES, ...deps.config.answerBytes };
   }
 
-  async join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
-    if (p.since !== undefined) {
-      const r = await this.deps.store.eventsSince(p.articleId, p.since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
-      // A client that saw the article empty may take its whole history as events.
-      const sameHistory = r.kind === 'events' && (r.epoch === p.epoch || (p.epoch === EMPTY_EPOCH && p.since === 0));
-      // An answer cut at its size bound means the reader is far behind: a snapshot (bounded too)
-      // brings it up to date in one answer instead of many pages of catch-up.
-      const tooBig = r.kind === 'events' && r.more && r.events.length < CATCH_UP_EVENTS;
-      if (r.kind === 'events' && sameHistory && !tooBig) {
-        const moderator = viewer?.role === 'moderator';
-        return {
-          articleId: p.articleId,
-          epoch: r.epoch,
-          head: r.head,
-          events: r.events.map((e) => eventView(e, moderator)),
-          ...(r.more ? { more: true as const } : {}),
-        };
-      }
-      return { ...(await this.snapshot(viewer, p.articleId)), reset: true };
+  /**
+   * A reader joining: a snapshot, or with `since` the events it missed. A reader so far behind
+   * that its events would pass their size bound gets a snapshot instead (bounded too): one answer
+   * rather than many pages.
+   */
+  join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
+    if (p.since === undefined) return this.snapshot(viewer, p.articleId);
+    return this.catchUp(viewer, p.articleId, p.since, p.epoch, 'snapshot');
+  }
+
+  /**
+   * The event feed over HTTP (`GET …/events`): the events after `since` in bounded pages (`more`
+   * says to ask again from the last one), for consumers that want the events themselves.
+   */
+  events(viewer: Viewer, articleId: string, since: number, epoch: string): Promise<Snapshot | CatchUp> {
+    return this.catchUp(viewer, articleId, since, epoch, 'pages');
+  }
+
+  private async catchUp(viewer: Viewer, articleId: string, since: number, epoch: string | undefined, far: 'snapshot' | 'pages'): Promise<Snapshot | CatchUp> {
+    const r = await this.deps.store.eventsSince(articleId, since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
+    // A client that saw the article empty may take its whole history as events.
+    const sameHistory = r.kind === 'events' && (r.epoch === epoch || (epoch === EMPTY_EPOCH && since === 0));
+    const cutBySize = r.kind === 'events' && r.more && r.events.length < CATCH_UP_EVENTS;
+    if (r.kind === 'events' && sameHistory && !(cutBySize && far === 'snapshot')) {
+      const moderator = viewer?.role === 'moderator';
+      return {
+        articleId,
+        epoch: r.epoch,
+        head: r.head,
+        events: r.events.map((e) => eventView(e, moderator)),
+        ...(r.more ? { more: true as const } : {}),
+      };
     }
-    return this.snapshot(viewer, p.articleId);
+    return { ...(await this.snapshot(viewer, articleId)), reset: true };
   }
 
   async snapshot(viewer: Viewer, articleId: string): Promise<Snapshot> {

@@ -69,6 +69,8 @@ export interface StoredEvent {
    * a later event of the same answer carries it (the reader applies that one).
    */
   comment: StoredComment | null;
+  /** The comment the event is about, when `comment` is null (catch-up; null for thread events). */
+  commentId?: string | null;
   at: string;
 }
 

@@ -58,7 +58,9 @@ export function viewFor(c: StoredComment, viewer: Viewer): Comment | null {
  */
 export function eventView(e: StoredEvent, moderator: boolean): ThreadEvent {
   const comment = e.comment ? (moderator ? modView(e.comment) : readerView(e.comment)) : null;
-  return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, at: e.at };
+  // A catch-up event whose comment a later one carries still says which comment it is about.
+  const about = !e.comment && e.commentId ? { commentId: e.commentId } : {};
+  return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, ...about, at: e.at };
 }
 
 export function viewAll(comments: StoredComment[], viewer: Viewer): Comment[] {

@@ -119,7 +119,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
     wrap(async (req, res) => {
       const { articleId } = parse(ArticleParams, req.params);
       const q = parse(EventsQuery, req.query);
-      res.json(await discussion.join(req.viewer ?? null, { articleId, since: q.since, epoch: q.epoch }));
+      res.json(await discussion.events(req.viewer ?? null, articleId, q.since, q.epoch));
     }),
   );
   r.get(

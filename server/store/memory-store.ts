@@ -240,7 +240,7 @@ export class MemoryStore implements CommentStore {
     for (let i = 0; i < plan.count; i++) {
       const e = entries[i]!;
       const c = plan.carries[i] ? a.comments.get(e.commentId!) : undefined;
-      events.push({ articleId, epoch: a.epoch, seq: e.seq, type: e.type, comment: c ? clone(c) : null, at: e.at });
+      events.push({ articleId, epoch: a.epoch, seq: e.seq, type: e.type, comment: c ? clone(c) : null, commentId: e.commentId, at: e.at });
     }
     return { kind: 'events', epoch: a.epoch, head: a.seq, events, more: from + plan.count < a.log.length };
   }

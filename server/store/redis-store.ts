@@ -229,9 +229,9 @@ export class RedisStore implements CommentStore {
     const epoch = rawEpoch || EMPTY_EPOCH;
     const events: StoredEvent[] = [];
     for (let i = 4; i < r.length; i += 2) {
-      const [seq, type, , at] = r[i]!.split('|', 4) as [string, EventType, string, string];
+      const [seq, type, commentId, at] = r[i]!.split('|', 4) as [string, EventType, string, string];
       const comment = r[i + 1] ? parseComment(r[i + 1]!) : null;
-      events.push({ articleId, epoch, seq: Number(seq), type, comment, at });
+      events.push({ articleId, epoch, seq: Number(seq), type, comment, commentId: commentId || null, at });
     }
     return { kind: 'events', epoch, head: Number(head), events, more: more === '1' };
   }

@@ -136,34 +136,58 @@ export interface StoreThread {
   articleId: string;
   epoch: string;
   head: number;
-  /** Every event, seq 1..head. */
+  /** Every event, seq 1..head, as catch-up gives them: each comment as it is now. */
   events: ThreadEvent[];
-  /** Every comment (all pages), as an anonymous reader sees it. */
+  /** Every comment (all pages, all replies), as an anonymous reader sees it. */
   comments: Map<string, Comment>;
+  /** Every comment as a moderator sees it: deleted ones keep their text (and the op marker). */
+  full: Map<string, Comment>;
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const r = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+async function getJson<T>(url: string, headers: Record<string, string> = {}): Promise<T> {
+  const r = await fetch(url, { headers, signal: AbortSignal.timeout(10_000) });
   if (r.status !== 200) throw new Error(`GET ${url}: ${r.status} ${await r.text()}`);
   return (await r.json()) as T;
 }
 
-export async function readThread(node: NodeProcess, articleId: string): Promise<StoreThread> {
-  const base = `${node.url}/api/articles/${encodeURIComponent(articleId)}`;
-  const snap = await getJson<{ epoch: string; head: number; comments: Comment[]; cursor: string | null }>(`${base}/thread`);
-  const comments = new Map(snap.comments.map((c) => [c.id, c]));
-  for (let cursor = snap.cursor; cursor; ) {
-    const page = await getJson<{ comments: Comment[]; cursor: string | null }>(`${base}/thread?cursor=${cursor}`);
+/** Every page and every thread's earlier replies, as `headers` may see them. */
+async function readComments(base: string, headers: Record<string, string>): Promise<{ epoch: string; head: number; comments: Map<string, Comment> }> {
+  type Page = { epoch: string; head: number; comments: Comment[]; cursor: string | null; replyCursors?: Record<string, string> };
+  const snap = await getJson<Page>(`${base}/thread`, headers);
+  const comments = new Map<string, Comment>();
+  const take = async (page: Pick<Page, 'comments' | 'replyCursors'>) => {
     for (const c of page.comments) comments.set(c.id, c);
+    for (const [rootId, first] of Object.entries(page.replyCursors ?? {})) {
+      for (let cursor: string | null = first; cursor; ) {
+        const r: { comments: Comment[]; cursor: string | null } = await getJson(`${base}/comments/${rootId}/replies?cursor=${cursor}`, headers);
+        for (const c of r.comments) comments.set(c.id, c);
+        cursor = r.cursor;
+      }
+    }
+  };
+  await take(snap);
+  for (let cursor = snap.cursor; cursor; ) {
+    const page = await getJson<Page>(`${base}/thread?cursor=${cursor}`, headers);
+    await take(page);
     cursor = page.cursor;
   }
-  let events: ThreadEvent[] = [];
-  if (snap.head > 0) {
-    const r = await getJson<{ head: number; events?: ThreadEvent[] }>(`${base}/events?since=0&epoch=${encodeURIComponent(snap.epoch)}`);
+  return { epoch: snap.epoch, head: snap.head, comments };
+}
+
+export async function readThread(node: NodeProcess, articleId: string): Promise<StoreThread> {
+  const base = `${node.url}/api/articles/${encodeURIComponent(articleId)}`;
+  const moderator = await new Tokens(FAULT_SECRET).sign({ sub: 'fault-verifier', name: 'Verifier', role: 'moderator' });
+  const snap = await readComments(base, {});
+  const full = (await readComments(base, { authorization: `Bearer ${moderator}` })).comments;
+  const events: ThreadEvent[] = [];
+  for (let since = 0; since < snap.head; ) {
+    const r = await getJson<{ head: number; events?: ThreadEvent[]; more?: boolean }>(`${base}/events?since=${since}&epoch=${encodeURIComponent(snap.epoch)}`);
     if (!r.events) throw new Error(`${articleId}: the store no longer keeps its whole event log`);
-    events = r.events.filter((e) => e.seq <= snap.head);
+    events.push(...r.events.filter((e) => e.seq <= snap.head));
+    if (!r.more || r.events.length === 0) break;
+    since = r.events.at(-1)!.seq;
   }
-  return { articleId, epoch: snap.epoch, head: snap.head, events, comments };
+  return { articleId, epoch: snap.epoch, head: snap.head, events, comments: snap.comments, full };
 }
 
 export async function readHeads(node: NodeProcess, articleIds: string[]): Promise<Map<string, number>> {
@@ -485,8 +509,13 @@ function commentView(c: Comment | null | undefined): unknown {
   return { id: c.id, parentId: c.parentId, author: c.author, body: c.body, status: c.status, createdAt: c.createdAt, editedAt: c.editedAt };
 }
 
+/**
+ * What an event is, whenever it is read: catch-up gives each comment as it is *now* (a deleted
+ * one as a tombstone, an edited one with its last text), so events compare by what happened to
+ * which comment; the final thread is compared in full below.
+ */
 function eventView(e: ThreadEvent): string {
-  return JSON.stringify({ articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, at: e.at, comment: commentView(e.comment) });
+  return JSON.stringify({ articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, at: e.at, comment: e.comment?.id ?? e.commentId ?? null });
 }
 
 export async function verify(scenario: string, deployment: Deployment, workload: Workload): Promise<Verdict> {
@@ -516,6 +545,7 @@ export async function verify(scenario: string, deployment: Deployment, workload:
 
   // The store itself: seq 1..head, no gap.
   const created = new Map<string, ThreadEvent[]>();
+  const postOf = new Map(workload.ops.filter((o) => o.kind === 'post' && o.commentId).map((o) => [o.commentId!, o.id]));
   for (const t of threads.values()) {
     verdict.storeEvents += t.events.length;
     t.events.forEach((e, i) => {
@@ -523,10 +553,14 @@ export async function verify(scenario: string, deployment: Deployment, workload:
     });
     if (t.events.length !== t.head) problem(`store ${t.articleId}: ${t.events.length} events for head ${t.head}`);
     for (const e of t.events) {
-      if (e.type !== 'comment.created' || !e.comment?.body) continue;
-      const m = MARKER.exec(e.comment.body);
-      if (!m) continue;
-      created.set(m[1]!, [...(created.get(m[1]!) ?? []), e]);
+      if (e.type !== 'comment.created') continue;
+      // Which post created it: the one acked with its id, or the marker in the text it stored (a
+      // moderator still sees the text of a deleted comment; an edited one was acked, so known).
+      const id = e.comment?.id ?? e.commentId ?? '';
+      const body = t.full.get(id)?.body;
+      const op = postOf.get(id) ?? (body ? MARKER.exec(body)?.[1] : undefined);
+      if (!op) continue;
+      created.set(op, [...(created.get(op) ?? []), e]);
     }
   }
 
@@ -545,7 +579,7 @@ export async function verify(scenario: string, deployment: Deployment, workload:
       }
       if (op.outcome === 'ok') {
         const stored = threads.get(op.articleId)!.comments.get(op.commentId!);
-        if (events.length === 0 || !stored || events[0]!.comment!.id !== op.commentId) {
+        if (events.length === 0 || !stored || (events[0]!.comment?.id ?? events[0]!.commentId) !== op.commentId) {
           verdict.lost++;
           problem(`post ${op.id} acked ok as ${op.commentId} but not in the store (events: ${events.length}, comment: ${!!stored})`);
         }
