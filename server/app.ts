@@ -19,6 +19,7 @@ import { StaffNames } from './core/staff-names.js';
 import type { AdmissionLimits } from './gateway/admission.js';
 import type { BackpressureLimits } from './gateway/backpressure.js';
 import { addressKey, clientAddress, trustFor } from './gateway/connections.js';
+import type { EnginePackage } from './gateway/engine-tuning.js';
 import { attachFanout, type PubSub } from './gateway/fanout.js';
 import type { AppServer } from './gateway/handlers.js';
 import { InFlight } from './gateway/in-flight.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   defaultMetrics?: boolean;
   backpressure?: BackpressureLimits;
   admission?: AdmissionLimits;
+  /** Replaces the installed socket.io, engine.io and ws versions for the engine tuning's guard (tests). */
+  engineVersions?: Record<EnginePackage, string>;
   clock?: Clock;
   ids?: Ids;
 }
@@ -111,6 +114,7 @@ export function createApp(deps: AppDeps): App {
     sharedRedis: deps.sharedRedis,
     backpressure: deps.backpressure,
     admission: deps.admission,
+    engineVersions: deps.engineVersions,
   });
   io = sockets.io;
   const discussion = new Discussion({

@@ -22,7 +22,7 @@ export interface Composed {
 export function composeApp(
   config: Config,
   logger: Logger,
-  opts: { name?: string; onRedisError?: (role: string, err: Error) => void } & Pick<AppDeps, 'clock' | 'heldWords' | 'defaultMetrics'> = {},
+  opts: { name?: string; onRedisError?: (role: string, err: Error) => void } & Pick<AppDeps, 'clock' | 'heldWords' | 'defaultMetrics' | 'engineVersions'> = {},
 ): Composed {
   const { name, onRedisError, ...extra } = opts;
   const redis = config.REDIS_URL || config.REDIS_CLUSTER_NODES ? connectRedis(config, name) : undefined;

@@ -110,6 +110,8 @@ const EnvSchema = z.object({
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.string().max(80, { message: 'a staff name is longer than 80 characters' })))
     .default([]),
+  /** socket.io/engine.io/ws internals used for speed and memory (gateway/engine-tuning.ts); `off`: stock paths. */
+  ENGINE_TUNING: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),
 });

@@ -3,6 +3,7 @@
  * (tests, benchmarks) do not collide.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { broadcastWrites } from './gateway/engine-tuning.js';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -32,6 +33,18 @@ export class Metrics {
     this.redisReconnects = new Counter({ name: 'livethread_redis_reconnects_total', help: 'Redis reconnections, by connection', labelNames: ['connection'], registers });
     this.rateLimited = new Counter({ name: 'livethread_rate_limited_total', help: 'Requests refused by a rate limit, by bucket', labelNames: ['bucket'], registers });
     this.publishErrors = new Counter({ name: 'livethread_publish_errors_total', help: 'Fan-out publishes Redis refused (readers elsewhere catch up)', registers });
+    // Counted on the hot path as plain numbers (engine-tuning.ts), read at scrape time.
+    new Counter({
+      name: 'livethread_broadcast_writes_total',
+      help: 'Broadcast writes to a connection, by path: direct (the engine tuning fast path) or engine (engine.io); counted while the tuning is on',
+      labelNames: ['path'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ path: 'direct' }, broadcastWrites.direct);
+        this.inc({ path: 'engine' }, broadcastWrites.engine);
+      },
+    });
     this.slowReadersDropped = new Counter({ name: 'livethread_slow_readers_dropped_total', help: 'Sockets disconnected because they stopped reading', registers });
   }
 }

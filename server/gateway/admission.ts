@@ -30,7 +30,7 @@ export const DEFAULT_ADMISSION: AdmissionLimits = {
   queue: 64,
   perSecond: 20,
   burst: 60,
-  perAddress: 64,
+  perAddress: 256,
   maxUnreadBytes: 1024 * 1024,
 };
 

@@ -1,6 +1,24 @@
 /**
- * Engine tuning: every use of socket.io, engine.io and ws internals (not part of their public
- * API) lives in this module.
+ * Engine tuning: every use of socket.io, engine.io and ws internals (not part of their public API)
+ * lives in this module, the way engine.io keeps its own reach into ws behind feature checks.
+ *
+ * The tricks, each enabled only for the versions it was tested with (TESTED, and `~` pins in
+ * package.json), and only with ENGINE_TUNING on (the default):
+ * - `fastBroadcast`: an idle WebSocket gets a broadcast's pre-framed bytes in one direct write.
+ * - `releaseRequest`: the upgrade request and its stand-in response are released once the
+ *   engine.io middlewares have run.
+ * - `releaseHandshake`: a connected socket's copy of the handshake is dropped.
+ * Otherwise the node runs socket.io's stock paths (one warning at start-up says why).
+ *
+ * The reads of the outgoing buffers (`unreadBytes`, used to drop slow readers and to refuse reads
+ * to a socket that does not read) are always on: they only read, and each read is feature-checked,
+ * so a changed internal reads as "nothing queued" rather than failing.
+ *
+ * Client events reach one shared dispatch table through `socket.onAny` (public API, see
+ * handlers.ts). Note that `socket.use()` middleware does NOT guard it: socket.io calls `onAny`
+ * listeners before it runs the socket's middlewares (`Socket#onevent` then `dispatch`), so
+ * everything a handler must rely on is checked in the dispatch itself: the socket still connected,
+ * the token not expired, the payload parsed by its schema, the request admitted (admission.ts).
  *
  * The broadcast fast path. Socket.IO already encodes a broadcast once and frames it once as a
  * WebSocket frame (`wsPreEncodedFrame`, a header and a payload Buffer). Each receiving socket then
@@ -16,10 +34,88 @@
  * A reader that does not read builds up `bufferedAmount`, which the slow-reader sweep
  * (backpressure.ts) watches.
  */
-
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { ServerResponse } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import type { AppSocket } from './handlers.js';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { AppServer, AppSocket } from './handlers.js';
+
+export type Trick = 'fastBroadcast' | 'releaseRequest' | 'releaseHandshake';
+export const TRICKS: readonly Trick[] = ['fastBroadcast', 'releaseRequest', 'releaseHandshake'];
+
+/** The major.minor of each package the tricks were tested with (package.json pins them with `~`). */
+export const TESTED = { 'socket.io': '4.8', 'engine.io': '6.6', ws: '8.21' } as const;
+export type EnginePackage = keyof typeof TESTED;
+
+/** Broadcast writes by path since the process started (a metric; see metrics.ts). */
+export const broadcastWrites = { direct: 0, engine: 0 };
+
+/** The installed versions: socket.io's own engine.io and ws, as it resolves them. */
+export function installedVersions(): Record<EnginePackage, string> {
+  const fromApp = createRequire(import.meta.url);
+  const socketIo = fromApp.resolve('socket.io');
+  const fromSocketIo = createRequire(socketIo);
+  // engine.io exports no package.json: read it beside its entry point.
+  const version = (entry: string) => {
+    let dir = path.dirname(entry);
+    for (;;) {
+      try {
+        const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        if (pkg.name && pkg.version) return pkg.version;
+      } catch {
+        // not here: one level up
+      }
+      const up = path.dirname(dir);
+      if (up === dir) return 'unknown';
+      dir = up;
+    }
+  };
+  const engineIo = fromSocketIo.resolve('engine.io');
+  return { 'socket.io': version(socketIo), 'engine.io': version(engineIo), ws: version(createRequire(engineIo).resolve('ws')) };
+}
+
+export interface EngineTuning {
+  /** Which tricks run in this process. */
+  readonly on: Readonly<Record<Trick, boolean>>;
+  readonly versions: Readonly<Record<EnginePackage, string>>;
+  /** Installs what runs before connections exist (engine.io middleware). */
+  attach(io: AppServer): void;
+  /** Applies the per-connection tricks to a socket that has just connected. */
+  connected(socket: AppSocket): void;
+}
+
+/**
+ * Decides which tricks run and says so once. `versions` replaces the installed versions (tests
+ * use it to pretend an untested upgrade).
+ */
+export function engineTuning(opts: { enabled: boolean; logger: Logger; versions?: Record<EnginePackage, string> }): EngineTuning {
+  const versions = opts.versions ?? installedVersions();
+  const untested = (Object.keys(TESTED) as EnginePackage[]).filter((p) => !versions[p].startsWith(`${TESTED[p]}.`));
+  const enabled = opts.enabled && untested.length === 0;
+  const on = Object.fromEntries(TRICKS.map((t) => [t, enabled])) as Record<Trick, boolean>;
+  const list = (Object.keys(versions) as EnginePackage[]).map((p) => `${p} ${versions[p]}`).join(', ');
+  if (!opts.enabled) opts.logger.info({ versions }, 'engine tuning off (ENGINE_TUNING=off): socket.io stock paths');
+  else if (!enabled) {
+    opts.logger.warn(
+      { versions, tested: TESTED },
+      `engine tuning off: ${untested.join(', ')} differ from the versions it was tested with (${list}); running socket.io's stock paths`,
+    );
+  } else opts.logger.info({ versions, tricks: TRICKS }, `engine tuning on: ${TRICKS.join(', ')} (${list})`);
+  return {
+    on,
+    versions,
+    attach(io) {
+      // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
+      if (on.releaseRequest) io.engine.use(releaseUpgradeRequest);
+    },
+    connected(socket) {
+      if (on.fastBroadcast) enableFastBroadcast(socket.client);
+      if (on.releaseHandshake) releaseHandshake(socket);
+    },
+  };
+}
 
 /** What this reads of engine.io, ws and Socket.IO (not part of their typings). */
 interface PacketOptions {
@@ -46,6 +142,7 @@ interface EngineConn {
 }
 
 interface ClientInternals {
+  [FAST]?: boolean;
   conn: EngineConn;
   writeToEngine(encodedPackets: unknown, opts: PacketOptions): void;
 }
@@ -54,19 +151,31 @@ interface ClientInternals {
 const JOINED = Symbol('livethread.joinedFrame');
 const WS_OPEN = 1;
 const patched = new WeakSet<object>();
+/** Set on each Client of a server with the fast path on (the patch is on the shared prototype). */
+const FAST = Symbol('livethread.fastBroadcast');
 
 /**
  * Installs the fast path on Socket.IO's Client class (found from a connected socket's client, as
- * socket.io does not export it). Idempotent; every Client of the process shares it, and whatever
- * it does not handle goes to the original method.
+ * socket.io does not export it) and marks this client for it. The patch is shared by every Client
+ * of the process, but only marked clients take the direct path (another server in the same
+ * process may run with the tuning off); whatever it does not handle goes to the original method.
  */
-export function enableFastBroadcast(client: unknown): void {
+function enableFastBroadcast(client: unknown): void {
   const proto = Object.getPrototypeOf(client) as ClientInternals | null;
-  if (!proto || patched.has(proto) || typeof proto.writeToEngine !== 'function') return;
+  if (!proto || typeof proto.writeToEngine !== 'function') return;
+  (client as ClientInternals)[FAST] = true;
+  if (patched.has(proto)) return;
   patched.add(proto);
   const original = proto.writeToEngine;
   proto.writeToEngine = function writeToEngine(this: ClientInternals, encodedPackets: unknown, opts: PacketOptions): void {
-    if (opts.wsPreEncodedFrame !== undefined && writeDirect(this.conn, opts)) return;
+    // Only a broadcast carries a pre-encoded frame (socket.io-adapter adds it).
+    if (opts.wsPreEncodedFrame !== undefined && this[FAST] === true) {
+      if (writeDirect(this.conn, opts)) {
+        broadcastWrites.direct++;
+        return;
+      }
+      broadcastWrites.engine++;
+    }
     original.call(this, encodedPackets, opts);
   };
 }
@@ -117,16 +226,20 @@ function uncorkAll(): void {
  * response, and the response holds the request). Dropping all three saves over a kilobyte per
  * reader, more with a browser's headers.
  */
-export function releaseUpgradeRequest(_req: unknown, res: unknown, next: (err?: Error) => void): void {
+function releaseUpgradeRequest(_req: unknown, res: unknown, next: (err?: Error) => void): void {
   // The WebSocket upgrade's stand-in response; a polling request's is a real ServerResponse.
   if (!(res instanceof ServerResponse)) {
-    const stand = res as { req?: unknown; socket?: NetSocket };
+    const stand = res as { req?: unknown; socket?: NetSocket; listenerCount?(event: string): number };
     stand.req = undefined;
-    // Its constructor has just added `socket.once('close', () => this.emit('close'))`, which keeps
-    // the response itself alive for the life of the connection; nothing listens to that event.
+    // Its constructor adds `socket.once('close', () => this.emit('close'))` so that engine.io
+    // middlewares (request loggers) hear the connection close. That listener also keeps the
+    // response alive for the life of the connection. This middleware runs last, so every
+    // middleware that wants the event has subscribed by now: the forwarding is dropped only when
+    // none did, and kept (with the response) when one did.
     const tcp = stand.socket;
     const last = tcp?.listeners('close').at(-1);
-    if (tcp && typeof last === 'function' && String(last).includes('emit("close")')) tcp.removeListener('close', last as () => void);
+    const listened = (stand.listenerCount?.('close') ?? 0) > 0;
+    if (tcp && !listened && typeof last === 'function' && String(last).includes('emit("close")')) tcp.removeListener('close', last as () => void);
   }
   next();
 }
@@ -144,9 +257,39 @@ const RELEASED_HANDSHAKE = Object.freeze({
   auth: Object.freeze({}),
 });
 
-export function releaseHandshake(socket: AppSocket): void {
+function releaseHandshake(socket: AppSocket): void {
   const conn = socket.conn as unknown as { request: unknown };
   conn.request = null;
   (socket as unknown as { handshake: unknown }).handshake = RELEASED_HANDSHAKE;
 }
 
+
+// ── reads of the outgoing buffers (always on; feature-checked) ─────────────────────────────
+
+interface EngineBuffers {
+  writeBuffer?: { data?: string | ArrayBufferLike | ArrayBufferView }[];
+  transport?: { socket?: { bufferedAmount?: number } };
+}
+
+/** Packets of engine.io's write buffer counted by `unreadBytes` (the sweep drops a socket at 1,000). */
+const COUNTED_PACKETS = 1000;
+
+/** Packets engine.io holds for a socket, and bytes its WebSocket holds (ws counts the TCP buffer). */
+export function outgoing(socket: AppSocket): { queued: number; buffered: number } {
+  const conn = socket.conn as unknown as EngineBuffers;
+  const queued = Array.isArray(conn.writeBuffer) ? conn.writeBuffer.length : 0;
+  const buffered = conn.transport?.socket?.bufferedAmount;
+  return { queued, buffered: typeof buffered === 'number' ? buffered : 0 };
+}
+
+/** Bytes sent to a socket that its client has not taken yet. */
+export function unreadBytes(socket: AppSocket): number {
+  const conn = socket.conn as unknown as EngineBuffers;
+  let n = outgoing(socket).buffered;
+  const queued = Array.isArray(conn.writeBuffer) ? conn.writeBuffer : [];
+  for (let i = 0; i < queued.length && i < COUNTED_PACKETS; i++) {
+    const d = queued[i]?.data;
+    n += typeof d === 'string' ? d.length : (d?.byteLength ?? 0);
+  }
+  return n;
+}

@@ -19,7 +19,7 @@ import { requireModerator, requireUser } from '../core/discussion.js';
 import { articleOfRoom, articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
 import { newSlot, type Admission, type Slot } from './admission.js';
-import { unreadBytes } from './backpressure.js';
+import { unreadBytes } from './engine-tuning.js';
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

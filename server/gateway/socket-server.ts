@@ -17,7 +17,7 @@ import type { Metrics } from '../metrics.js';
 import { Admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission.js';
 import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from './backpressure.js';
 import { addressKey, clientAddress, ConnectionCounter, type Trust } from './connections.js';
-import { enableFastBroadcast, releaseHandshake, releaseUpgradeRequest } from './engine-tuning.js';
+import { engineTuning, type EnginePackage } from './engine-tuning.js';
 import { createDispatch, type AppServer } from './handlers.js';
 import type { InFlight } from './in-flight.js';
 import { originAllowed, RefusedOrigins } from './origin.js';
@@ -42,6 +42,8 @@ export interface SocketServerDeps {
   sharedRedis?: Redis | Cluster;
   backpressure?: BackpressureLimits;
   admission?: AdmissionLimits;
+  /** Replaces the installed socket.io, engine.io and ws versions for the engine tuning's guard (tests). */
+  engineVersions?: Record<EnginePackage, string>;
 }
 
 export interface SocketServer {
@@ -90,8 +92,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     connectTimeout: 10_000,
     cors: { origin: config.ALLOWED_ORIGINS.length ? [...config.ALLOWED_ORIGINS] : false },
   });
-  // Registered after the CORS middleware (engine.io adds it first), so nothing runs after it.
-  io.engine.use(releaseUpgradeRequest);
+  const tuning = engineTuning({ enabled: config.ENGINE_TUNING, logger, versions: deps.engineVersions });
+  tuning.attach(io);
 
   // Connections are counted from the engine.io handshake to the transport's close: a handshake
   // refused by a later check (a bad or expired token), one that never opens the namespace, and
@@ -155,8 +157,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       expire: expireSession,
     });
     io.on('connection', (socket) => {
-      enableFastBroadcast(socket.client);
-      releaseHandshake(socket);
+      tuning.connected(socket);
       socket.onAny(dispatch);
     });
     presence.start();

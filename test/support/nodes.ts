@@ -9,6 +9,7 @@ import { parseConfig, type Config } from '../../server/config.js';
 import { HeldWords } from '../../server/core/moderation.js';
 import type { Clock, CommentStore } from '../../server/core/ports.js';
 import type { RedisConnections } from '../../server/redis.js';
+import type { EnginePackage } from '../../server/gateway/engine-tuning.js';
 import type { ClientSocket } from '../../client/discussion-client.js';
 import { DiscussionClient } from '../../client/discussion-client.js';
 import type { ThreadEvent } from '../../shared/schemas.js';
@@ -29,7 +30,17 @@ export interface TestNode {
 let counter = 0;
 
 export async function startNode(
-  opts: { redisUrl?: string; clusterNodes?: string; env?: Record<string, string>; port?: number; clock?: Clock; name?: string; heldWords?: string[] } = {},
+  opts: {
+    redisUrl?: string;
+    clusterNodes?: string;
+    env?: Record<string, string>;
+    port?: number;
+    clock?: Clock;
+    name?: string;
+    heldWords?: string[];
+    /** Pretend other socket.io, engine.io and ws versions (the engine tuning's guard). */
+    engineVersions?: Record<EnginePackage, string>;
+  } = {},
 ): Promise<TestNode> {
   const name = opts.name ?? `node${++counter}`;
   const config = parseConfig({
@@ -46,6 +57,7 @@ export async function startNode(
     name: `lt-${name}`,
     clock: opts.clock,
     heldWords: opts.heldWords && new HeldWords(opts.heldWords),
+    engineVersions: opts.engineVersions,
   });
   const port = await app.listen(opts.port ?? 0, '127.0.0.1');
   return {
