@@ -13,7 +13,8 @@ import { Tokens } from './auth.js';
 import type { Config } from './config.js';
 import { Discussion } from './core/discussion.js';
 import type { HeldWords } from './core/moderation.js';
-import type { Clock, CommentStore, Ids } from './core/ports.js';
+import { fanOut } from './core/fan-out.js';
+import type { Clock, CommentStore, CommitSubscriber, Ids } from './core/ports.js';
 import { isReservedName } from './core/reserved-names.js';
 import { StaffNames } from './core/staff-names.js';
 import type { AdmissionLimits } from './gateway/admission.js';
@@ -23,7 +24,6 @@ import type { EnginePackage } from './gateway/engine-tuning.js';
 import { attachFanout, type PubSub } from './gateway/fanout.js';
 import type { AppServer } from './gateway/handlers.js';
 import { InFlight } from './gateway/in-flight.js';
-import { SocketNotifier } from './gateway/notifier.js';
 import { articleOfRoom } from './gateway/rooms.js';
 import { createSocketServer } from './gateway/socket-server.js';
 import { createReadGate } from './http/read-gate.js';
@@ -47,8 +47,17 @@ export interface AppDeps {
   admission?: AdmissionLimits;
   /** Replaces the installed socket.io, engine.io and ws versions for the engine tuning's guard (tests). */
   engineVersions?: Record<EnginePackage, string>;
+  /** Who hears of committed events, in order (compose.ts wires them: the socket fan-out first). */
+  subscribers: (parts: AppParts) => CommitSubscriber[];
   clock?: Clock;
   ids?: Ids;
+}
+
+/** The parts a subscriber may need, built by createApp. */
+export interface AppParts {
+  io: AppServer;
+  metrics: Metrics;
+  logger: Logger;
 }
 
 export interface App {
@@ -119,7 +128,10 @@ export function createApp(deps: AppDeps): App {
   io = sockets.io;
   const discussion = new Discussion({
     store,
-    notifier: new SocketNotifier(io, metrics),
+    notifier: fanOut(deps.subscribers({ io, metrics, logger }), (subscriber, err) => {
+      metrics.subscriberErrors.inc({ subscriber });
+      logger.error({ err, subscriber }, 'a subscriber to committed events failed');
+    }),
     clock: deps.clock ?? systemClock,
     ids: deps.ids ?? randomIds,
     limiter,

@@ -7,6 +7,7 @@ import { createApp, type App, type AppDeps } from './app.js';
 import type { Config } from './config.js';
 import type { CommentStore } from './core/ports.js';
 import { connectRedis, type RedisConnections } from './redis.js';
+import { SocketNotifier } from './gateway/notifier.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 
@@ -36,6 +37,8 @@ export function composeApp(
     config,
     store,
     logger,
+    // Everything that hears of committed events, in order. Later: e-mail, webhooks.
+    subscribers: ({ io, metrics }) => [new SocketNotifier(io, metrics)],
     pubsub: redis && { pub: redis.pub, sub: redis.sub },
     sharedRedis: redis?.store,
     ...extra,

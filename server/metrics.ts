@@ -15,6 +15,7 @@ export class Metrics {
   readonly rateLimited: Counter<'bucket'>;
   readonly slowReadersDropped: Counter;
   readonly publishErrors: Counter;
+  readonly subscriberErrors: Counter<'subscriber'>;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -45,6 +46,7 @@ export class Metrics {
         this.inc({ path: 'engine' }, broadcastWrites.engine);
       },
     });
+    this.subscriberErrors = new Counter({ name: 'livethread_subscriber_errors_total', help: 'Subscribers to committed events that threw, by subscriber', labelNames: ['subscriber'], registers });
     this.slowReadersDropped = new Counter({ name: 'livethread_slow_readers_dropped_total', help: 'Sockets disconnected because they stopped reading', registers });
   }
 }

@@ -10,18 +10,13 @@ import type {
   PayloadIn,
   ThreadEvent,
 } from './schemas.js';
+import type { ModEventPayload, QueueItem } from './moderation.js';
+
+export type { AuditEntry, ModEventPayload, QueueItem, Report } from './moderation.js';
 
 /** Every acknowledgement: `{ ok: true, ...result }` or `{ ok: false, error }`. */
 export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: ErrorBody };
 export type AckFn<T extends object = object> = (response: Ack<T>) => void;
-
-export interface QueueItem {
-  articleId: string;
-  reason: 'held' | 'reported';
-  at: string;
-  comment: Comment;
-  reports: { userId: string; reason: string | null; at: string }[];
-}
 
 export interface ClientToServerEvents {
   'thread:join': (payload: PayloadIn<'thread:join'>, ack: AckFn<JoinResult>) => void;
@@ -56,28 +51,6 @@ export interface PresencePayload {
    */
   epoch?: string;
   head?: number;
-}
-
-export interface AuditEntryView {
-  id: string;
-  at: string;
-  moderator: { id: string; name: string };
-  action: 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'close' | 'reopen';
-  articleId: string | null;
-  commentId: string | null;
-  userId: string | null;
-  reason: string | null;
-}
-
-export interface ModEventPayload {
-  /** comment.created, comment.held, comment.reported, comment.removed, comment.restored,
-   * comment.approved, user.banned, user.unbanned, thread.closed, thread.reopened */
-  type: string;
-  articleId: string | null;
-  comment: Comment | null;
-  report?: { userId: string; reason: string | null };
-  /** Present when a moderator did it: the audit log entry. */
-  audit?: AuditEntryView;
 }
 
 export interface ServerToClientEvents {

@@ -2,7 +2,7 @@
  * The audit log: `GET /api/moderation/log` at sign-in (and after a reconnect), then every
  * `audit` of a `mod:event`, newest first, deduplicated by entry id.
  */
-import type { AuditEntryView } from '../../shared/events.js';
+import type { AuditEntry } from '../../shared/events.js';
 import { shortId } from './card.js';
 import { button, h, reconcile } from './dom.js';
 import { timeEl } from './format.js';
@@ -11,7 +11,7 @@ import type { Ctx } from './state.js';
 /** The server keeps more; the console shows this many. */
 export const AUDIT_MAX = 500;
 
-const VERB: Record<AuditEntryView['action'], string> = {
+const VERB: Record<AuditEntry['action'], string> = {
   remove: 'removed',
   restore: 'restored',
   approve: 'approved',
@@ -31,13 +31,13 @@ export class AuditLoadError extends Error {
 }
 
 /** `GET /api/moderation/log` with the moderator token: entries as the server sends them. */
-export async function fetchAuditLog(token: string, signal?: AbortSignal): Promise<AuditEntryView[]> {
+export async function fetchAuditLog(token: string, signal?: AbortSignal): Promise<AuditEntry[]> {
   const res = await fetch('/api/moderation/log', {
     headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
     cache: 'no-store',
     ...(signal ? { signal } : {}),
   });
-  const body = (await res.json().catch(() => null)) as { entries?: AuditEntryView[]; error?: { code?: string; message?: string } } | null;
+  const body = (await res.json().catch(() => null)) as { entries?: AuditEntry[]; error?: { code?: string; message?: string } } | null;
   if (!res.ok || !Array.isArray(body?.entries)) {
     throw new AuditLoadError(res.status, body?.error?.message ?? `the server answered ${res.status}`);
   }
@@ -49,7 +49,7 @@ export class AuditView {
   readonly list: HTMLUListElement;
   private readonly errorEl: HTMLParagraphElement;
   private readonly emptyEl: HTMLParagraphElement;
-  private readonly entries = new Map<string, { entry: AuditEntryView; el: HTMLLIElement; n: number }>();
+  private readonly entries = new Map<string, { entry: AuditEntry; el: HTMLLIElement; n: number }>();
   /** Arrival order: breaks ties between entries of the same millisecond. */
   private n = 0;
 
@@ -64,17 +64,17 @@ export class AuditView {
     this.el = h('div', { class: 'lm-audit-wrap' }, this.errorEl, this.emptyEl, this.list);
   }
 
-  all(): Iterable<AuditEntryView> {
+  all(): Iterable<AuditEntry> {
     return [...this.entries.values()].map((e) => e.entry);
   }
 
-  load(entries: AuditEntryView[]): void {
+  load(entries: AuditEntry[]): void {
     this.errorEl.replaceChildren();
     for (const e of entries) this.put(e);
     this.render();
   }
 
-  add(entry: AuditEntryView): void {
+  add(entry: AuditEntry): void {
     this.put(entry);
     this.render();
   }
@@ -93,12 +93,12 @@ export class AuditView {
     this.render();
   }
 
-  private put(entry: AuditEntryView): void {
+  private put(entry: AuditEntry): void {
     if (this.entries.has(entry.id)) return;
     this.entries.set(entry.id, { entry, el: this.line(entry), n: ++this.n });
   }
 
-  private line(e: AuditEntryView): HTMLLIElement {
+  private line(e: AuditEntry): HTMLLIElement {
     const target: (Node | string)[] = [];
     const code = (text: string, title?: string) => h('code', title ? { title } : null, text);
     const uid = (id: string) => h('code', { class: 'lm-uid', title: id }, id);

@@ -3,7 +3,7 @@
  * (so that one `mod:event` updates a comment everywhere), and the authors known to be banned.
  */
 import type { DiscussionClient } from '../discussion-client.js';
-import type { AuditEntryView } from '../../shared/events.js';
+import type { AuditEntry } from '../../shared/events.js';
 import type { Comment } from '../../shared/schemas.js';
 
 /** What a card needs to know about the rest of the console. */
@@ -78,7 +78,7 @@ export class BanList {
   }
 
   /** Replays ban/unban entries (any order) to know who is banned now. */
-  fromAudit(entries: Iterable<AuditEntryView>): void {
+  fromAudit(entries: Iterable<AuditEntry>): void {
     const sorted = [...entries].filter((e) => e.userId && (e.action === 'ban' || e.action === 'unban'));
     sorted.sort((a, b) => a.at.localeCompare(b.at));
     this.ids.clear();

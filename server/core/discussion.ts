@@ -2,6 +2,7 @@
  * The use cases of a discussion: join, page, post, edit, delete.
  * No socket, request or Redis here: adapters call these with a parsed payload and the viewer.
  */
+import type { QueueItem } from '../../shared/moderation.js';
 import type { CatchUp, Comment, Payload, Snapshot } from '../../shared/schemas.js';
 import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
@@ -61,13 +62,6 @@ export interface DiscussionDeps {
   hash: (text: string) => string;
 }
 
-export interface QueueItemView {
-  articleId: string;
-  reason: QueueEntry['reason'];
-  at: string;
-  comment: Comment;
-  reports: { userId: string; reason: string | null; at: string }[];
-}
 
 const AUDIT_PAGE = 500;
 const QUEUE_PAGE = 500;
@@ -431,7 +425,7 @@ export class Discussion {
   }
 
   /** Held and reported comments, oldest first, with their reports. */
-  async queue(viewer: Viewer): Promise<QueueItemView[]> {
+  async queue(viewer: Viewer): Promise<QueueItem[]> {
     requireModerator(viewer);
     const { store } = this.deps;
     const entries = await store.queue(QUEUE_PAGE);
@@ -441,7 +435,7 @@ export class Discussion {
         return c ? { articleId: e.articleId, reason: e.reason, at: e.at, comment: modView(c), reports } : null;
       }),
     );
-    return items.filter((i): i is QueueItemView => i !== null);
+    return items.filter((i): i is QueueItem => i !== null);
   }
 
   async auditLog(viewer: Viewer): Promise<AuditEntry[]> {

@@ -1,7 +1,10 @@
 /**
  * The ports the core depends on. Each states what it guarantees, not how.
  */
+import type { AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
 import type { CommentStatus, EventType, Role } from '../../shared/schemas.js';
+
+export type { AuditAction, AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
 
 /** A signed-in user (token or guest); `null` where the viewer is anonymous. */
 export interface User {
@@ -241,45 +244,12 @@ export interface CommentStore extends ThreadStore, ModerationStore, AuditStore, 
   close(): Promise<void>;
 }
 
-export interface Report {
-  userId: string;
-  reason: string | null;
-  at: string;
-}
-
 export interface QueueEntry {
   articleId: string;
   commentId: string;
   reason: 'held' | 'reported';
   at: string;
 }
-
-export type AuditAction = 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'close' | 'reopen';
-
-export interface AuditEntry {
-  id: string;
-  at: string;
-  moderator: { id: string; name: string };
-  action: AuditAction;
-  articleId: string | null;
-  commentId: string | null;
-  userId: string | null;
-  reason: string | null;
-}
-
-export type ModEventType =
-  | 'comment.created'
-  | 'comment.held'
-  | 'comment.reported'
-  | 'comment.removed'
-  | 'comment.restored'
-  | 'comment.approved'
-  | 'comment.edited'
-  | 'comment.deleted'
-  | 'user.banned'
-  | 'user.unbanned'
-  | 'thread.closed'
-  | 'thread.reopened';
 
 export interface ModEvent {
   type: ModEventType;
@@ -289,11 +259,30 @@ export interface ModEvent {
   audit?: AuditEntry;
 }
 
-/** Pushes to sockets on every node. At-most-once: readers recover through `seq` and the log. */
+/**
+ * Told of every committed change, once the store has acknowledged it, in commit order within a
+ * node. What a subscriber can rely on:
+ * - **at most once**: a node that dies between the commit and the call never makes it, and
+ *   nothing calls again. The socket fan-out is fine with that (readers recover through `seq` and
+ *   the log). A subscriber that must see *every* event (e-mail, webhooks) keeps its own cursor in
+ *   the event log (`ThreadStore.eventsSince`) and treats these calls only as a wake-up;
+ * - **never before the ack's result is known**, and never for a write that failed;
+ * - **isolated**: a subscriber that throws is logged and skipped; the write, its ack and the other
+ *   subscribers go on. A subscriber must not block (queue work, return at once).
+ * Subscribers are wired in one place, compose.ts.
+ */
+export interface CommitSubscriber {
+  /** For logs and metrics. */
+  readonly name: string;
+  /** A committed public event (it took a `seq`). */
+  publish?(event: StoredEvent): void;
+  /** A change moderators watch: held, reported, approved, moderator actions, edits and deletions. */
+  moderators?(event: ModEvent): void;
+}
+
+/** What the core calls: one subscriber, or all of them (see `fanOut`). */
 export interface Notifier {
-  /** A committed public event, to every reader of its article. */
   publish(event: StoredEvent): void;
-  /** To every moderator watching the queue (`mod:watch`). */
   moderators(event: ModEvent): void;
 }
 

@@ -18,6 +18,7 @@ import type { InFlight } from './in-flight.js';
 import { requireModerator, requireUser } from '../core/discussion.js';
 import { articleOfRoom, articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
+import { operations } from '../operations.js';
 import { newSlot, type Admission, type Slot } from './admission.js';
 import { unreadBytes } from './engine-tuning.js';
 
@@ -90,18 +91,10 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     await s.leave(modRoom(p.articleId));
     return {};
   });
-  on('thread:page', (p, s) => discussion.page(s.data.viewer, p));
-  on('thread:replies', (p, s) => discussion.replies(s.data.viewer, p));
-  on('comment:post', async (p, s) => ({ comment: await discussion.post(s.data.viewer, p) }));
-  on('comment:edit', async (p, s) => ({ comment: await discussion.edit(s.data.viewer, p) }));
-  on('comment:delete', async (p, s) => {
-    await discussion.delete(s.data.viewer, p);
-    return {};
-  });
-  on('comment:report', async (p, s) => {
-    await discussion.report(s.data.viewer, p);
-    return {};
-  });
+  // The operations shared with HTTP (operations.ts).
+  for (const [name, op] of operations()) {
+    table.set(name, { event: name, schema: deps.schemas[name], run: (p, s) => op.run(discussion, s.data.viewer, p as never) });
+  }
   on('thread:typing', async (p, s) => {
     requireUser(s.data.viewer);
     if (!s.rooms.has(articleRoom(p.articleId))) throw new DomainError('forbidden', 'join the thread first');
@@ -112,12 +105,6 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     }
     return {};
   });
-  on('mod:remove', async (p, s) => done(await discussion.remove(s.data.viewer, p)));
-  on('mod:restore', async (p, s) => done(await discussion.restore(s.data.viewer, p)));
-  on('mod:approve', async (p, s) => done(await discussion.approve(s.data.viewer, p)));
-  on('mod:ban', async (p, s) => done(await discussion.ban(s.data.viewer, p)));
-  on('mod:unban', async (p, s) => done(await discussion.unban(s.data.viewer, p)));
-  on('mod:close', async (p, s) => done(await discussion.close(s.data.viewer, p)));
   on('mod:watch', async (_p, s) => {
     requireModerator(s.data.viewer);
     // Join before reading, so nothing held or reported in between is in neither.
@@ -137,7 +124,6 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
   };
 }
 
-const done = (_: void): object => ({});
 
 function joinedCount(s: AppSocket): number {
   let n = 0;

@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import type { ModEvent, Notifier, StoredEvent } from '../core/ports.js';
+import type { CommitSubscriber, ModEvent, StoredEvent } from '../core/ports.js';
 import { eventView, modView } from '../core/thread.js';
 import type { Metrics } from '../metrics.js';
 import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
@@ -8,10 +8,13 @@ import { articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 const sameForEveryone = (e: StoredEvent): boolean => !e.comment || e.comment.status === 'visible';
 
 /**
- * Emits committed events to the article's room on every node (through the adapter).
- * Readers get tombstones, moderators the full comment; each payload is encoded once per broadcast.
+ * The socket fan-out, the first subscriber to committed events: emits them to the article's room
+ * on every node (through the adapter). Readers get tombstones, moderators the full comment; each
+ * payload is encoded once per broadcast.
  */
-export class SocketNotifier implements Notifier {
+export class SocketNotifier implements CommitSubscriber {
+  readonly name = 'sockets';
+
   constructor(
     private readonly io: Server,
     private readonly metrics?: Metrics,

@@ -5,13 +5,14 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
-import { ArticleId, CommentId, Cursor, Epoch } from '../../shared/schemas.js';
+import { ArticleId, Cursor, Epoch } from '../../shared/schemas.js';
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
 import type { Viewer } from '../core/ports.js';
 import { errorBody, zodIssues } from '../gateway/errors.js';
 import { redactUrl } from '../logger.js';
+import { operations } from '../operations.js';
 import type { ReadGate } from './read-gate.js';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -43,8 +44,6 @@ export interface ApiDeps {
   onUnexpectedError?: () => void;
 }
 
-const MOD_ACTIONS = ['remove', 'restore', 'approve', 'ban', 'unban', 'close'] as const;
-type ModAction = (typeof MOD_ACTIONS)[number];
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -53,11 +52,9 @@ declare module 'express-serve-static-core' {
 }
 
 const ArticleParams = z.object({ articleId: ArticleId });
-const CommentParams = z.object({ articleId: ArticleId, commentId: z.string().min(1).max(64) });
 const EventsQuery = z.object({ since: z.coerce.number().int().nonnegative(), epoch: Epoch });
 const ThreadQuery = z.object({ cursor: Cursor.optional() });
-const RepliesQuery = z.object({ cursor: Cursor });
-const RootParams = z.object({ articleId: ArticleId, rootId: CommentId });
+
 const CountsQuery = z.object({
   articleIds: z
     .string()
@@ -122,38 +119,20 @@ export function apiRouter(deps: ApiDeps): express.Router {
       res.json(await discussion.events(req.viewer ?? null, articleId, q.since, q.epoch));
     }),
   );
-  r.get(
-    '/articles/:articleId/comments/:rootId/replies',
-    wrap(async (req, res) => {
-      const { articleId, rootId } = parse(RootParams, req.params);
-      const { cursor } = parse(RepliesQuery, req.query);
-      res.json({ articleId, rootId, ...(await discussion.replies(req.viewer ?? null, { articleId, rootId, cursor })) });
-    }),
-  );
-  r.post(
-    '/articles/:articleId/comments',
-    wrap(async (req, res) => {
-      const { articleId } = parse(ArticleParams, req.params);
-      const p = parse(schemas['comment:post'], { ...(isObject(req.body) ? req.body : {}), articleId });
-      res.status(201).json({ comment: await discussion.post(req.viewer ?? null, p) });
-    }),
-  );
-  r.patch(
-    '/articles/:articleId/comments/:commentId',
-    wrap(async (req, res) => {
-      const params = parse(CommentParams, req.params);
-      const p = parse(schemas['comment:edit'], { ...(isObject(req.body) ? req.body : {}), ...params });
-      res.json({ comment: await discussion.edit(req.viewer ?? null, p) });
-    }),
-  );
-  r.delete(
-    '/articles/:articleId/comments/:commentId',
-    wrap(async (req, res) => {
-      const p = parse(schemas['comment:delete'], parse(CommentParams, req.params));
-      await discussion.delete(req.viewer ?? null, p);
-      res.json({});
-    }),
-  );
+  // The operations of the shared table (operations.ts) that have an HTTP route.
+  for (const [name, op] of operations()) {
+    const route = op.http;
+    if (!route) continue;
+    r[route.method](
+      route.path,
+      wrap(async (req, res) => {
+        const extra = route.from === 'body' ? (isObject(req.body) ? req.body : {}) : route.from === 'query' ? req.query : {};
+        const payload = parse(schemas[name], { ...extra, ...req.params });
+        const result = await op.run(discussion, req.viewer ?? null, payload as never);
+        res.status(route.status ?? 200).json({ ...(route.method === 'get' ? req.params : {}), ...result });
+      }),
+    );
+  }
   r.get(
     '/counts',
     wrap(async (req, res) => {
@@ -170,36 +149,6 @@ export function apiRouter(deps: ApiDeps): express.Router {
       if (await deps.reservedName(name)) throw new DomainError('invalid_input', 'this name is reserved');
       await deps.guestLimit(req);
       res.status(201).json(await tokens.guest(name));
-    }),
-  );
-  r.post(
-    '/moderation/:action',
-    wrap(async (req, res) => {
-      const action = req.params.action as ModAction;
-      if (!MOD_ACTIONS.includes(action)) throw new DomainError('not_found', `no moderation action ${req.params.action}`);
-      const viewer = req.viewer ?? null;
-      const body: unknown = req.body ?? {};
-      switch (action) {
-        case 'remove':
-          await discussion.remove(viewer, parse(schemas['mod:remove'], body));
-          break;
-        case 'restore':
-          await discussion.restore(viewer, parse(schemas['mod:restore'], body));
-          break;
-        case 'approve':
-          await discussion.approve(viewer, parse(schemas['mod:approve'], body));
-          break;
-        case 'ban':
-          await discussion.ban(viewer, parse(schemas['mod:ban'], body));
-          break;
-        case 'unban':
-          await discussion.unban(viewer, parse(schemas['mod:unban'], body));
-          break;
-        case 'close':
-          await discussion.close(viewer, parse(schemas['mod:close'], body));
-          break;
-      }
-      res.json({});
     }),
   );
   r.get(
