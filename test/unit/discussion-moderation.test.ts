@@ -231,6 +231,16 @@ describe('moderator actions', () => {
       expect((await discussion.auditLog(mia)).map((a) => [a.action, a.userId])).toEqual([['ban', bob.id], ['unban', bob.id]]);
     });
 
+    it('banning a banned user, or unbanning one who is not banned, changes nothing and is not logged', async () => {
+      const { discussion, notifier } = discussionFixture();
+      await discussion.ban(mia, { userId: bob.id });
+      await discussion.ban(mia, { userId: bob.id });
+      await discussion.unban(mia, { userId: bob.id });
+      await discussion.unban(mia, { userId: bob.id });
+      expect((await discussion.auditLog(mia)).map((a) => a.action)).toEqual(['ban', 'unban']);
+      expect(notifier.modTypes()).toEqual(['user.banned', 'user.unbanned']);
+    });
+
     it('a ban that removes comments removes every visible and held comment of the user, each audited', async () => {
       const { discussion, notifier, post } = discussionFixture({ heldWords: new HeldWords(['casino']) });
       const v1 = await post(bob, 'troll one');
@@ -274,6 +284,16 @@ describe('moderator actions', () => {
       await discussion.close(mia, { articleId: ARTICLE, closed: true });
       await discussion.close(mia, { articleId: ARTICLE, closed: true });
       expect(notifier.publishedTypes()).toEqual(['thread.closed']);
+    });
+
+    it('closing a closed thread, or reopening an open one, changes nothing and is not logged', async () => {
+      const { discussion, notifier } = discussionFixture();
+      await discussion.close(mia, { articleId: ARTICLE, closed: true });
+      await discussion.close(mia, { articleId: ARTICLE, closed: true });
+      await discussion.close(mia, { articleId: ARTICLE, closed: false });
+      await discussion.close(mia, { articleId: ARTICLE, closed: false });
+      expect((await discussion.auditLog(mia)).map((a) => a.action)).toEqual(['close', 'reopen']);
+      expect(notifier.modTypes()).toEqual(['thread.closed', 'thread.reopened']);
     });
   });
 });
