@@ -1,6 +1,6 @@
 /**
- * Issue 3 acceptance 7: the moderator console removes a comment and a reader's page, opened on
- * another node, no longer shows it within one second.
+ * The moderator console removes a comment and a reader's page, opened on another node, no longer
+ * shows it within one second.
  */
 import { describe, expect, it } from 'vitest';
 import { openDemo, scrollToEnd, thread, twoNodesAndBrowser } from './harness.js';

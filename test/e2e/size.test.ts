@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance 6: the widget (socket.io-client included) is at most 40 KB gzipped. The widget
+ * The widget (socket.io-client included) is at most 40 KB gzipped. The widget
  * is the content-hashed module the manifest names; `/embed.js`, what publishers embed, is only a
  * loader and must stay tiny. `npm test` builds first (pretest); the build writes manifest.json.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 4 acceptance 1–5 and 7: the reader's widget in a real browser (Debian chromium driven by
+ * The reader's widget in a real browser (Debian chromium driven by
  * playwright-core), against two server nodes on one real Redis.
  *
  * One file, run in order, so that a single browser and one cluster serve every scenario; each
@@ -111,8 +111,8 @@ async function watchThread(page: Page, check: (shown: Awaited<ReturnType<typeof 
   }, timeoutMs);
 }
 
-describe('issue 4 acceptance (browser)', () => {
-  it('1. a comment posted on node B shows as pending on B until its ack, and on node A within a second', async () => {
+describe('the reader\'s widget in a browser, on two nodes', () => {
+  it('a comment posted on node B shows as pending on B until its ack, and on node A within a second', async () => {
     const article = 'e2e-two-nodes';
     const reader = await openDemo(await newContext(), nodeA(), article);
     await scrollToEnd(reader);
@@ -166,7 +166,7 @@ describe('issue 4 acceptance (browser)', () => {
     expect(errorsOf(reader).concat(errorsOf(commenter))).toEqual([]);
   }, 45_000);
 
-  it('2. a reader who has scrolled up gets a "new comments" button and nothing moves until it is pressed', async () => {
+  it('a reader who has scrolled up gets a "new comments" button and nothing moves until it is pressed', async () => {
     const article = 'e2e-scrolled-up';
     const seeder = await sdkCommenter(nodeB(), 'seed', 'Early Bird');
     const seeded: string[] = [];
@@ -249,7 +249,7 @@ describe('issue 4 acceptance (browser)', () => {
     expect(errorsOf(reader)).toEqual([]);
   }, 45_000);
 
-  it('3. comments posted while the reader\'s node is down appear once each, in order, without a reload', async () => {
+  it('comments posted while the reader\'s node is down appear once each, in order, without a reload', async () => {
     const article = 'e2e-node-restart';
     const writer = await sdkCommenter(nodeB(), 'writer', 'Wren Writer');
     const reader = await openDemo(await newContext(), nodeA(), article);
@@ -286,7 +286,7 @@ describe('issue 4 acceptance (browser)', () => {
     expect(errorsOf(reader)).toEqual([]);
   }, 45_000);
 
-  it('4. hostile text as body, guest name and edit stays literal text on a page without a CSP', async () => {
+  it('hostile text as body, guest name and edit stays literal text on a page without a CSP', async () => {
     const article = 'e2e-xss';
     const payloads = readFileSync(path.join(ROOT, 'test/e2e/xss-payloads.txt'), 'utf8')
       .split('\n')
@@ -450,7 +450,7 @@ describe('issue 4 acceptance (browser)', () => {
     expect(requests.filter((u) => /\/x$|example\.com|ok\.example|canary/.test(u))).toEqual([]);
   }, 90_000);
 
-  it('5. keyboard only: sign in as a guest, post, reply and edit, with the new comment announced', async () => {
+  it('keyboard only: sign in as a guest, post, reply and edit, with the new comment announced', async () => {
     const article = 'e2e-keyboard';
     const watcher = await openDemo(await newContext({ viewport: { width: 1280, height: 1600 } }), nodeB(), article);
     await scrollToEnd(watcher);
@@ -530,7 +530,7 @@ describe('issue 4 acceptance (browser)', () => {
     expect(errorsOf(page)).toEqual([]);
   }, 45_000);
 
-  it('7. screenshots of the demo page, light and dark, go to test-results/', async () => {
+  it('screenshots of the demo page, light and dark, go to test-results/', async () => {
     const article = 'e2e-screenshot';
     mkdirSync(RESULTS, { recursive: true });
     // A node whose clock runs behind gives the seeded comments realistic ages.
@@ -574,7 +574,7 @@ describe('issue 4 acceptance (browser)', () => {
     if (process.env.E2E_UPDATE_SCREENSHOT === '1') await copyFile(path.join(RESULTS, 'widget-light.png'), path.join(ROOT, 'docs/screenshot.png'));
   }, 45_000);
 
-  it('8. bidi overrides and stacked combining marks in a name or a body stay inside their element', async () => {
+  it('bidi overrides and stacked combining marks in a name or a body stay inside their element', async () => {
     const article = 'e2e-text-isolation';
     const plain = await (await sdkCommenter(nodeA(), 'ada', 'Ada Plain')).post({ articleId: article, body: 'A plain comment, posted first.' });
     // A short host page, oldest first: the new comment shows at once, below the plain one,

@@ -1,6 +1,6 @@
 /**
- * Fault scenario 1, baseline: no fault at all, so that the others have something to compare with.
- * Issue 5 asks for 60 s; scaled down to 25 s of load so that the whole fault suite fits in a few
+ * Baseline: no fault at all, so that the fault runs have something to compare with. Meant as 60 s
+ * of load; scaled down to 25 s so that the whole fault suite fits in a few
  * minutes on a 2-core machine. Everything else at full size: 3 nodes, 300 readers over 10
  * articles, 20 posts/s with edits and deletes mixed in.
  */

@@ -3,7 +3,7 @@
  * readers and commenters on the SDK, a record of every operation and of every event each reader
  * applied, and the check of that history against the store at the end.
  *
- * What the check demands (issue 5):
+ * What the check demands:
  * - every post acked `ok` is in the store, created exactly once, with the acked id (else: lost);
  * - every edit or delete acked `ok` is reflected in the store, unless a later write on the same
  *   comment may have changed it (else: lost);

@@ -1,5 +1,5 @@
 /**
- * Fault scenario 4: `kill -9` of one node, then another, under load. Issue 5 says every 20 s;
+ * `kill -9` of one node, then another, under load. Meant as one every 20 s;
  * scaled down to every 8 s, twice, so that the suite fits in a few minutes. A killed node is out
  * of the balancer's rotation at once (as a health check would take it out) and started again 3 s
  * later by its "supervisor" (in the background: the load does not wait for it). Its readers reconnect through the balancer to the other nodes and

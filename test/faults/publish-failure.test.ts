@@ -1,7 +1,7 @@
 /**
  * A write that reaches the store but whose fan-out PUBLISH fails must not take the node down.
  *
- * Under `kill -9` of Redis (scenario 2) this happens when Redis dies between a write and its
+ * Under `kill -9` of Redis (redis-kill.test.ts) this happens when Redis dies between a write and its
  * publish: the publish is rejected (MaxRetriesPerRequestError, or "Command timed out") and, if
  * nobody handles that rejection, Node ends the process. The timing there is a matter of luck, so
  * this test makes every PUBLISH fail on purpose (a Redis ACL that forbids it) and checks that the

@@ -1,5 +1,5 @@
 /**
- * Fault scenario 3: Redis frozen with SIGSTOP for 10 s under load (the TCP connections stay open
+ * Redis frozen with SIGSTOP for 10 s under load (the TCP connections stay open
  * and nothing answers: a hung server or a partition, not a crash). Writes are answered
  * `unavailable` (ioredis commandTimeout, 3 s) or time out, within a bounded time; none is acked
  * `ok` without being stored; after SIGCONT everything converges without restarting anything.

@@ -1,5 +1,5 @@
 /**
- * Fault scenario 2: `kill -9` of Redis (AOF on, `appendfsync always`) for 5 s and again for 15 s
+ * `kill -9` of Redis (AOF on, `appendfsync always`) for 5 s and again for 15 s
  * under load, then restart on the same data directory. No false ack, nothing acked is lost,
  * the nodes recover without a restart, readers catch up within 10 s of each restart.
  * The baseline's load (3 nodes, 300 readers over 10 articles, 20 posts/s with edits and deletes),

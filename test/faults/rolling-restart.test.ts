@@ -1,5 +1,5 @@
 /**
- * Fault scenario 5: rolling restart with SIGTERM under load. Each node in turn: leaves the
+ * A rolling restart with SIGTERM under load. Each node in turn: leaves the
  * balancer's rotation and gets SIGTERM; stops taking connections at once; finishes the writes it
  * is handling (their acks go out); drops its sockets so that their clients reconnect to another
  * node and catch up; exits 0; is started again and rejoins the rotation.

@@ -1,5 +1,5 @@
 /**
- * Fault scenario 6: slow readers on a hot article. Twenty clients join the article on node A and
+ * Slow readers on a hot article. Twenty clients join the article on node A and
  * then stop reading their TCP socket (a WebSocket whose socket is paused: the kernel buffers fill,
  * then the server's). The server must keep its memory bounded by disconnecting them once their
  * send queue passes the cap (server/gateway/backpressure.ts: 1000 packets or 4 MiB), and the

@@ -2,7 +2,7 @@
  * The server under attack: `node --import tsx server/main.ts` as a child process (on its own
  * Redis, or in embedded mode), with a control client and two bystanders connected.
  *
- * After each hostile input, `assertHealthy()` checks what issue 5 promises: the process is still
+ * After each hostile input, `assertHealthy()` checks that the service shrugged it off: the process is still
  * up, the control client can post and receive its own event, and the bystanders (one on
  * WebSocket, one on HTTP long-polling) were never disconnected and receive that event too.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 3 abuse controls: held words, connections per address, guest sessions per address.
+ * Abuse controls: held words, connections per address, guest sessions per address.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';

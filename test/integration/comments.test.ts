@@ -1,5 +1,5 @@
 /**
- * Issue 2 acceptance 6–8: edits, deletes, permissions, invalid input, paging a big thread.
+ * Edits, deletes, permissions, invalid input, paging a big thread.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';

@@ -1,5 +1,5 @@
 /**
- * Issue 2 acceptance 9: the HTTP API against real sockets and Redis.
+ * The HTTP API (threads, counts, the event feed, moderation) against real sockets and Redis.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/events.js';

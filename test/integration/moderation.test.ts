@@ -1,5 +1,6 @@
 /**
- * Issue 3 acceptance 1–6: moderation on three nodes over one real Redis.
+ * Moderation on three nodes over one real Redis: held comments, reports, removals, bans and closed
+ * threads reach readers and moderators on every node.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack, ModEventPayload } from '../../shared/events.js';

@@ -1,5 +1,6 @@
 /**
- * Issue 2 acceptance 1–5: three nodes on one real Redis, real sockets.
+ * Three nodes on one real Redis, real sockets: a comment posted on one node reaches readers on
+ * every node, in order, and readers that reconnect catch up without a gap or a duplicate.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Ack } from '../../shared/events.js';
