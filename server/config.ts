@@ -11,17 +11,21 @@ const bool = z
   .transform((v) => ['true', '1', 'yes', 'on'].includes(v));
 
 /** `N/S`: N events in any S seconds; `off`: no limit. */
-export const RateSpec = z.union([
-  z.literal('off').transform(() => null),
-  z
-    .string()
-    .regex(/^\d+\/\d+$/, { message: 'expected N/S (for example 1/3) or off' })
-    .transform((v) => {
-      const [points, seconds] = v.split('/').map(Number) as [number, number];
-      return { points, seconds };
-    })
-    .refine((r) => r.points > 0 && r.seconds > 0, { message: 'N and S must be at least 1' }),
-]);
+export const RateSpec = z.string().transform((v, ctx): { points: number; seconds: number } | null => {
+  if (v === 'off') return null;
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: 'custom', message: 'expected N/S (for example 1/3) or off' });
+    return z.NEVER;
+  }
+  const points = Number(m[1]);
+  const seconds = Number(m[2]);
+  if (points < 1 || seconds < 1) {
+    ctx.addIssue({ code: 'custom', message: 'N and S must be at least 1' });
+    return z.NEVER;
+  }
+  return { points, seconds };
+});
 export type RateSpec = z.output<typeof RateSpec>;
 
 /**

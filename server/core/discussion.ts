@@ -255,7 +255,8 @@ export class Discussion {
     if (changed) {
       const held = updated.status === 'pending' || Boolean(updated.pendingEdit);
       if (queued && held) await store.enqueueHeld(p.articleId, p.commentId, updated.pendingEdit?.at ?? updated.editedAt ?? updated.createdAt);
-      else if (updated.status === 'visible') await store.dequeue(p.articleId, p.commentId);
+      // A clean edit settles a held one; reports against the comment stay for moderators.
+      else if (updated.status === 'visible') await store.dequeue(p.articleId, p.commentId, 'held');
       this.toModerators({ type: updated.pendingEdit && queued ? 'comment.held' : 'comment.edited', articleId: p.articleId, comment: updated });
     }
     return authorView(updated);
@@ -368,6 +369,8 @@ export class Discussion {
       return { guard: 'status', patch: { status: 'visible', removedReason: null, removedFrom: null }, eventType: 'comment.restored', visibleDelta: 1 };
     });
     if (!changed) return;
+    // Back to held, or with an edit still waiting: on the queue again, where moderators look.
+    if (c.status === 'pending' || c.pendingEdit) await this.deps.store.enqueueHeld(p.articleId, p.commentId, this.deps.clock.now().toISOString());
     await this.audit(mod, 'restore', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.restored');
   }
 
@@ -400,8 +403,8 @@ export class Discussion {
 
   async ban(viewer: Viewer, p: Payload<'mod:ban'>): Promise<void> {
     const mod = requireModerator(viewer);
-    await this.deps.store.setBan(p.userId, true);
-    await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
+    // Banning a banned user changes nothing and is not logged; "remove their comments" still runs.
+    if (await this.deps.store.setBan(p.userId, true)) await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
     if (!p.removeComments) return;
     for (const ref of await this.deps.store.userComments(p.userId, BAN_REMOVES)) {
       const c = await this.deps.store.get(ref.articleId, ref.commentId);
@@ -412,15 +415,15 @@ export class Discussion {
 
   async unban(viewer: Viewer, p: Payload<'mod:unban'>): Promise<void> {
     const mod = requireModerator(viewer);
-    await this.deps.store.setBan(p.userId, false);
-    await this.audit(mod, 'unban', { userId: p.userId }, null, 'user.unbanned');
+    if (await this.deps.store.setBan(p.userId, false)) await this.audit(mod, 'unban', { userId: p.userId }, null, 'user.unbanned');
   }
 
   async close(viewer: Viewer, p: Payload<'mod:close'>): Promise<void> {
     const mod = requireModerator(viewer);
     const { ids, clock } = this.deps;
     const event = await this.deps.store.setClosed({ articleId: p.articleId, closed: p.closed, epochCandidate: ids.epoch(), at: clock.now().toISOString() });
-    if (event) this.deps.notifier.publish(event);
+    if (!event) return; // already so: nothing to log
+    this.deps.notifier.publish(event);
     await this.audit(mod, p.closed ? 'close' : 'reopen', { articleId: p.articleId }, null, p.closed ? 'thread.closed' : 'thread.reopened');
   }
 

@@ -211,8 +211,8 @@ export interface ModerationStore {
   enqueueHeld(articleId: string, commentId: string, at: string): Promise<void>;
   /** Held and reported comments waiting for a moderator, oldest first. */
   queue(limit: number): Promise<QueueEntry[]>;
-  /** Takes a comment off the queue (approved, removed or dismissed). */
-  dequeue(articleId: string, commentId: string): Promise<void>;
+  /** Takes a comment off the queue (approved, removed or dismissed): both reasons, or one. */
+  dequeue(articleId: string, commentId: string, reason?: QueueEntry['reason']): Promise<void>;
   /** Bans or unbans; resolves true when that changed something. */
   setBan(userId: string, banned: boolean): Promise<boolean>;
   isBanned(userId: string): Promise<boolean>;

@@ -36,8 +36,9 @@ interface Article {
   idempotency: Map<string, { id: string; until: number }>;
   /** commentId → reports, in order. */
   reports: Map<string, Report[]>;
-  /** commentId → queue entry (held or reported). */
-  queue: Map<string, QueueEntry>;
+  /** The moderation queue: commentId → since when it is held, and since when reported. */
+  held: Map<string, string>;
+  reported: Map<string, string>;
 }
 
 export interface MemoryStoreOptions {
@@ -81,7 +82,8 @@ export class MemoryStore implements CommentStore {
         log: [],
         idempotency: new Map(),
         reports: new Map(),
-        queue: new Map(),
+        held: new Map(),
+        reported: new Map(),
       };
       this.articles.set(articleId, a);
     }
@@ -124,7 +126,7 @@ export class MemoryStore implements CommentStore {
       a.idempotency.set(clientKey, { id: n.id, until: now + IDEMPOTENCY_MS });
       if (a.idempotency.size > 10_000) for (const [k, v] of a.idempotency) if (v.until <= now) a.idempotency.delete(k);
     }
-    if (n.status === 'pending') a.queue.set(n.id, { articleId: n.articleId, commentId: n.id, reason: 'held', at });
+    if (n.status === 'pending') a.held.set(n.id, at);
     const mine = this.byUser.get(n.author.id) ?? [];
     mine.push({ articleId: n.articleId, commentId: n.id });
     this.byUser.set(n.author.id, mine);
@@ -273,7 +275,7 @@ export class MemoryStore implements CommentStore {
     if (list.some((r) => r.userId === report.userId)) return false;
     list.push(clone(report));
     a.reports.set(commentId, list);
-    if (!a.queue.has(commentId)) a.queue.set(commentId, { articleId, commentId, reason: 'reported', at: report.at });
+    if (!a.reported.has(commentId)) a.reported.set(commentId, report.at);
     return true;
   }
 
@@ -283,17 +285,23 @@ export class MemoryStore implements CommentStore {
 
   async enqueueHeld(articleId: string, commentId: string, at: string): Promise<void> {
     const a = this.articles.get(articleId);
-    if (a?.comments.has(commentId)) a.queue.set(commentId, { articleId, commentId, reason: 'held', at });
+    if (a?.comments.has(commentId)) a.held.set(commentId, at);
   }
 
   async queue(limit: number): Promise<QueueEntry[]> {
     const all: QueueEntry[] = [];
-    for (const a of this.articles.values()) all.push(...a.queue.values());
-    return clone(all.sort((x, y) => x.at.localeCompare(y.at)).slice(0, limit));
+    for (const [articleId, a] of this.articles) {
+      // A comment both held and reported is listed once, as held.
+      for (const [commentId, at] of a.held) all.push({ articleId, commentId, reason: 'held', at });
+      for (const [commentId, at] of a.reported) if (!a.held.has(commentId)) all.push({ articleId, commentId, reason: 'reported', at });
+    }
+    return all.sort((x, y) => x.at.localeCompare(y.at)).slice(0, limit);
   }
 
-  async dequeue(articleId: string, commentId: string): Promise<void> {
-    this.articles.get(articleId)?.queue.delete(commentId);
+  async dequeue(articleId: string, commentId: string, reason?: QueueEntry['reason']): Promise<void> {
+    const a = this.articles.get(articleId);
+    if (reason !== 'reported') a?.held.delete(commentId);
+    if (reason !== 'held') a?.reported.delete(commentId);
   }
 
   async setBan(userId: string, banned: boolean): Promise<boolean> {

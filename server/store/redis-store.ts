@@ -297,8 +297,10 @@ export class RedisStore implements CommentStore {
     return all.sort((x, y) => x.at.localeCompare(y.at)).slice(0, limit);
   }
 
-  async dequeue(articleId: string, commentId: string): Promise<void> {
-    await Promise.all([this.redis.zrem(this.key(articleId, 'held'), commentId), this.redis.zrem(this.key(articleId, 'reported'), commentId)]);
+  async dequeue(articleId: string, commentId: string, reason?: QueueEntry['reason']): Promise<void> {
+    await Promise.all(
+      (['held', 'reported'] as const).filter((r) => !reason || r === reason).map((r) => this.redis.zrem(this.key(articleId, r), commentId)),
+    );
   }
 
   async setBan(userId: string, banned: boolean): Promise<boolean> {
