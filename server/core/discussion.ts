@@ -83,29 +83,20 @@ export class Discussion {
   }
 
   /**
-   * A reader joining: a snapshot, or with `since` the events it missed. A reader so far behind
-   * that its events would pass their size bound gets a snapshot instead (bounded too): one answer
-   * rather than many pages.
+   * A reader joining: a snapshot, or with `since` the events it missed, in bounded pages (`more`
+   * says to ask again from the last one); a snapshot with `reset` once the log no longer has them.
    */
   join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
     if (p.since === undefined) return this.snapshot(viewer, p.articleId);
-    return this.catchUp(viewer, p.articleId, p.since, p.epoch, 'snapshot');
+    return this.events(viewer, p.articleId, p.since, p.epoch);
   }
 
-  /**
-   * The event feed over HTTP (`GET …/events`): the events after `since` in bounded pages (`more`
-   * says to ask again from the last one), for consumers that want the events themselves.
-   */
-  events(viewer: Viewer, articleId: string, since: number, epoch: string): Promise<Snapshot | CatchUp> {
-    return this.catchUp(viewer, articleId, since, epoch, 'pages');
-  }
-
-  private async catchUp(viewer: Viewer, articleId: string, since: number, epoch: string | undefined, far: 'snapshot' | 'pages'): Promise<Snapshot | CatchUp> {
+  /** The events after `since` (the HTTP event feed, and a join with `since`). */
+  async events(viewer: Viewer, articleId: string, since: number, epoch: string | undefined): Promise<Snapshot | CatchUp> {
     const r = await this.deps.store.eventsSince(articleId, since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
     // A client that saw the article empty may take its whole history as events.
     const sameHistory = r.kind === 'events' && (r.epoch === epoch || (epoch === EMPTY_EPOCH && since === 0));
-    const cutBySize = r.kind === 'events' && r.more && r.events.length < CATCH_UP_EVENTS;
-    if (r.kind === 'events' && sameHistory && !(cutBySize && far === 'snapshot')) {
+    if (r.kind === 'events' && sameHistory) {
       const moderator = viewer?.role === 'moderator';
       return {
         articleId,

@@ -1,9 +1,11 @@
 /**
  * What one connection, and one client address, may ask of a node at once.
  *
- * - A socket's requests run at most `concurrent` at a time; more wait in a short queue (a widget
- *   re-joining fifty threads after a reconnect waits, it is not refused); past the queue they are
- *   refused.
+ * - A socket's reads (answers built from the store) run at most `concurrent` at a time; more wait
+ *   in a short queue (a widget re-joining fifty threads after a reconnect waits, it is not
+ *   refused); past the queue they are refused. Writes do not queue behind reads or each other: a
+ *   write waits only for the store, so that it is answered (or refused `unavailable`) in bounded
+ *   time; writes are bounded by the rates below and per user (POST_RATE, EDIT_RATE).
  * - A socket spends a token per request, refilled at `perSecond` up to `burst`.
  * - An address has at most `perAddress` requests running across its sockets.
  * - A read (join, page, replies) is refused *before* its answer is built when the socket has not
@@ -57,7 +59,7 @@ export class Admission {
    * Waits for a place for one request of `slot` (from `address`); throws `rate_limited` when the
    * socket or the address asks too much. Every resolved call must be followed by `leave`.
    */
-  async enter(slot: Slot, address: string, now: number): Promise<void> {
+  async enter(slot: Slot, address: string, now: number, read: boolean): Promise<void> {
     const l = this.limits;
     if (Number.isFinite(l.perSecond)) {
       slot.tokens = Math.min(l.burst, slot.tokens + ((now - slot.refilledAt) / 1000) * l.perSecond);
@@ -65,24 +67,26 @@ export class Admission {
       if (slot.tokens < 1) throw refused('too many requests on this connection; slow down', Math.ceil(((1 - slot.tokens) / l.perSecond) * 1000));
       slot.tokens -= 1;
     }
-    if (slot.running >= l.concurrent) {
-      const waiting = (slot.waiting ??= []);
-      if (waiting.length >= l.queue) throw refused('too many requests waiting on this connection');
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    } else slot.running++;
+    if (read) {
+      if (slot.running >= l.concurrent) {
+        const waiting = (slot.waiting ??= []);
+        if (waiting.length >= l.queue) throw refused('too many requests waiting on this connection');
+        await new Promise<void>((resolve) => waiting.push(resolve));
+      } else slot.running++;
+    }
     const n = this.byAddress.get(address) ?? 0;
     if (n >= l.perAddress) {
-      this.release(slot);
+      if (read) this.release(slot);
       throw refused('too many requests from this address at once');
     }
     this.byAddress.set(address, n + 1);
   }
 
-  leave(slot: Slot, address: string): void {
+  leave(slot: Slot, address: string, read: boolean): void {
     const n = (this.byAddress.get(address) ?? 1) - 1;
     if (n <= 0) this.byAddress.delete(address);
     else this.byAddress.set(address, n);
-    this.release(slot);
+    if (read) this.release(slot);
   }
 
   /** Refuses a read for a socket with more than `maxUnreadBytes` not yet taken by its client. */

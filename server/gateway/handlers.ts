@@ -148,13 +148,13 @@ function handle(socket: AppSocket, deps: HandlerDeps, { event, schema, run }: En
   const read = READS.has(event);
   const work = async () => {
     if (read) await deps.readLimit?.(address);
-    await admission.enter(slot, address, Date.now());
+    await admission.enter(slot, address, Date.now(), read);
     try {
       // Checked once the request's turn has come, just before the answer is built.
       if (read) admission.checkUnread(unreadBytes(socket));
       return await run(parsed.data as never, socket);
     } finally {
-      admission.leave(slot, address);
+      admission.leave(slot, address, read);
     }
   };
   // The reply is part of the write: a graceful shutdown waits until the ack has gone out.
