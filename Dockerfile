@@ -1,20 +1,18 @@
-# Multi-stage: build the browser bundle with dev tools, run with production dependencies, non-root.
-FROM node:20-bookworm-slim AS build
+# Multi-stage: build the browser bundles and the server's JavaScript with dev tools, run the compiled
+# server with production dependencies only, non-root. Node 24 LTS (the CI runs the suite on it).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY shared ./shared
-COPY server ./server
-COPY client ./client
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "server/main.ts"]
+CMD ["node", "dist/node/server/main.js"]

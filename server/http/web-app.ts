@@ -3,8 +3,6 @@
  * pages and bundles.
  */
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import helmet from 'helmet';
@@ -16,9 +14,9 @@ import { redactUrl, requestSerializer } from '../logger.js';
 import type { Trust } from '../gateway/connections.js';
 import { assetsRouter } from './assets.js';
 import { originCheck } from './origin-check.js';
+import { DIST } from '../paths.js';
 import { apiRouter, type ApiDeps } from './routes.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface WebAppDeps {
   config: Config;
@@ -96,7 +94,7 @@ export function createWebApp(deps: WebAppDeps): express.Express {
     }),
   );
   web.use('/api', apiRouter({ ...deps.api, logger }));
-  web.use(assetsRouter({ dist: path.join(ROOT, 'dist'), serveSourceMaps: config.SERVE_SOURCE_MAPS, logger }));
+  web.use(assetsRouter({ dist: DIST, serveSourceMaps: config.SERVE_SOURCE_MAPS, logger }));
   web.use((_req, res) => {
     res.status(404).type('text/plain').send('not found');
   });

@@ -4,8 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { Tokens } from '../server/auth.js';
-import { TokenClaims } from '../shared/schemas.js';
+import { Tokens } from '../auth.js';
+import { TokenClaims } from '../../shared/schemas.js';
 
 const usage = 'usage: npm run token -- --sub ID --name NAME [--role commenter|moderator] [--ttl 1h]';
 try {
