@@ -18,12 +18,11 @@ import { button, fill, h, nextId, reconcile } from './dom.js';
 import { bodyFragment, errorText, exactTime, plural, relativeTime } from './format.js';
 import type { Session } from './session.js';
 import { CSS } from './styles.js';
+import { isLive, layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
-type Order = 'newest' | 'oldest';
+type Order = SortOrder;
 
-/** Replies indent up to this depth; deeper ones are shown at it, with "replying to Name". */
-const MAX_DEPTH = 3;
 const PENDING_PREFIX = 'pending:';
 const ORDER_KEY = 'livethread:order';
 /** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
@@ -232,7 +231,7 @@ export class ThreadWidget {
     }
     if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
     if (this.views.has(c.id)) return;
-    // The reader's own: shown through the stand-in of its post (see isHeldOwn).
+    // The reader's own: shown through the stand-in of its post (see layoutThread's held own).
     if (c.author.id === this.session.user?.id) return;
     if (this.landsInSight(c)) this.fresh.add(c.id);
     else this.hidden.add(c.id);
@@ -545,18 +544,8 @@ export class ThreadWidget {
     });
   }
 
-  /**
-   * A comment of the reader's own that has never been shown, while a post of theirs awaits its
-   * ack: it may be that post's comment (the SDK adds it to the state from the ack, or from the
-   * event, before the widget hears which stand-in it replaces). It waits, so that the stand-in's
-   * element becomes it in place and nothing shows twice; the ack's handler renders again.
-   */
-  private isHeldOwn(c: Comment, me: string | null): boolean {
-    return this.pending.size > 0 && me !== null && c.author?.id === me && !this.views.has(c.id);
-  }
-
   private isLive(c: Comment): boolean {
-    return (c.status === 'visible' || c.status === 'pending') && c.body !== null && !this.deleting.has(c.id);
+    return isLive(c, this.deleting);
   }
 
   private render(): void {
@@ -565,60 +554,33 @@ export class ThreadWidget {
     const anchor = this.scrollAnchor();
     const me = this.session.user?.id ?? null;
     const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
-
-    // Children by parent; the stand-ins of pending posts take part like comments.
-    const kids = new Map<string | null, Comment[]>();
-    const add = (c: Comment) => {
-      // A reply whose parent is among the thread's earlier replies (not loaded yet) shows under its root.
-      const parent = c.parentId !== null && !state.comments.has(c.parentId) && !c.parentId.startsWith(PENDING_PREFIX) ? c.rootId : c.parentId;
-      const list = kids.get(parent);
-      if (list) list.push(c);
-      else kids.set(parent, [c]);
-    };
-    for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.isHeldOwn(c, me)) add(c);
-    for (const p of this.pending.values()) add(p.comment);
-
-    // A removed comment stays (as a placeholder) only while something under it is shown.
-    const shownMemo = new Map<string, boolean>();
-    const shown = (c: Comment): boolean => {
-      let v = shownMemo.get(c.id);
-      if (v === undefined) {
-        shownMemo.set(c.id, false);
-        v = this.isLive(c) || (kids.get(c.id) ?? []).some(shown);
-        shownMemo.set(c.id, v);
-      }
-      return v;
-    };
-    const children = (id: string | null, newestFirst = false) => sortByTime(kids.get(id) ?? [], newestFirst).filter(shown);
+    const layout = layoutThread({
+      state,
+      pending: [...this.pending.values()].map((p) => p.comment),
+      hidden: this.hidden,
+      deleting: this.deleting,
+      order: this.order,
+      me,
+      onScreen: this.views,
+      maxDepth: MAX_DEPTH,
+    });
 
     const used = new Set<string>();
-    let count = 0;
-    const place = (c: Comment, depth: number, replyingTo: Comment | null): HTMLElement => {
+    const place = (node: LaidOutComment): HTMLElement => {
+      const c = node.comment;
       const view = this.viewFor(c);
       used.add(view.key);
-      if (this.isLive(c) && !c.id.startsWith(PENDING_PREFIX)) count++;
-      this.update(view, c, depth, replyingTo, ctx);
+      this.update(view, c, node.depth, node.replyingTo?.comment ?? null, ctx);
       const items: HTMLElement[] = [];
-      if (depth === 0 && state.replyCursors.has(c.id)) items.push(this.earlierReplies(view, c.id));
+      if (node.earlierReplies) items.push(this.earlierReplies(view, c.id));
       else view.earlier = null;
-      if (depth < MAX_DEPTH - 1) {
-        for (const k of children(c.id)) items.push(place(k, depth + 1, null));
-      } else if (depth === MAX_DEPTH - 1) {
-        // The last indented level: the whole sub-thread, in conversation order, at one depth.
-        const flatten = (parent: Comment) => {
-          for (const k of children(parent.id)) {
-            items.push(place(k, MAX_DEPTH, parent === c ? null : parent));
-            flatten(k);
-          }
-        };
-        flatten(c);
-      }
+      for (const child of node.children) items.push(place(child));
       reconcile(view.replies, items);
       view.replies.hidden = items.length === 0;
       return view.item;
     };
-
-    const roots = children(null, this.order === 'newest').map((c) => place(c, 0, null));
+    const roots = layout.roots.map(place);
+    const count = layout.count;
     reconcile(this.threadEl, roots);
 
     for (const key of this.views.keys()) if (!used.has(key)) this.views.delete(key);
@@ -634,10 +596,7 @@ export class ThreadWidget {
       );
     } else this.messageEl.replaceChildren();
 
-    const waiting = [...this.hidden].filter((id) => {
-      const c = state.comments.get(id);
-      return c !== undefined && this.isLive(c);
-    }).length;
+    const waiting = layout.waiting;
     this.newButton.hidden = waiting === 0;
     this.newButton.textContent = `${plural(waiting, 'new comment')}`;
 
@@ -933,13 +892,6 @@ export class ThreadWidget {
     socket.on('connect_error', () => show('reconnecting', 'Reconnecting…'));
     socket.io.on('reconnect_attempt', () => show('reconnecting', 'Reconnecting…'));
   }
-}
-
-/** Oldest first (newest first for root threads when asked); stand-ins of pending posts last. */
-function sortByTime(list: Comment[], newestFirst: boolean): Comment[] {
-  const at = (c: Comment) => (c.id.startsWith(PENDING_PREFIX) ? Infinity : Date.parse(c.createdAt) || 0);
-  const sorted = [...list].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return newestFirst ? sorted.reverse() : sorted;
 }
 
 /** The nearest scrolling ancestor of the widget (across shadow roots), or null for the page. */
