@@ -7,7 +7,6 @@
  */
 import {
   ClientError,
-  newClientId,
   type ChangeReason,
   type ThreadListener,
   type ThreadState,
@@ -17,24 +16,18 @@ import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { bodyFragment, errorText, exactTime, plural, relativeTime } from './format.js';
 import type { Session } from './session.js';
+import { clientIdOf, isStandIn, PendingPosts } from './pending-posts.js';
 import { CSS } from './styles.js';
 import { isLive, layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
 type Order = SortOrder;
 
-const PENDING_PREFIX = 'pending:';
 const ORDER_KEY = 'livethread:order';
 /** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
 const END_SLACK = 120;
 const HIGHLIGHT_MS = 4000;
 const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
-
-interface PendingPost {
-  clientId: string;
-  /** A stand-in comment (id `pending:<clientId>`) shown until the ack arrives. */
-  comment: Comment;
-}
 
 interface View {
   key: string;
@@ -76,8 +69,7 @@ export class ThreadWidget {
   private state: ThreadState | null = null;
   private order: Order;
   private readonly views = new Map<string, View>();
-  /** Posts sent and not yet acknowledged, by clientId. */
-  private readonly pending = new Map<string, PendingPost>();
+  private readonly pending: PendingPosts;
   /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
   private readonly hidden = new Set<string>();
   /** New comments to highlight at the next render. */
@@ -108,6 +100,7 @@ export class ThreadWidget {
     theme: Theme,
   ) {
     this.order = readOrder();
+    this.pending = new PendingPosts(session.client, articleId);
     const titleId = nextId();
     this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
     this.presenceEl = h('span', { class: 'lt-presence', hidden: true });
@@ -289,60 +282,37 @@ export class ThreadWidget {
       this.promptSignIn();
       return;
     }
-    const body = text.trim();
-    const clientId = newClientId();
-    const stand: Comment = {
-      id: PENDING_PREFIX + clientId,
-      articleId: this.articleId,
-      parentId,
-      rootId: parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : PENDING_PREFIX + clientId,
-      author: { id: user.id, name: user.name },
-      body,
-      status: 'visible',
-      createdAt: new Date().toISOString(),
-      editedAt: null,
-      replyCount: 0,
-    };
-    this.pending.set(clientId, { clientId, comment: stand });
-    composer.value = '';
-    composer.setError(null);
+    const rootId = parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : null;
+    this.pending.send({ text, parentId, rootId, author: { id: user.id, name: user.name } }, composer, {
+      saved: (standInId, saved) => {
+        // The stand-in's element becomes the saved comment's: it stays in place, now final.
+        const view = this.views.get(standInId);
+        this.views.delete(standInId);
+        if (view && !this.views.has(saved.id)) {
+          view.key = saved.id;
+          view.sig = '';
+          this.views.set(saved.id, view);
+        } else view?.item.remove();
+        this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
+        this.schedule();
+      },
+      failed: (standInId, err) => {
+        this.views.get(standInId)?.item.remove();
+        this.views.delete(standInId);
+        if (parentId && this.state?.comments.has(parentId)) {
+          // The reply box closed when the reply was sent: open it again, text and error kept.
+          this.replyComposers.set(parentId, composer);
+          this.afterRender.push(() => composer.focus());
+        }
+        if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
+        this.schedule();
+      },
+    });
     if (parentId) {
       this.replyComposers.delete(parentId);
       this.afterRender.push(() => this.focusAction(parentId, '.lt-reply'));
     }
     this.schedule();
-
-    this.session.client
-      .post({ articleId: this.articleId, body, parentId: parentId ?? undefined, clientId })
-      .then(
-        (saved) => {
-          // The stand-in's element becomes the saved comment's: it stays in place, now final.
-          const view = this.views.get(stand.id);
-          this.views.delete(stand.id);
-          if (view && !this.views.has(saved.id)) {
-            view.key = saved.id;
-            view.sig = '';
-            this.views.set(saved.id, view);
-          } else view?.item.remove();
-          this.pending.delete(clientId);
-          this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
-        },
-        (err: unknown) => {
-          this.pending.delete(clientId);
-          this.views.get(stand.id)?.item.remove();
-          this.views.delete(stand.id);
-          if (parentId && this.state?.comments.has(parentId)) {
-            // The reply box closed when the reply was sent: open it again, text and error kept.
-            this.replyComposers.set(parentId, composer);
-            this.afterRender.push(() => composer.focus());
-          }
-          if (!composer.value.trim()) composer.value = text;
-          if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
-          else composer.setError(errorText(err));
-          if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
-        },
-      )
-      .finally(() => this.schedule());
   }
 
   private openReply(c: Comment): void {
@@ -556,7 +526,7 @@ export class ThreadWidget {
     const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
     const layout = layoutThread({
       state,
-      pending: [...this.pending.values()].map((p) => p.comment),
+      pending: this.pending.standIns(),
       hidden: this.hidden,
       deleting: this.deleting,
       order: this.order,
@@ -650,7 +620,7 @@ export class ThreadWidget {
 
   /** Brings one comment's element up to date; its content is rebuilt only when it changed. */
   private update(view: View, c: Comment, depth: number, replyingTo: Comment | null, ctx: RenderCtx): void {
-    const sending = c.id.startsWith(PENDING_PREFIX);
+    const sending = isStandIn(c.id);
     const live = this.isLive(c);
     const mine = live && ctx.me !== null && c.author?.id === ctx.me;
     const editor = live && mine && !sending ? this.editComposers.get(c.id) : undefined;
@@ -681,7 +651,7 @@ export class ThreadWidget {
     a.classList.toggle('lt-mine', mine);
     if (sending) {
       a.removeAttribute('data-comment-id');
-      a.dataset.clientId = c.id.slice(PENDING_PREFIX.length);
+      a.dataset.clientId = clientIdOf(c.id);
     } else {
       a.dataset.commentId = c.id;
       delete a.dataset.clientId;
