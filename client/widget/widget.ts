@@ -14,11 +14,13 @@ import {
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
-import { bodyFragment, errorText, exactTime, plural, relativeTime } from './format.js';
+import { errorText, plural } from './format.js';
 import type { Session } from './session.js';
-import { clientIdOf, isStandIn, PendingPosts } from './pending-posts.js';
+import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
+import { PendingPosts } from './pending-posts.js';
 import { CSS } from './styles.js';
-import { isLive, layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
+import { Timers } from './timers.js';
+import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
 type Order = SortOrder;
@@ -27,26 +29,6 @@ const ORDER_KEY = 'livethread:order';
 /** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
 const END_SLACK = 120;
 const HIGHLIGHT_MS = 4000;
-const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
-
-interface View {
-  key: string;
-  item: HTMLDivElement;
-  article: HTMLElement;
-  replies: HTMLDivElement;
-  slot: HTMLDivElement;
-  /** Why a delete failed; present only while shown. */
-  error: HTMLParagraphElement | null;
-  /** A root's "Show earlier replies", while the thread has replies not loaded yet. */
-  earlier: HTMLButtonElement | null;
-  time: HTMLTimeElement | null;
-  sig: string;
-}
-
-interface RenderCtx {
-  me: string | null;
-  canReply: boolean;
-}
 
 export class ThreadWidget {
   private readonly root: HTMLElement;
@@ -68,7 +50,15 @@ export class ThreadWidget {
 
   private state: ThreadState | null = null;
   private order: Order;
-  private readonly views = new Map<string, View>();
+  private readonly views = new Map<string, CommentView>();
+  private readonly timers = new Timers();
+  private readonly commentActions: CommentActions = {
+    reply: (c) => this.openReply(c),
+    edit: (c) => this.startEdit(c),
+    delete: (c) => void this.remove(c),
+    report: (c, control) => void this.report(c, control),
+    loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
+  };
   private readonly pending: PendingPosts;
   /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
   private readonly hidden = new Set<string>();
@@ -177,7 +167,7 @@ export class ThreadWidget {
       this.schedule();
     });
     this.renderAccount();
-    setInterval(() => this.refreshTimes(), 30_000);
+    this.timers.every(30_000, () => this.refreshTimes());
     void this.join();
   }
 
@@ -289,8 +279,7 @@ export class ThreadWidget {
         const view = this.views.get(standInId);
         this.views.delete(standInId);
         if (view && !this.views.has(saved.id)) {
-          view.key = saved.id;
-          view.sig = '';
+          view.rekey(saved.id);
           this.views.set(saved.id, view);
         } else view?.item.remove();
         this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
@@ -427,37 +416,8 @@ export class ThreadWidget {
     } catch (err) {
       this.deleting.delete(c.id);
       this.schedule();
-      const view = this.views.get(c.id);
-      if (view) {
-        view.error?.remove();
-        const error = h('p', { class: 'lt-error', role: 'alert' }, errorText(err, 'delete'));
-        view.error = error;
-        view.slot.before(error);
-        setTimeout(() => {
-          error.remove();
-          if (view.error === error) view.error = null;
-        }, 8000);
-      }
+      this.views.get(c.id)?.showError(errorText(err, 'delete'));
     }
-  }
-
-  /** The button that loads a thread's earlier replies (the snapshot brings the newest ones). */
-  private earlierReplies(view: View, rootId: string): HTMLButtonElement {
-    const b = (view.earlier ??= button('lt-link lt-earlier', 'Show earlier replies', () => {
-      b.disabled = true;
-      b.textContent = 'Loading…';
-      this.session.client.loadReplies(this.articleId, rootId).then(
-        () => {
-          b.disabled = false;
-          b.textContent = 'Show earlier replies';
-        },
-        () => {
-          b.disabled = false;
-          b.textContent = "Couldn't load. Try again";
-        },
-      );
-    }));
-    return b;
   }
 
   private async loadOlder(): Promise<void> {
@@ -514,16 +474,12 @@ export class ThreadWidget {
     });
   }
 
-  private isLive(c: Comment): boolean {
-    return isLive(c, this.deleting);
-  }
-
   private render(): void {
     const state = this.state;
     if (!state) return;
     const anchor = this.scrollAnchor();
     const me = this.session.user?.id ?? null;
-    const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
+    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
     const layout = layoutThread({
       state,
       pending: this.pending.standIns(),
@@ -538,15 +494,11 @@ export class ThreadWidget {
     const used = new Set<string>();
     const place = (node: LaidOutComment): HTMLElement => {
       const c = node.comment;
-      const view = this.viewFor(c);
+      const view = this.viewFor(c.id);
       used.add(view.key);
-      this.update(view, c, node.depth, node.replyingTo?.comment ?? null, ctx);
-      const items: HTMLElement[] = [];
-      if (node.earlierReplies) items.push(this.earlierReplies(view, c.id));
-      else view.earlier = null;
-      for (const child of node.children) items.push(place(child));
-      reconcile(view.replies, items);
-      view.replies.hidden = items.length === 0;
+      const local = { edit: this.editComposers.get(c.id)?.el, reply: this.replyComposers.get(c.id)?.el, reported: this.reported.has(c.id) };
+      view.update(node, ctx, local);
+      view.setReplies(node.children.map(place), node.earlierReplies ? c.id : null);
       return view.item;
     };
     const roots = layout.roots.map(place);
@@ -583,7 +535,7 @@ export class ThreadWidget {
       const article = this.views.get(id)?.article;
       if (!article) continue;
       article.classList.add('lt-new');
-      setTimeout(() => article.classList.remove('lt-new'), HIGHLIGHT_MS);
+      this.timers.after(HIGHLIGHT_MS, () => article.classList.remove('lt-new'));
     }
     this.fresh.clear();
     if (this.newNames.length > 0) {
@@ -597,145 +549,19 @@ export class ThreadWidget {
     for (const fn of after) fn();
   }
 
-  private viewFor(c: Comment): View {
-    let view = this.views.get(c.id);
+  private viewFor(id: string): CommentView {
+    let view = this.views.get(id);
     if (!view) {
-      const article = h('article', { class: 'lt-comment', tabindex: '-1' });
-      const replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
-      view = {
-        key: c.id,
-        item: h('div', { class: 'lt-item' }, article, replies),
-        article,
-        replies,
-        slot: h('div', { class: 'lt-slot' }),
-        error: null,
-        earlier: null,
-        time: null,
-        sig: '',
-      };
-      this.views.set(c.id, view);
+      view = new CommentView(id, this.commentActions, this.timers);
+      this.views.set(id, view);
     }
     return view;
-  }
-
-  /** Brings one comment's element up to date; its content is rebuilt only when it changed. */
-  private update(view: View, c: Comment, depth: number, replyingTo: Comment | null, ctx: RenderCtx): void {
-    const sending = isStandIn(c.id);
-    const live = this.isLive(c);
-    const mine = live && ctx.me !== null && c.author?.id === ctx.me;
-    const editor = live && mine && !sending ? this.editComposers.get(c.id) : undefined;
-    const replier = live && !sending ? this.replyComposers.get(c.id) : undefined;
-    const sig = JSON.stringify([
-      c.status,
-      c.body,
-      c.editedAt,
-      c.author,
-      live,
-      sending,
-      depth,
-      replyingTo?.author?.name ?? (replyingTo ? 0 : null),
-      mine,
-      ctx.me !== null,
-      ctx.canReply,
-      !!editor,
-    ]);
-    reconcile(view.slot, [editor?.el, replier?.el].filter((el): el is HTMLFormElement => !!el));
-    if (sig === view.sig) return;
-    view.sig = sig;
-
-    const a = view.article;
-    a.className = 'lt-comment';
-    a.classList.toggle('lt-pending', sending);
-    a.classList.toggle('lt-held', live && c.status === 'pending');
-    a.classList.toggle('lt-removed', !live);
-    a.classList.toggle('lt-mine', mine);
-    if (sending) {
-      a.removeAttribute('data-comment-id');
-      a.dataset.clientId = clientIdOf(c.id);
-    } else {
-      a.dataset.commentId = c.id;
-      delete a.dataset.clientId;
-    }
-    a.dataset.depth = String(depth);
-    a.dataset.status = live ? c.status : 'removed';
-    if (c.author && live) a.dataset.authorId = c.author.id;
-    else delete a.dataset.authorId;
-    view.replies.setAttribute('aria-label', `Replies to ${live && c.author ? c.author.name : 'a removed comment'}`);
-
-    const children: (Node | null)[] = [];
-    view.time = null;
-    if (!live || !c.author || c.body === null) {
-      children.push(
-        h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }),
-        h('p', { class: 'lt-body lt-placeholder' }, 'This comment was removed'),
-      );
-    } else {
-      const author = c.author;
-      const meta = h(
-        'div',
-        { class: 'lt-meta' },
-        h('span', { class: 'lt-author', dir: 'auto' }, author.name),
-        mine ? h('span', { class: 'lt-you' }, 'You') : null,
-        replyingTo
-          ? h(
-              'span',
-              { class: 'lt-replying-to' },
-              'replying to ',
-              h('b', { dir: 'auto' }, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
-            )
-          : null,
-      );
-      if (sending) meta.append(h('span', { class: 'lt-state' }, 'Sending…'));
-      else {
-        view.time = h(
-          'time',
-          { class: 'lt-time', datetime: c.createdAt, title: exactTime(c.createdAt) },
-          relativeTime(c.createdAt),
-        );
-        meta.append(view.time);
-        if (c.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(c.editedAt)}` }, '(edited)'));
-        if (c.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
-      }
-      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: !!editor });
-      body.append(bodyFragment(c.body));
-
-      const actions = h('div', { class: 'lt-actions', hidden: !!editor });
-      if (!sending && c.status === 'visible' && ctx.canReply) {
-        actions.append(button('lt-reply', 'Reply', () => this.openReply(c), { 'aria-label': `Reply to ${author.name}` }));
-      }
-      if (!sending && mine) {
-        actions.append(
-          button('lt-edit', 'Edit', () => this.startEdit(c), { 'aria-label': 'Edit your comment' }),
-          button('lt-delete', 'Delete', () => void this.remove(c), { 'aria-label': 'Delete your comment' }),
-        );
-      }
-      if (!sending && !mine && ctx.me && c.status === 'visible') {
-        const done = this.reported.has(c.id);
-        const control: HTMLButtonElement = button('lt-report', done ? 'Reported' : 'Report', () => void this.report(c, control), {
-          'aria-label': `Report the comment by ${author.name} to the moderators`,
-        });
-        control.disabled = done;
-        actions.append(control);
-      }
-      children.push(
-        avatar(author),
-        meta,
-        body,
-        actions,
-      );
-    }
-    a.replaceChildren(...children.filter((n): n is Node => n !== null), view.error ?? '', view.slot);
   }
 
   private refreshTimes(): void {
     if (document.hidden) return;
     const now = Date.now();
-    for (const view of this.views.values()) {
-      const t = view.time;
-      if (!t) continue;
-      const text = relativeTime(t.dateTime, now);
-      if (t.textContent !== text) t.textContent = text;
-    }
+    for (const view of this.views.values()) view.refreshTime(now);
   }
 
   /** Who is signed in (or a guest sign-in form) and the composer below it. */
@@ -829,15 +655,14 @@ export class ThreadWidget {
   }
 
   private focusAction(commentId: string, selector: string): void {
-    const el = this.views.get(commentId)?.article.querySelector<HTMLElement>(selector);
-    el?.focus();
+    this.views.get(commentId)?.focus(selector);
   }
 
   private announce(message: string): void {
     // Cleared first so that the same words twice are announced twice.
     this.announcer.textContent = '';
-    if (this.announceTimer) clearTimeout(this.announceTimer);
-    this.announceTimer = setTimeout(() => (this.announcer.textContent = message), 60);
+    this.timers.cancel(this.announceTimer);
+    this.announceTimer = this.timers.after(60, () => (this.announcer.textContent = message));
   }
 
   /** The server refuses this page: say so calmly, once, with nothing to click. */
@@ -903,16 +728,4 @@ function adoptStyles(shadow: ShadowRoot): void {
   } catch {
     shadow.prepend(h('style', null, CSS));
   }
-}
-
-function avatar(author: { id: string; name: string }): HTMLElement {
-  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, ([...author.name.trim()][0] ?? '?').toLocaleUpperCase());
-  el.style.backgroundColor = colourOf(author.id);
-  return el;
-}
-
-function colourOf(id: string): string {
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
-  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length]!;
 }
