@@ -14,10 +14,11 @@ import {
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
-import { errorText, plural } from './format.js';
+import { errorText } from './format.js';
 import type { Session } from './session.js';
 import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
 import { PendingPosts } from './pending-posts.js';
+import { ReadingPosition } from './reading-position.js';
 import { CSS } from './styles.js';
 import { Timers } from './timers.js';
 import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
@@ -26,9 +27,6 @@ export type Theme = 'light' | 'dark' | 'auto';
 type Order = SortOrder;
 
 const ORDER_KEY = 'livethread:order';
-/** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
-const END_SLACK = 120;
-const HIGHLIGHT_MS = 4000;
 
 export class ThreadWidget {
   private readonly root: HTMLElement;
@@ -38,7 +36,7 @@ export class ThreadWidget {
   private readonly sortButtons: HTMLButtonElement[];
   private readonly accountEl: HTMLDivElement;
   private readonly composeEl: HTMLDivElement;
-  private readonly newButton: HTMLButtonElement;
+  private readonly reading: ReadingPosition;
   private readonly olderTop: HTMLDivElement;
   private readonly olderBottom: HTMLDivElement;
   private readonly olderButton: HTMLButtonElement;
@@ -62,8 +60,6 @@ export class ThreadWidget {
   private readonly pending: PendingPosts;
   /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
   private readonly hidden = new Set<string>();
-  /** New comments to highlight at the next render. */
-  private readonly fresh = new Set<string>();
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
   private readonly deleting = new Set<string>();
   private readonly replyComposers = new Map<string, Composer>();
@@ -114,7 +110,7 @@ export class ThreadWidget {
     );
     this.accountEl = h('div', { class: 'lt-account' });
     this.composeEl = h('div', { class: 'lt-compose' });
-    this.newButton = button('lt-new-button', '', () => this.revealNew(), { hidden: true });
+    const newBar = h('div', { class: 'lt-new-bar' });
     this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load older comments', () => void this.loadOlder());
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
@@ -146,13 +142,23 @@ export class ThreadWidget {
       ),
       this.accountEl,
       this.composeEl,
-      h('div', { class: 'lt-new-bar' }, this.newButton),
+      newBar,
       this.olderTop,
       this.threadEl,
       this.messageEl,
       this.olderBottom,
       this.announcer,
     );
+    this.reading = new ReadingPosition({
+      root: this.root,
+      thread: this.threadEl,
+      order: () => this.order,
+      itemOf: (id) => this.views.get(id)?.item,
+      articleOf: (id) => this.views.get(id)?.article,
+      render: () => this.render(),
+      timers: this.timers,
+    });
+    newBar.append(this.reading.button);
     const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
     shadow.replaceChildren(this.root);
     adoptStyles(shadow);
@@ -198,8 +204,7 @@ export class ThreadWidget {
   private onChange(thread: ThreadState, reason: ChangeReason): void {
     this.state = thread;
     if (reason === 'reset') {
-      this.hidden.clear();
-      this.fresh.clear();
+      this.reading.reset();
     }
     this.schedule();
   }
@@ -216,53 +221,8 @@ export class ThreadWidget {
     if (this.views.has(c.id)) return;
     // The reader's own: shown through the stand-in of its post (see layoutThread's held own).
     if (c.author.id === this.session.user?.id) return;
-    if (this.landsInSight(c)) this.fresh.add(c.id);
-    else this.hidden.add(c.id);
+    this.reading.arrived(c);
     this.newNames.push(c.author.name);
-  }
-
-  /**
-   * Whether a new comment may appear at once: only where the reader is already looking at the
-   * place it lands, so that nothing they are reading moves (render() also keeps the topmost
-   * visible comment in place, for browsers without scroll anchoring). Newest first, a root
-   * comment lands at the top of the thread: that must be in view. Otherwise it lands at the end
-   * of the thread, or (a reply) after its parent's replies: the reader must be at the end of the
-   * widget and the parent not above the viewport.
-   */
-  private landsInSight(c: Comment): boolean {
-    const r = this.root.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) return true; // not laid out (hidden): nothing can move
-    const viewport = window.innerHeight || document.documentElement.clientHeight;
-    if (c.parentId === null && this.order === 'newest') {
-      const top = this.threadEl.getBoundingClientRect().top;
-      return top >= 0 && top <= viewport;
-    }
-    if (r.bottom > viewport + END_SLACK) return false;
-    if (c.parentId === null) return true;
-    const parent = this.views.get(c.parentId);
-    return parent !== undefined && parent.item.isConnected && parent.item.getBoundingClientRect().bottom >= 0;
-  }
-
-  /**
-   * The topmost comment in view when the top of the thread is above the viewport: changes above
-   * it (a comment shown, edited or removed there) must not move it.
-   */
-  private scrollAnchor(): { el: Element; top: number } | null {
-    if (!this.threadEl.isConnected || this.threadEl.getBoundingClientRect().top >= 0) return null;
-    for (const el of Array.from(this.threadEl.querySelectorAll('article.lt-comment'))) {
-      const r = el.getBoundingClientRect();
-      if (r.bottom > 0) return r.height > 0 ? { el, top: r.top } : null;
-    }
-    return null;
-  }
-
-  private keepInPlace(anchor: { el: Element; top: number }): void {
-    if (!anchor.el.isConnected) return;
-    const delta = anchor.el.getBoundingClientRect().top - anchor.top;
-    if (Math.abs(delta) < 1) return; // unchanged, or the browser's own scroll anchoring did it
-    const scroller = scrollParent(this.root);
-    if (scroller) scroller.scrollTop += delta;
-    else window.scrollBy(0, delta);
   }
 
   private post(text: string, parentId: string | null, composer: Composer): void {
@@ -446,23 +406,6 @@ export class ThreadWidget {
     this.schedule();
   }
 
-  private revealNew(): void {
-    const ids = [...this.hidden];
-    this.hidden.clear();
-    for (const id of ids) this.fresh.add(id);
-    this.render();
-    let first: HTMLElement | null = null;
-    for (const id of ids) {
-      const el = this.views.get(id)?.article;
-      if (el?.isConnected && (!first || first.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING)) first = el;
-    }
-    if (first) {
-      first.focus({ preventScroll: true });
-      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-      first.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
-    }
-  }
-
   // ── rendering ─────────────────────────────────────────────────────────────────────────
 
   private schedule(): void {
@@ -477,13 +420,13 @@ export class ThreadWidget {
   private render(): void {
     const state = this.state;
     if (!state) return;
-    const anchor = this.scrollAnchor();
+    const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
     const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
     const layout = layoutThread({
       state,
       pending: this.pending.standIns(),
-      hidden: this.hidden,
+      hidden: this.reading.hidden,
       deleting: this.deleting,
       order: this.order,
       me,
@@ -518,9 +461,7 @@ export class ThreadWidget {
       );
     } else this.messageEl.replaceChildren();
 
-    const waiting = layout.waiting;
-    this.newButton.hidden = waiting === 0;
-    this.newButton.textContent = `${plural(waiting, 'new comment')}`;
+    this.reading.showWaiting(layout.waiting);
 
     const olderHome = this.order === 'newest' ? this.olderBottom : this.olderTop;
     const olderAway = this.order === 'newest' ? this.olderTop : this.olderBottom;
@@ -531,19 +472,13 @@ export class ThreadWidget {
 
     if (this.closedShown !== state.closed) this.renderCompose();
 
-    for (const id of this.fresh) {
-      const article = this.views.get(id)?.article;
-      if (!article) continue;
-      article.classList.add('lt-new');
-      this.timers.after(HIGHLIGHT_MS, () => article.classList.remove('lt-new'));
-    }
-    this.fresh.clear();
+    this.reading.highlightFresh();
     if (this.newNames.length > 0) {
       const [name] = this.newNames;
       this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
       this.newNames.length = 0;
     }
-    if (anchor) this.keepInPlace(anchor);
+    if (anchor) this.reading.keep(anchor);
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
@@ -687,22 +622,6 @@ export class ThreadWidget {
     socket.on('connect_error', () => show('reconnecting', 'Reconnecting…'));
     socket.io.on('reconnect_attempt', () => show('reconnecting', 'Reconnecting…'));
   }
-}
-
-/** The nearest scrolling ancestor of the widget (across shadow roots), or null for the page. */
-function scrollParent(el: Element): Element | null {
-  let node: Node | null = el.parentNode;
-  while (node) {
-    if (node instanceof ShadowRoot) {
-      node = node.host;
-      continue;
-    }
-    if (!(node instanceof Element) || node === document.documentElement || node === document.body) return null;
-    const { overflowY } = getComputedStyle(node);
-    if ((overflowY === 'auto' || overflowY === 'scroll' || overflowY === 'overlay') && node.scrollHeight > node.clientHeight) return node;
-    node = node.parentNode;
-  }
-  return null;
 }
 
 function readOrder(): Order {
