@@ -17,6 +17,7 @@ import { button, fill, h, nextId, reconcile } from './dom.js';
 import { errorText } from './format.js';
 import type { Session } from './session.js';
 import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
+import { AccountArea } from './account-area.js';
 import { PendingPosts } from './pending-posts.js';
 import { ReadingPosition } from './reading-position.js';
 import { CSS } from './styles.js';
@@ -34,7 +35,7 @@ export class ThreadWidget {
   private readonly statusEl: HTMLSpanElement;
   private readonly statusText: HTMLSpanElement;
   private readonly sortButtons: HTMLButtonElement[];
-  private readonly accountEl: HTMLDivElement;
+  private readonly account: AccountArea;
   private readonly composeEl: HTMLDivElement;
   private readonly reading: ReadingPosition;
   private readonly olderTop: HTMLDivElement;
@@ -44,7 +45,6 @@ export class ThreadWidget {
   private readonly messageEl: HTMLDivElement;
   private readonly announcer: HTMLDivElement;
   private readonly rootComposer: Composer;
-  private guestInput: HTMLInputElement | null = null;
 
   private state: ThreadState | null = null;
   private order: Order;
@@ -76,7 +76,6 @@ export class ThreadWidget {
   private readonly reported = new Set<string>();
   private renderQueued = false;
   private closedShown: boolean | null = null;
-  private focusComposerOnSignIn = false;
   private announceTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -108,7 +107,7 @@ export class ThreadWidget {
         'aria-pressed': String(this.order === order),
       }),
     );
-    this.accountEl = h('div', { class: 'lt-account' });
+    this.account = new AccountArea(session);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
     this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load older comments', () => void this.loadOlder());
@@ -140,7 +139,7 @@ export class ThreadWidget {
           h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
         ),
       ),
-      this.accountEl,
+      this.account.el,
       this.composeEl,
       newBar,
       this.olderTop,
@@ -229,7 +228,7 @@ export class ThreadWidget {
     const user = this.session.user;
     const state = this.state;
     if (!user || !state) {
-      this.promptSignIn();
+      this.account.promptSignIn();
       return;
     }
     const rootId = parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : null;
@@ -266,7 +265,7 @@ export class ThreadWidget {
 
   private openReply(c: Comment): void {
     if (!this.session.user) {
-      this.promptSignIn();
+      this.account.promptSignIn();
       return;
     }
     let composer = this.replyComposers.get(c.id);
@@ -501,30 +500,9 @@ export class ThreadWidget {
 
   /** Who is signed in (or a guest sign-in form) and the composer below it. */
   private renderAccount(): void {
-    const { user } = this.session;
-    this.guestInput = null;
-    if (user) {
-      fill(
-        this.accountEl,
-        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
-        this.session.canSignInAsGuest
-          ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut())
-          : null,
-      );
-    } else if (this.session.canSignInAsGuest) {
-      fill(this.accountEl, this.signInForm());
-    } else {
-      fill(
-        this.accountEl,
-        this.session.notice ? h('p', { class: 'lt-error', role: 'alert' }, this.session.notice) : null,
-        h('p', { class: 'lt-notice' }, 'Sign in on this site to join the discussion.'),
-      );
-    }
+    this.account.render();
     this.renderCompose();
-    if (user && this.focusComposerOnSignIn) {
-      this.focusComposerOnSignIn = false;
-      this.rootComposer.focus();
-    }
+    if (this.account.takeComposerFocus()) this.rootComposer.focus();
   }
 
   private renderCompose(): void {
@@ -535,58 +513,6 @@ export class ThreadWidget {
       fill(this.composeEl, this.rootComposer.el);
       this.rootComposer.autosize();
     } else this.composeEl.replaceChildren();
-  }
-
-  private signInForm(): HTMLFormElement {
-    const id = nextId();
-    const input = h('input', {
-      id,
-      class: 'lt-guest-name',
-      type: 'text',
-      name: 'name',
-      autocomplete: 'nickname',
-      maxlength: 80,
-      required: true,
-    });
-    const submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-guest-signin' }, 'Sign in as guest');
-    const notice = this.session.notice;
-    const error = h('p', { class: 'lt-error', role: 'alert', hidden: !notice }, notice ?? '');
-    const form = h(
-      'form',
-      { class: 'lt-signin', novalidate: true },
-      h('p', { class: 'lt-signin-intro' }, 'Join the discussion'),
-      h('div', { class: 'lt-signin-row' }, h('label', { for: id, class: 'lt-label' }, 'Your name'), input, submit),
-      error,
-    );
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const name = input.value.trim();
-      if (!name) {
-        error.textContent = 'Please enter your name.';
-        error.hidden = false;
-        input.focus();
-        return;
-      }
-      submit.disabled = true;
-      submit.textContent = 'Signing in…';
-      this.focusComposerOnSignIn = true;
-      this.session.signInGuest(name).catch((err: unknown) => {
-        this.focusComposerOnSignIn = false;
-        submit.disabled = false;
-        submit.textContent = 'Sign in as guest';
-        error.textContent = err instanceof Error ? err.message : "Couldn't sign you in. Please try again.";
-        error.hidden = false;
-      });
-    });
-    this.guestInput = input;
-    return form;
-  }
-
-  private promptSignIn(): void {
-    const input = this.guestInput;
-    if (!input) return;
-    input.focus();
-    input.scrollIntoView({ block: 'center' });
   }
 
   private focusAction(commentId: string, selector: string): void {
@@ -605,7 +531,7 @@ export class ThreadWidget {
     // Presence, "Live" and sorting mean nothing without a connection.
     const toolbar = this.statusEl.parentElement;
     if (toolbar) toolbar.hidden = true;
-    this.accountEl.replaceChildren();
+    this.account.clear();
     this.composeEl.replaceChildren();
     fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
   }
