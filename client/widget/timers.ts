@@ -1,13 +1,16 @@
 /**
- * The timers one widget starts, kept in one place so that destroy() can stop every one of them;
- * once stopped, it starts no more (answers that arrive after destroy() find it stopped).
+ * The timers one widget starts, kept in one place so that destroy() can stop every one of them.
+ * Once stopped it starts no more: an answer that arrives after destroy() cannot restart one.
  */
+export type TimerHandle = ReturnType<typeof setTimeout>;
+
 export class Timers {
-  private readonly timeouts = new Set<ReturnType<typeof setTimeout>>();
-  private readonly intervals = new Set<ReturnType<typeof setInterval>>();
+  private readonly timeouts = new Set<TimerHandle>();
+  private readonly intervals = new Set<TimerHandle>();
   private stopped = false;
 
-  after(ms: number, fn: () => void): ReturnType<typeof setTimeout> | null {
+  /** Runs `fn` once after `ms`; null once stopped. */
+  after(ms: number, fn: () => void): TimerHandle | null {
     if (this.stopped) return null;
     const t = setTimeout(() => {
       this.timeouts.delete(t);
@@ -17,14 +20,18 @@ export class Timers {
     return t;
   }
 
-  every(ms: number, fn: () => void): void {
-    if (this.stopped) return;
-    this.intervals.add(setInterval(fn, ms));
+  /** Runs `fn` every `ms` until cancelled or stopped; null once stopped. */
+  every(ms: number, fn: () => void): TimerHandle | null {
+    if (this.stopped) return null;
+    const t = setInterval(fn, ms);
+    this.intervals.add(t);
+    return t;
   }
 
-  cancel(t: ReturnType<typeof setTimeout> | null): void {
-    if (t === null || !this.timeouts.delete(t)) return;
-    clearTimeout(t);
+  cancel(t: TimerHandle | null): void {
+    if (t === null) return;
+    if (this.timeouts.delete(t)) clearTimeout(t);
+    if (this.intervals.delete(t)) clearInterval(t);
   }
 
   stop(): void {

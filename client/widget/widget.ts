@@ -21,7 +21,7 @@ import { AccountArea } from './account-area.js';
 import { PendingPosts } from './pending-posts.js';
 import { ReadingPosition } from './reading-position.js';
 import { CSS } from './styles.js';
-import { Timers } from './timers.js';
+import { Timers, type TimerHandle } from './timers.js';
 import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
@@ -58,8 +58,6 @@ export class ThreadWidget {
     loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
   };
   private readonly pending: PendingPosts;
-  /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
-  private readonly hidden = new Set<string>();
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
   private readonly deleting = new Set<string>();
   private readonly replyComposers = new Map<string, Composer>();
@@ -76,7 +74,11 @@ export class ThreadWidget {
   private readonly reported = new Set<string>();
   private renderQueued = false;
   private closedShown: boolean | null = null;
-  private announceTimer: ReturnType<typeof setTimeout> | null = null;
+  private announceTimer: TimerHandle | null = null;
+  private readonly shadow: ShadowRoot;
+  /** Undo what the widget registered outside itself (socket and session listeners). */
+  private readonly cleanup: (() => void)[] = [];
+  private destroyed = false;
 
   constructor(
     host: HTMLElement,
@@ -122,6 +124,7 @@ export class ThreadWidget {
       submitLabel: 'Post',
       onSubmit: (text) => this.post(text, null, this.rootComposer),
       onInput: () => this.typing(),
+      timers: this.timers,
     });
 
     this.root = h(
@@ -158,33 +161,61 @@ export class ThreadWidget {
       timers: this.timers,
     });
     newBar.append(this.reading.button);
-    const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    shadow.replaceChildren(this.root);
-    adoptStyles(shadow);
+    this.shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    this.shadow.replaceChildren(this.root);
+    adoptStyles(this.shadow);
 
     this.watchConnection();
-    session.onChange(() => {
-      if (session.unavailable) {
-        this.showUnavailable();
-        return;
-      }
-      this.renderAccount();
-      this.schedule();
-    });
+    this.cleanup.push(
+      session.onChange(() => {
+        if (session.unavailable) {
+          this.showUnavailable();
+          return;
+        }
+        this.renderAccount();
+        this.schedule();
+      }),
+    );
     this.renderAccount();
     this.timers.every(30_000, () => this.refreshTimes());
     void this.join();
+  }
+
+  /**
+   * Unmounts the widget, for single-page apps: leaves the thread (the page's connection stays,
+   * shared with other widgets), stops every timer and listener it started, drops what was on its
+   * way (a post's or an edit's answer changes nothing any more) and empties the host element.
+   * Calling it again does nothing.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    void this.session.client.leave(this.articleId, this.listener);
+    for (const undo of this.cleanup.splice(0)) undo();
+    this.timers.stop();
+    this.pending.clear();
+    this.views.clear();
+    this.replyComposers.clear();
+    this.editComposers.clear();
+    this.shadow.replaceChildren();
+    try {
+      this.shadow.adoptedStyleSheets = [];
+    } catch {
+      // a <style> element, gone with the children
+    }
   }
 
   // ── data ──────────────────────────────────────────────────────────────────────────────
 
   private async join(): Promise<void> {
     try {
-      this.state = await this.session.client.join(this.articleId, this.listener);
+      const state = await this.session.client.join(this.articleId, this.listener);
+      if (this.destroyed) return;
+      this.state = state;
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
-      if (this.state || this.session.unavailable) return;
+      if (this.destroyed || this.state || this.session.unavailable) return;
       fill(
         this.messageEl,
         h(
@@ -202,9 +233,7 @@ export class ThreadWidget {
 
   private onChange(thread: ThreadState, reason: ChangeReason): void {
     this.state = thread;
-    if (reason === 'reset') {
-      this.reading.reset();
-    }
+    if (reason === 'reset') this.reading.reset();
     this.schedule();
   }
 
@@ -279,6 +308,7 @@ export class ThreadWidget {
         className: 'lt-reply-form',
         onSubmit: (text) => this.post(text, c.id, created),
         onInput: () => this.typing(),
+        timers: this.timers,
         onCancel: () => {
           this.replyComposers.delete(c.id);
           this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
@@ -303,6 +333,7 @@ export class ThreadWidget {
       className: 'lt-edit-form',
       onSubmit: (text) => void this.saveEdit(c.id, composer, text),
       onCancel: () => this.closeEdit(c.id),
+      timers: this.timers,
     });
     this.editComposers.set(c.id, composer);
     this.afterRender.push(() => {
@@ -408,7 +439,7 @@ export class ThreadWidget {
   // ── rendering ─────────────────────────────────────────────────────────────────────────
 
   private schedule(): void {
-    if (this.renderQueued) return;
+    if (this.renderQueued || this.destroyed) return;
     this.renderQueued = true;
     queueMicrotask(() => {
       this.renderQueued = false;
@@ -418,7 +449,7 @@ export class ThreadWidget {
 
   private render(): void {
     const state = this.state;
-    if (!state) return;
+    if (!state || this.destroyed) return;
     const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
     const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
@@ -542,11 +573,19 @@ export class ThreadWidget {
       this.statusEl.dataset.state = state;
       this.statusText.textContent = text;
     };
-    if (socket.connected) show('live', 'Live');
-    socket.on('connect', () => show('live', 'Live'));
-    socket.on('disconnect', () => show('reconnecting', 'Reconnecting…'));
-    socket.on('connect_error', () => show('reconnecting', 'Reconnecting…'));
-    socket.io.on('reconnect_attempt', () => show('reconnecting', 'Reconnecting…'));
+    const live = () => show('live', 'Live');
+    const away = () => show('reconnecting', 'Reconnecting…');
+    if (socket.connected) live();
+    socket.on('connect', live);
+    socket.on('disconnect', away);
+    socket.on('connect_error', away);
+    socket.io.on('reconnect_attempt', away);
+    this.cleanup.push(() => {
+      socket.off('connect', live);
+      socket.off('disconnect', away);
+      socket.off('connect_error', away);
+      socket.io.off('reconnect_attempt', away);
+    });
   }
 }
 
