@@ -10,7 +10,11 @@
  * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
  *
  * Single-page apps mount widgets added later with `window.livethread.scan()` and unmount one
- * before removing its div with `window.livethread.unmount(div)`.
+ * before removing its div with `window.livethread.unmount(div)`:
+ *
+ * @example
+ * const [widget] = window.livethread.scan(container); // mounts the divs under container
+ * widget.unmount(); // or window.livethread.unmount(div); a later scan() mounts it again
  *
  * A host page's injected markup can shadow names on `document` and `window` (`<img name=…>`,
  * `<div id=…>`). Nothing that decides where to connect, or what the page sees of us, is read

@@ -1,31 +1,28 @@
 /**
- * One live comment thread, rendered into a shadow root.
+ * One live comment thread, rendered into a shadow root: the composition of the widget's parts.
  *
- * The SDK keeps the thread state (ordered, exactly once); this file turns it into DOM. Every
- * render walks the state and reuses one element per comment, moving only what changed, so an
- * open reply box, a half-typed edit or the focus survive live updates.
+ * The SDK keeps the thread state (ordered, exactly once). This class holds the session and the
+ * subscription, carries out what the reader does, and schedules renders: each render lays the
+ * thread out (thread-layout.ts, pure) and brings one CommentView per comment up to date
+ * (comment-view.ts), moving only what changed, so an open reply box, a half-typed edit or the
+ * focus survive live updates. Posts on their way are pending-posts.ts; what the reader is reading
+ * stays put thanks to reading-position.ts; the account line is account-area.ts.
  */
-import {
-  ClientError,
-  type ChangeReason,
-  type ThreadListener,
-  type ThreadState,
-} from '../discussion-client.js';
+import { ClientError, type ChangeReason, type ThreadListener, type ThreadState } from '../discussion-client.js';
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
+import { AccountArea } from './account-area.js';
+import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { errorText } from './format.js';
-import type { Session } from './session.js';
-import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
-import { AccountArea } from './account-area.js';
 import { PendingPosts } from './pending-posts.js';
 import { ReadingPosition } from './reading-position.js';
+import type { Session } from './session.js';
 import { CSS } from './styles.js';
-import { Timers, type TimerHandle } from './timers.js';
 import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
+import { Timers, type TimerHandle } from './timers.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
-type Order = SortOrder;
 
 const ORDER_KEY = 'livethread:order';
 
@@ -47,7 +44,7 @@ export class ThreadWidget {
   private readonly rootComposer: Composer;
 
   private state: ThreadState | null = null;
-  private order: Order;
+  private order: SortOrder;
   private readonly views = new Map<string, CommentView>();
   private readonly timers = new Timers();
   private readonly commentActions: CommentActions = {
@@ -424,7 +421,7 @@ export class ThreadWidget {
     }
   }
 
-  private setOrder(order: Order): void {
+  private setOrder(order: SortOrder): void {
     if (order === this.order) return;
     this.order = order;
     try {
@@ -589,7 +586,7 @@ export class ThreadWidget {
   }
 }
 
-function readOrder(): Order {
+function readOrder(): SortOrder {
   try {
     return localStorage.getItem(ORDER_KEY) === 'oldest' ? 'oldest' : 'newest';
   } catch {
