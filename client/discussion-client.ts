@@ -195,9 +195,17 @@ export class DiscussionClient {
     return sub.state;
   }
 
-  async leave(articleId: string): Promise<void> {
+  /**
+   * Leaves a thread. With a listener (one given to join), only that listener stops hearing it,
+   * and the thread is left when no listener is left: two widgets on one page can show one thread.
+   */
+  async leave(articleId: string, listener?: ThreadListener): Promise<void> {
     const sub = this.subs.get(articleId);
     if (!sub) return;
+    if (listener) {
+      sub.listeners.delete(listener);
+      if (sub.listeners.size > 0) return;
+    }
     if (sub.gapTimer) clearTimeout(sub.gapTimer);
     this.subs.delete(articleId);
     if (this.socket.connected) await this.request('thread:leave', { articleId }).catch(() => undefined);
@@ -309,7 +317,11 @@ export class DiscussionClient {
           state && !sub.wantFresh ? { articleId, since: state.head, epoch: state.epoch } : { articleId };
         try {
           const r = await this.request('thread:join', payload);
-          if (this.subs.get(articleId) !== sub) return;
+          if (this.subs.get(articleId) !== sub) {
+            // Left while the join was on its way: the server put us in the room after the leave.
+            if (!this.subs.has(articleId) && this.socket.connected) void this.request('thread:leave', { articleId }).catch(() => undefined);
+            return;
+          }
           this.applyJoin(sub, r);
         } catch (e) {
           if (this.subs.get(articleId) !== sub) return;

@@ -3,6 +3,7 @@
  * Used for new comments, replies and edits. Ctrl/Cmd+Enter submits; Escape cancels if it can.
  */
 import { button, h, nextId } from './dom.js';
+import type { TimerHandle, Timers } from './timers.js';
 
 export interface ComposerOptions {
   /** The label read by assistive technology (visually hidden). */
@@ -17,6 +18,8 @@ export interface ComposerOptions {
   onCancel?(): void;
   /** Each keystroke that changes the text (typing indicator). */
   onInput?(): void;
+  /** The widget's timers (the rate-limit countdown is one), stopped when it is destroyed. */
+  timers: Timers;
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -26,7 +29,7 @@ export class Composer {
   readonly input: HTMLTextAreaElement;
   readonly submit: HTMLButtonElement;
   private readonly error: HTMLElement;
-  private countdown: ReturnType<typeof setInterval> | null = null;
+  private countdown: TimerHandle | null = null;
   private busy = false;
 
   constructor(private readonly opts: ComposerOptions) {
@@ -106,7 +109,7 @@ export class Composer {
 
   setError(message: string | null): void {
     if (this.countdown) {
-      clearInterval(this.countdown);
+      this.opts.timers.cancel(this.countdown);
       this.countdown = null;
       this.submit.disabled = this.busy;
     }
@@ -126,9 +129,10 @@ export class Composer {
       }
       this.error.textContent = `You're posting too fast. You can post again in ${s} s.`;
     };
+    this.countdown = this.opts.timers.every(250, tick);
+    if (!this.countdown) return; // the widget is gone
     this.error.hidden = false;
     this.submit.disabled = true;
-    this.countdown = setInterval(tick, 250);
     tick();
   }
 

@@ -9,6 +9,13 @@
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
  * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
  *
+ * Single-page apps mount widgets added later with `window.livethread.scan()` and unmount one
+ * before removing its div with `window.livethread.unmount(div)`:
+ *
+ * @example
+ * const [widget] = window.livethread.scan(container); // mounts the divs under container
+ * widget.unmount(); // or window.livethread.unmount(div); a later scan() mounts it again
+ *
  * A host page's injected markup can shadow names on `document` and `window` (`<img name=…>`,
  * `<div id=…>`). Nothing that decides where to connect, or what the page sees of us, is read
  * through such a name: the origin is this module's own URL, and document methods are called
@@ -18,11 +25,24 @@ import type { DiscussionClient } from '../discussion-client.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
 
+/** A widget mounted by scan(). */
+export interface MountedWidget {
+  readonly element: HTMLElement;
+  readonly articleId: string;
+  /** The same as `window.livethread.unmount(element)`. */
+  unmount(): void;
+}
+
 interface LivethreadGlobal {
   /** Every DiscussionClient on the page (one per token in use); for tests and debugging. */
   clients: DiscussionClient[];
-  /** Mounts widgets added to the page after it loaded (for single-page apps). */
-  scan(root?: ParentNode): void;
+  /** Mounts widgets added to the page after it loaded (for single-page apps); returns those it mounted. */
+  scan(root?: ParentNode): MountedWidget[];
+  /**
+   * Unmounts the widget in `el` (see ThreadWidget.destroy): it leaves its thread, stops, and the
+   * div is empty and may be mounted again by scan(). Returns whether there was one.
+   */
+  unmount?(el: Element): boolean;
 }
 
 declare global {
@@ -33,6 +53,11 @@ declare global {
 
 /** Marks the global as ours; a `<div id="livethread">` is reachable as window.livethread too. */
 const BRAND = Symbol.for('livethread.global');
+/**
+ * Where a mounted div keeps its widget: on the element, under a registered symbol (no markup
+ * can set one), so that any copy of this module on the page can unmount it.
+ */
+const MOUNTED = Symbol.for('livethread.widget');
 
 /** The global set by a copy of this module (another version) already on the page, if any. */
 function existingGlobal(): LivethreadGlobal | null {
@@ -66,19 +91,40 @@ function sessionFor(token: string | null): Session {
   return session;
 }
 
-function scan(root: ParentNode = document): void {
+function scan(root: ParentNode = document): MountedWidget[] {
+  const mounted: MountedWidget[] = [];
   for (const el of queryAll(root, 'div[data-livethread-article]')) {
     if (!(el instanceof HTMLElement)) continue;
     const articleId = el.dataset.livethreadArticle?.trim();
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+    const widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+    const handle: MountedWidget = {
+      element: el,
+      articleId,
+      unmount: () => {
+        if ((el as { [MOUNTED]?: MountedWidget })[MOUNTED] !== handle) return;
+        delete (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
+        widget.destroy();
+        delete el.dataset.livethreadMounted;
+      },
+    };
+    Object.defineProperty(el, MOUNTED, { value: handle, configurable: true });
+    mounted.push(handle);
   }
+  return mounted;
+}
+
+function unmount(el: Element): boolean {
+  const handle = (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
+  if (!handle) return false;
+  handle.unmount();
+  return true;
 }
 
 if (!existing) {
-  const global: LivethreadGlobal = { clients, scan };
+  const global: LivethreadGlobal = { clients, scan, unmount };
   Object.defineProperty(global, BRAND, { value: true });
   window.livethread = global;
 }

@@ -1,60 +1,30 @@
 /**
- * One live comment thread, rendered into a shadow root.
+ * One live comment thread, rendered into a shadow root: the composition of the widget's parts.
  *
- * The SDK keeps the thread state (ordered, exactly once); this file turns it into DOM. Every
- * render walks the state and reuses one element per comment, moving only what changed, so an
- * open reply box, a half-typed edit or the focus survive live updates.
+ * The SDK keeps the thread state (ordered, exactly once). This class holds the session and the
+ * subscription, carries out what the reader does, and schedules renders: each render lays the
+ * thread out (thread-layout.ts, pure) and brings one CommentView per comment up to date
+ * (comment-view.ts), moving only what changed, so an open reply box, a half-typed edit or the
+ * focus survive live updates. Posts on their way are pending-posts.ts; what the reader is reading
+ * stays put thanks to reading-position.ts; the account line is account-area.ts.
  */
-import {
-  ClientError,
-  newClientId,
-  type ChangeReason,
-  type ThreadListener,
-  type ThreadState,
-} from '../discussion-client.js';
+import { ClientError, type ChangeReason, type ThreadListener, type ThreadState } from '../discussion-client.js';
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
+import { AccountArea } from './account-area.js';
+import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
-import { bodyFragment, errorText, exactTime, plural, relativeTime } from './format.js';
+import { errorText } from './format.js';
+import { PendingPosts } from './pending-posts.js';
+import { ReadingPosition } from './reading-position.js';
 import type { Session } from './session.js';
 import { CSS } from './styles.js';
+import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
+import { Timers, type TimerHandle } from './timers.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
-type Order = 'newest' | 'oldest';
 
-/** Replies indent up to this depth; deeper ones are shown at it, with "replying to Name". */
-const MAX_DEPTH = 3;
-const PENDING_PREFIX = 'pending:';
 const ORDER_KEY = 'livethread:order';
-/** How close (px) the widget's bottom must be to the viewport's for the reader to be "at the end". */
-const END_SLACK = 120;
-const HIGHLIGHT_MS = 4000;
-const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
-
-interface PendingPost {
-  clientId: string;
-  /** A stand-in comment (id `pending:<clientId>`) shown until the ack arrives. */
-  comment: Comment;
-}
-
-interface View {
-  key: string;
-  item: HTMLDivElement;
-  article: HTMLElement;
-  replies: HTMLDivElement;
-  slot: HTMLDivElement;
-  /** Why a delete failed; present only while shown. */
-  error: HTMLParagraphElement | null;
-  /** A root's "Show earlier replies", while the thread has replies not loaded yet. */
-  earlier: HTMLButtonElement | null;
-  time: HTMLTimeElement | null;
-  sig: string;
-}
-
-interface RenderCtx {
-  me: string | null;
-  canReply: boolean;
-}
 
 export class ThreadWidget {
   private readonly root: HTMLElement;
@@ -62,9 +32,9 @@ export class ThreadWidget {
   private readonly statusEl: HTMLSpanElement;
   private readonly statusText: HTMLSpanElement;
   private readonly sortButtons: HTMLButtonElement[];
-  private readonly accountEl: HTMLDivElement;
+  private readonly account: AccountArea;
   private readonly composeEl: HTMLDivElement;
-  private readonly newButton: HTMLButtonElement;
+  private readonly reading: ReadingPosition;
   private readonly olderTop: HTMLDivElement;
   private readonly olderBottom: HTMLDivElement;
   private readonly olderButton: HTMLButtonElement;
@@ -72,17 +42,19 @@ export class ThreadWidget {
   private readonly messageEl: HTMLDivElement;
   private readonly announcer: HTMLDivElement;
   private readonly rootComposer: Composer;
-  private guestInput: HTMLInputElement | null = null;
 
   private state: ThreadState | null = null;
-  private order: Order;
-  private readonly views = new Map<string, View>();
-  /** Posts sent and not yet acknowledged, by clientId. */
-  private readonly pending = new Map<string, PendingPost>();
-  /** New comments that arrived while the reader was elsewhere: shown by the "N new" button. */
-  private readonly hidden = new Set<string>();
-  /** New comments to highlight at the next render. */
-  private readonly fresh = new Set<string>();
+  private order: SortOrder;
+  private readonly views = new Map<string, CommentView>();
+  private readonly timers = new Timers();
+  private readonly commentActions: CommentActions = {
+    reply: (c) => this.openReply(c),
+    edit: (c) => this.startEdit(c),
+    delete: (c) => void this.remove(c),
+    report: (c, control) => void this.report(c, control),
+    loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
+  };
+  private readonly pending: PendingPosts;
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
   private readonly deleting = new Set<string>();
   private readonly replyComposers = new Map<string, Composer>();
@@ -99,8 +71,11 @@ export class ThreadWidget {
   private readonly reported = new Set<string>();
   private renderQueued = false;
   private closedShown: boolean | null = null;
-  private focusComposerOnSignIn = false;
-  private announceTimer: ReturnType<typeof setTimeout> | null = null;
+  private announceTimer: TimerHandle | null = null;
+  private readonly shadow: ShadowRoot;
+  /** Undo what the widget registered outside itself (socket and session listeners). */
+  private readonly cleanup: (() => void)[] = [];
+  private destroyed = false;
 
   constructor(
     host: HTMLElement,
@@ -109,6 +84,7 @@ export class ThreadWidget {
     theme: Theme,
   ) {
     this.order = readOrder();
+    this.pending = new PendingPosts(session.client, articleId);
     const titleId = nextId();
     this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
     this.presenceEl = h('span', { class: 'lt-presence', hidden: true });
@@ -130,9 +106,9 @@ export class ThreadWidget {
         'aria-pressed': String(this.order === order),
       }),
     );
-    this.accountEl = h('div', { class: 'lt-account' });
+    this.account = new AccountArea(session);
     this.composeEl = h('div', { class: 'lt-compose' });
-    this.newButton = button('lt-new-button', '', () => this.revealNew(), { hidden: true });
+    const newBar = h('div', { class: 'lt-new-bar' });
     this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load older comments', () => void this.loadOlder());
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
@@ -145,6 +121,7 @@ export class ThreadWidget {
       submitLabel: 'Post',
       onSubmit: (text) => this.post(text, null, this.rootComposer),
       onInput: () => this.typing(),
+      timers: this.timers,
     });
 
     this.root = h(
@@ -162,42 +139,80 @@ export class ThreadWidget {
           h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
         ),
       ),
-      this.accountEl,
+      this.account.el,
       this.composeEl,
-      h('div', { class: 'lt-new-bar' }, this.newButton),
+      newBar,
       this.olderTop,
       this.threadEl,
       this.messageEl,
       this.olderBottom,
       this.announcer,
     );
-    const shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    shadow.replaceChildren(this.root);
-    adoptStyles(shadow);
+    this.reading = new ReadingPosition({
+      root: this.root,
+      thread: this.threadEl,
+      order: () => this.order,
+      itemOf: (id) => this.views.get(id)?.item,
+      articleOf: (id) => this.views.get(id)?.article,
+      render: () => this.render(),
+      timers: this.timers,
+    });
+    newBar.append(this.reading.button);
+    this.shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
+    this.shadow.replaceChildren(this.root);
+    adoptStyles(this.shadow);
 
     this.watchConnection();
-    session.onChange(() => {
-      if (session.unavailable) {
-        this.showUnavailable();
-        return;
-      }
-      this.renderAccount();
-      this.schedule();
-    });
+    this.cleanup.push(
+      session.onChange(() => {
+        if (session.unavailable) {
+          this.showUnavailable();
+          return;
+        }
+        this.renderAccount();
+        this.schedule();
+      }),
+    );
     this.renderAccount();
-    setInterval(() => this.refreshTimes(), 30_000);
+    this.timers.every(30_000, () => this.refreshTimes());
     void this.join();
+  }
+
+  /**
+   * Unmounts the widget, for single-page apps: leaves the thread (the page's connection stays,
+   * shared with other widgets), stops every timer and listener it started, drops what was on its
+   * way (a post's or an edit's answer changes nothing any more) and empties the host element.
+   * Calling it again does nothing.
+   */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    void this.session.client.leave(this.articleId, this.listener);
+    for (const undo of this.cleanup.splice(0)) undo();
+    this.timers.stop();
+    this.pending.clear();
+    this.views.clear();
+    this.replyComposers.clear();
+    this.editComposers.clear();
+    this.shadow.replaceChildren();
+    try {
+      this.shadow.adoptedStyleSheets = [];
+    } catch {
+      // a <style> element, gone with the children
+    }
   }
 
   // ── data ──────────────────────────────────────────────────────────────────────────────
 
   private async join(): Promise<void> {
     try {
-      this.state = await this.session.client.join(this.articleId, this.listener);
+      const state = await this.session.client.join(this.articleId, this.listener);
+      if (this.destroyed) return;
+      this.state = state;
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
-      if (this.state || this.session.unavailable) return;
+      if (this.destroyed || this.state || this.session.unavailable) return;
       fill(
         this.messageEl,
         h(
@@ -215,10 +230,7 @@ export class ThreadWidget {
 
   private onChange(thread: ThreadState, reason: ChangeReason): void {
     this.state = thread;
-    if (reason === 'reset') {
-      this.hidden.clear();
-      this.fresh.clear();
-    }
+    if (reason === 'reset') this.reading.reset();
     this.schedule();
   }
 
@@ -232,123 +244,54 @@ export class ThreadWidget {
     }
     if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
     if (this.views.has(c.id)) return;
-    // The reader's own: shown through the stand-in of its post (see isHeldOwn).
+    // The reader's own: shown through the stand-in of its post (see layoutThread's held own).
     if (c.author.id === this.session.user?.id) return;
-    if (this.landsInSight(c)) this.fresh.add(c.id);
-    else this.hidden.add(c.id);
+    this.reading.arrived(c);
     this.newNames.push(c.author.name);
-  }
-
-  /**
-   * Whether a new comment may appear at once: only where the reader is already looking at the
-   * place it lands, so that nothing they are reading moves (render() also keeps the topmost
-   * visible comment in place, for browsers without scroll anchoring). Newest first, a root
-   * comment lands at the top of the thread: that must be in view. Otherwise it lands at the end
-   * of the thread, or (a reply) after its parent's replies: the reader must be at the end of the
-   * widget and the parent not above the viewport.
-   */
-  private landsInSight(c: Comment): boolean {
-    const r = this.root.getBoundingClientRect();
-    if (r.width === 0 && r.height === 0) return true; // not laid out (hidden): nothing can move
-    const viewport = window.innerHeight || document.documentElement.clientHeight;
-    if (c.parentId === null && this.order === 'newest') {
-      const top = this.threadEl.getBoundingClientRect().top;
-      return top >= 0 && top <= viewport;
-    }
-    if (r.bottom > viewport + END_SLACK) return false;
-    if (c.parentId === null) return true;
-    const parent = this.views.get(c.parentId);
-    return parent !== undefined && parent.item.isConnected && parent.item.getBoundingClientRect().bottom >= 0;
-  }
-
-  /**
-   * The topmost comment in view when the top of the thread is above the viewport: changes above
-   * it (a comment shown, edited or removed there) must not move it.
-   */
-  private scrollAnchor(): { el: Element; top: number } | null {
-    if (!this.threadEl.isConnected || this.threadEl.getBoundingClientRect().top >= 0) return null;
-    for (const el of Array.from(this.threadEl.querySelectorAll('article.lt-comment'))) {
-      const r = el.getBoundingClientRect();
-      if (r.bottom > 0) return r.height > 0 ? { el, top: r.top } : null;
-    }
-    return null;
-  }
-
-  private keepInPlace(anchor: { el: Element; top: number }): void {
-    if (!anchor.el.isConnected) return;
-    const delta = anchor.el.getBoundingClientRect().top - anchor.top;
-    if (Math.abs(delta) < 1) return; // unchanged, or the browser's own scroll anchoring did it
-    const scroller = scrollParent(this.root);
-    if (scroller) scroller.scrollTop += delta;
-    else window.scrollBy(0, delta);
   }
 
   private post(text: string, parentId: string | null, composer: Composer): void {
     const user = this.session.user;
     const state = this.state;
     if (!user || !state) {
-      this.promptSignIn();
+      this.account.promptSignIn();
       return;
     }
-    const body = text.trim();
-    const clientId = newClientId();
-    const stand: Comment = {
-      id: PENDING_PREFIX + clientId,
-      articleId: this.articleId,
-      parentId,
-      rootId: parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : PENDING_PREFIX + clientId,
-      author: { id: user.id, name: user.name },
-      body,
-      status: 'visible',
-      createdAt: new Date().toISOString(),
-      editedAt: null,
-      replyCount: 0,
-    };
-    this.pending.set(clientId, { clientId, comment: stand });
-    composer.value = '';
-    composer.setError(null);
+    const rootId = parentId ? (state.comments.get(parentId)?.rootId ?? parentId) : null;
+    this.pending.send({ text, parentId, rootId, author: { id: user.id, name: user.name } }, composer, {
+      saved: (standInId, saved) => {
+        // The stand-in's element becomes the saved comment's: it stays in place, now final.
+        const view = this.views.get(standInId);
+        this.views.delete(standInId);
+        if (view && !this.views.has(saved.id)) {
+          view.rekey(saved.id);
+          this.views.set(saved.id, view);
+        } else view?.item.remove();
+        this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
+        this.schedule();
+      },
+      failed: (standInId, err) => {
+        this.views.get(standInId)?.item.remove();
+        this.views.delete(standInId);
+        if (parentId && this.state?.comments.has(parentId)) {
+          // The reply box closed when the reply was sent: open it again, text and error kept.
+          this.replyComposers.set(parentId, composer);
+          this.afterRender.push(() => composer.focus());
+        }
+        if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
+        this.schedule();
+      },
+    });
     if (parentId) {
       this.replyComposers.delete(parentId);
       this.afterRender.push(() => this.focusAction(parentId, '.lt-reply'));
     }
     this.schedule();
-
-    this.session.client
-      .post({ articleId: this.articleId, body, parentId: parentId ?? undefined, clientId })
-      .then(
-        (saved) => {
-          // The stand-in's element becomes the saved comment's: it stays in place, now final.
-          const view = this.views.get(stand.id);
-          this.views.delete(stand.id);
-          if (view && !this.views.has(saved.id)) {
-            view.key = saved.id;
-            view.sig = '';
-            this.views.set(saved.id, view);
-          } else view?.item.remove();
-          this.pending.delete(clientId);
-          this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
-        },
-        (err: unknown) => {
-          this.pending.delete(clientId);
-          this.views.get(stand.id)?.item.remove();
-          this.views.delete(stand.id);
-          if (parentId && this.state?.comments.has(parentId)) {
-            // The reply box closed when the reply was sent: open it again, text and error kept.
-            this.replyComposers.set(parentId, composer);
-            this.afterRender.push(() => composer.focus());
-          }
-          if (!composer.value.trim()) composer.value = text;
-          if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
-          else composer.setError(errorText(err));
-          if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
-        },
-      )
-      .finally(() => this.schedule());
   }
 
   private openReply(c: Comment): void {
     if (!this.session.user) {
-      this.promptSignIn();
+      this.account.promptSignIn();
       return;
     }
     let composer = this.replyComposers.get(c.id);
@@ -362,6 +305,7 @@ export class ThreadWidget {
         className: 'lt-reply-form',
         onSubmit: (text) => this.post(text, c.id, created),
         onInput: () => this.typing(),
+        timers: this.timers,
         onCancel: () => {
           this.replyComposers.delete(c.id);
           this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
@@ -386,6 +330,7 @@ export class ThreadWidget {
       className: 'lt-edit-form',
       onSubmit: (text) => void this.saveEdit(c.id, composer, text),
       onCancel: () => this.closeEdit(c.id),
+      timers: this.timers,
     });
     this.editComposers.set(c.id, composer);
     this.afterRender.push(() => {
@@ -458,37 +403,8 @@ export class ThreadWidget {
     } catch (err) {
       this.deleting.delete(c.id);
       this.schedule();
-      const view = this.views.get(c.id);
-      if (view) {
-        view.error?.remove();
-        const error = h('p', { class: 'lt-error', role: 'alert' }, errorText(err, 'delete'));
-        view.error = error;
-        view.slot.before(error);
-        setTimeout(() => {
-          error.remove();
-          if (view.error === error) view.error = null;
-        }, 8000);
-      }
+      this.views.get(c.id)?.showError(errorText(err, 'delete'));
     }
-  }
-
-  /** The button that loads a thread's earlier replies (the snapshot brings the newest ones). */
-  private earlierReplies(view: View, rootId: string): HTMLButtonElement {
-    const b = (view.earlier ??= button('lt-link lt-earlier', 'Show earlier replies', () => {
-      b.disabled = true;
-      b.textContent = 'Loading…';
-      this.session.client.loadReplies(this.articleId, rootId).then(
-        () => {
-          b.disabled = false;
-          b.textContent = 'Show earlier replies';
-        },
-        () => {
-          b.disabled = false;
-          b.textContent = "Couldn't load. Try again";
-        },
-      );
-    }));
-    return b;
   }
 
   private async loadOlder(): Promise<void> {
@@ -505,7 +421,7 @@ export class ThreadWidget {
     }
   }
 
-  private setOrder(order: Order): void {
+  private setOrder(order: SortOrder): void {
     if (order === this.order) return;
     this.order = order;
     try {
@@ -517,27 +433,10 @@ export class ThreadWidget {
     this.schedule();
   }
 
-  private revealNew(): void {
-    const ids = [...this.hidden];
-    this.hidden.clear();
-    for (const id of ids) this.fresh.add(id);
-    this.render();
-    let first: HTMLElement | null = null;
-    for (const id of ids) {
-      const el = this.views.get(id)?.article;
-      if (el?.isConnected && (!first || first.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_PRECEDING)) first = el;
-    }
-    if (first) {
-      first.focus({ preventScroll: true });
-      const smooth = !window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-      first.scrollIntoView({ block: 'center', behavior: smooth ? 'smooth' : 'auto' });
-    }
-  }
-
   // ── rendering ─────────────────────────────────────────────────────────────────────────
 
   private schedule(): void {
-    if (this.renderQueued) return;
+    if (this.renderQueued || this.destroyed) return;
     this.renderQueued = true;
     queueMicrotask(() => {
       this.renderQueued = false;
@@ -545,80 +444,35 @@ export class ThreadWidget {
     });
   }
 
-  /**
-   * A comment of the reader's own that has never been shown, while a post of theirs awaits its
-   * ack: it may be that post's comment (the SDK adds it to the state from the ack, or from the
-   * event, before the widget hears which stand-in it replaces). It waits, so that the stand-in's
-   * element becomes it in place and nothing shows twice; the ack's handler renders again.
-   */
-  private isHeldOwn(c: Comment, me: string | null): boolean {
-    return this.pending.size > 0 && me !== null && c.author?.id === me && !this.views.has(c.id);
-  }
-
-  private isLive(c: Comment): boolean {
-    return (c.status === 'visible' || c.status === 'pending') && c.body !== null && !this.deleting.has(c.id);
-  }
-
   private render(): void {
     const state = this.state;
-    if (!state) return;
-    const anchor = this.scrollAnchor();
+    if (!state || this.destroyed) return;
+    const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
-    const ctx: RenderCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
-
-    // Children by parent; the stand-ins of pending posts take part like comments.
-    const kids = new Map<string | null, Comment[]>();
-    const add = (c: Comment) => {
-      // A reply whose parent is among the thread's earlier replies (not loaded yet) shows under its root.
-      const parent = c.parentId !== null && !state.comments.has(c.parentId) && !c.parentId.startsWith(PENDING_PREFIX) ? c.rootId : c.parentId;
-      const list = kids.get(parent);
-      if (list) list.push(c);
-      else kids.set(parent, [c]);
-    };
-    for (const c of state.comments.values()) if (!this.hidden.has(c.id) && !this.isHeldOwn(c, me)) add(c);
-    for (const p of this.pending.values()) add(p.comment);
-
-    // A removed comment stays (as a placeholder) only while something under it is shown.
-    const shownMemo = new Map<string, boolean>();
-    const shown = (c: Comment): boolean => {
-      let v = shownMemo.get(c.id);
-      if (v === undefined) {
-        shownMemo.set(c.id, false);
-        v = this.isLive(c) || (kids.get(c.id) ?? []).some(shown);
-        shownMemo.set(c.id, v);
-      }
-      return v;
-    };
-    const children = (id: string | null, newestFirst = false) => sortByTime(kids.get(id) ?? [], newestFirst).filter(shown);
+    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
+    const layout = layoutThread({
+      state,
+      pending: this.pending.standIns(),
+      hidden: this.reading.hidden,
+      deleting: this.deleting,
+      order: this.order,
+      me,
+      onScreen: this.views,
+      maxDepth: MAX_DEPTH,
+    });
 
     const used = new Set<string>();
-    let count = 0;
-    const place = (c: Comment, depth: number, replyingTo: Comment | null): HTMLElement => {
-      const view = this.viewFor(c);
+    const place = (node: LaidOutComment): HTMLElement => {
+      const c = node.comment;
+      const view = this.viewFor(c.id);
       used.add(view.key);
-      if (this.isLive(c) && !c.id.startsWith(PENDING_PREFIX)) count++;
-      this.update(view, c, depth, replyingTo, ctx);
-      const items: HTMLElement[] = [];
-      if (depth === 0 && state.replyCursors.has(c.id)) items.push(this.earlierReplies(view, c.id));
-      else view.earlier = null;
-      if (depth < MAX_DEPTH - 1) {
-        for (const k of children(c.id)) items.push(place(k, depth + 1, null));
-      } else if (depth === MAX_DEPTH - 1) {
-        // The last indented level: the whole sub-thread, in conversation order, at one depth.
-        const flatten = (parent: Comment) => {
-          for (const k of children(parent.id)) {
-            items.push(place(k, MAX_DEPTH, parent === c ? null : parent));
-            flatten(k);
-          }
-        };
-        flatten(c);
-      }
-      reconcile(view.replies, items);
-      view.replies.hidden = items.length === 0;
+      const local = { edit: this.editComposers.get(c.id)?.el, reply: this.replyComposers.get(c.id)?.el, reported: this.reported.has(c.id) };
+      view.update(node, ctx, local);
+      view.setReplies(node.children.map(place), node.earlierReplies ? c.id : null);
       return view.item;
     };
-
-    const roots = children(null, this.order === 'newest').map((c) => place(c, 0, null));
+    const roots = layout.roots.map(place);
+    const count = layout.count;
     reconcile(this.threadEl, roots);
 
     for (const key of this.views.keys()) if (!used.has(key)) this.views.delete(key);
@@ -634,12 +488,7 @@ export class ThreadWidget {
       );
     } else this.messageEl.replaceChildren();
 
-    const waiting = [...this.hidden].filter((id) => {
-      const c = state.comments.get(id);
-      return c !== undefined && this.isLive(c);
-    }).length;
-    this.newButton.hidden = waiting === 0;
-    this.newButton.textContent = `${plural(waiting, 'new comment')}`;
+    this.reading.showWaiting(layout.waiting);
 
     const olderHome = this.order === 'newest' ? this.olderBottom : this.olderTop;
     const olderAway = this.order === 'newest' ? this.olderTop : this.olderBottom;
@@ -650,191 +499,38 @@ export class ThreadWidget {
 
     if (this.closedShown !== state.closed) this.renderCompose();
 
-    for (const id of this.fresh) {
-      const article = this.views.get(id)?.article;
-      if (!article) continue;
-      article.classList.add('lt-new');
-      setTimeout(() => article.classList.remove('lt-new'), HIGHLIGHT_MS);
-    }
-    this.fresh.clear();
+    this.reading.highlightFresh();
     if (this.newNames.length > 0) {
       const [name] = this.newNames;
       this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
       this.newNames.length = 0;
     }
-    if (anchor) this.keepInPlace(anchor);
+    if (anchor) this.reading.keep(anchor);
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
   }
 
-  private viewFor(c: Comment): View {
-    let view = this.views.get(c.id);
+  private viewFor(id: string): CommentView {
+    let view = this.views.get(id);
     if (!view) {
-      const article = h('article', { class: 'lt-comment', tabindex: '-1' });
-      const replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
-      view = {
-        key: c.id,
-        item: h('div', { class: 'lt-item' }, article, replies),
-        article,
-        replies,
-        slot: h('div', { class: 'lt-slot' }),
-        error: null,
-        earlier: null,
-        time: null,
-        sig: '',
-      };
-      this.views.set(c.id, view);
+      view = new CommentView(id, this.commentActions, this.timers);
+      this.views.set(id, view);
     }
     return view;
-  }
-
-  /** Brings one comment's element up to date; its content is rebuilt only when it changed. */
-  private update(view: View, c: Comment, depth: number, replyingTo: Comment | null, ctx: RenderCtx): void {
-    const sending = c.id.startsWith(PENDING_PREFIX);
-    const live = this.isLive(c);
-    const mine = live && ctx.me !== null && c.author?.id === ctx.me;
-    const editor = live && mine && !sending ? this.editComposers.get(c.id) : undefined;
-    const replier = live && !sending ? this.replyComposers.get(c.id) : undefined;
-    const sig = JSON.stringify([
-      c.status,
-      c.body,
-      c.editedAt,
-      c.author,
-      live,
-      sending,
-      depth,
-      replyingTo?.author?.name ?? (replyingTo ? 0 : null),
-      mine,
-      ctx.me !== null,
-      ctx.canReply,
-      !!editor,
-    ]);
-    reconcile(view.slot, [editor?.el, replier?.el].filter((el): el is HTMLFormElement => !!el));
-    if (sig === view.sig) return;
-    view.sig = sig;
-
-    const a = view.article;
-    a.className = 'lt-comment';
-    a.classList.toggle('lt-pending', sending);
-    a.classList.toggle('lt-held', live && c.status === 'pending');
-    a.classList.toggle('lt-removed', !live);
-    a.classList.toggle('lt-mine', mine);
-    if (sending) {
-      a.removeAttribute('data-comment-id');
-      a.dataset.clientId = c.id.slice(PENDING_PREFIX.length);
-    } else {
-      a.dataset.commentId = c.id;
-      delete a.dataset.clientId;
-    }
-    a.dataset.depth = String(depth);
-    a.dataset.status = live ? c.status : 'removed';
-    if (c.author && live) a.dataset.authorId = c.author.id;
-    else delete a.dataset.authorId;
-    view.replies.setAttribute('aria-label', `Replies to ${live && c.author ? c.author.name : 'a removed comment'}`);
-
-    const children: (Node | null)[] = [];
-    view.time = null;
-    if (!live || !c.author || c.body === null) {
-      children.push(
-        h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }),
-        h('p', { class: 'lt-body lt-placeholder' }, 'This comment was removed'),
-      );
-    } else {
-      const author = c.author;
-      const meta = h(
-        'div',
-        { class: 'lt-meta' },
-        h('span', { class: 'lt-author', dir: 'auto' }, author.name),
-        mine ? h('span', { class: 'lt-you' }, 'You') : null,
-        replyingTo
-          ? h(
-              'span',
-              { class: 'lt-replying-to' },
-              'replying to ',
-              h('b', { dir: 'auto' }, replyingTo.author && this.isLive(replyingTo) ? replyingTo.author.name : 'a removed comment'),
-            )
-          : null,
-      );
-      if (sending) meta.append(h('span', { class: 'lt-state' }, 'Sending…'));
-      else {
-        view.time = h(
-          'time',
-          { class: 'lt-time', datetime: c.createdAt, title: exactTime(c.createdAt) },
-          relativeTime(c.createdAt),
-        );
-        meta.append(view.time);
-        if (c.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(c.editedAt)}` }, '(edited)'));
-        if (c.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
-      }
-      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: !!editor });
-      body.append(bodyFragment(c.body));
-
-      const actions = h('div', { class: 'lt-actions', hidden: !!editor });
-      if (!sending && c.status === 'visible' && ctx.canReply) {
-        actions.append(button('lt-reply', 'Reply', () => this.openReply(c), { 'aria-label': `Reply to ${author.name}` }));
-      }
-      if (!sending && mine) {
-        actions.append(
-          button('lt-edit', 'Edit', () => this.startEdit(c), { 'aria-label': 'Edit your comment' }),
-          button('lt-delete', 'Delete', () => void this.remove(c), { 'aria-label': 'Delete your comment' }),
-        );
-      }
-      if (!sending && !mine && ctx.me && c.status === 'visible') {
-        const done = this.reported.has(c.id);
-        const control: HTMLButtonElement = button('lt-report', done ? 'Reported' : 'Report', () => void this.report(c, control), {
-          'aria-label': `Report the comment by ${author.name} to the moderators`,
-        });
-        control.disabled = done;
-        actions.append(control);
-      }
-      children.push(
-        avatar(author),
-        meta,
-        body,
-        actions,
-      );
-    }
-    a.replaceChildren(...children.filter((n): n is Node => n !== null), view.error ?? '', view.slot);
   }
 
   private refreshTimes(): void {
     if (document.hidden) return;
     const now = Date.now();
-    for (const view of this.views.values()) {
-      const t = view.time;
-      if (!t) continue;
-      const text = relativeTime(t.dateTime, now);
-      if (t.textContent !== text) t.textContent = text;
-    }
+    for (const view of this.views.values()) view.refreshTime(now);
   }
 
   /** Who is signed in (or a guest sign-in form) and the composer below it. */
   private renderAccount(): void {
-    const { user } = this.session;
-    this.guestInput = null;
-    if (user) {
-      fill(
-        this.accountEl,
-        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
-        this.session.canSignInAsGuest
-          ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut())
-          : null,
-      );
-    } else if (this.session.canSignInAsGuest) {
-      fill(this.accountEl, this.signInForm());
-    } else {
-      fill(
-        this.accountEl,
-        this.session.notice ? h('p', { class: 'lt-error', role: 'alert' }, this.session.notice) : null,
-        h('p', { class: 'lt-notice' }, 'Sign in on this site to join the discussion.'),
-      );
-    }
+    this.account.render();
     this.renderCompose();
-    if (user && this.focusComposerOnSignIn) {
-      this.focusComposerOnSignIn = false;
-      this.rootComposer.focus();
-    }
+    if (this.account.takeComposerFocus()) this.rootComposer.focus();
   }
 
   private renderCompose(): void {
@@ -847,68 +543,15 @@ export class ThreadWidget {
     } else this.composeEl.replaceChildren();
   }
 
-  private signInForm(): HTMLFormElement {
-    const id = nextId();
-    const input = h('input', {
-      id,
-      class: 'lt-guest-name',
-      type: 'text',
-      name: 'name',
-      autocomplete: 'nickname',
-      maxlength: 80,
-      required: true,
-    });
-    const submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-guest-signin' }, 'Sign in as guest');
-    const notice = this.session.notice;
-    const error = h('p', { class: 'lt-error', role: 'alert', hidden: !notice }, notice ?? '');
-    const form = h(
-      'form',
-      { class: 'lt-signin', novalidate: true },
-      h('p', { class: 'lt-signin-intro' }, 'Join the discussion'),
-      h('div', { class: 'lt-signin-row' }, h('label', { for: id, class: 'lt-label' }, 'Your name'), input, submit),
-      error,
-    );
-    form.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const name = input.value.trim();
-      if (!name) {
-        error.textContent = 'Please enter your name.';
-        error.hidden = false;
-        input.focus();
-        return;
-      }
-      submit.disabled = true;
-      submit.textContent = 'Signing in…';
-      this.focusComposerOnSignIn = true;
-      this.session.signInGuest(name).catch((err: unknown) => {
-        this.focusComposerOnSignIn = false;
-        submit.disabled = false;
-        submit.textContent = 'Sign in as guest';
-        error.textContent = err instanceof Error ? err.message : "Couldn't sign you in. Please try again.";
-        error.hidden = false;
-      });
-    });
-    this.guestInput = input;
-    return form;
-  }
-
-  private promptSignIn(): void {
-    const input = this.guestInput;
-    if (!input) return;
-    input.focus();
-    input.scrollIntoView({ block: 'center' });
-  }
-
   private focusAction(commentId: string, selector: string): void {
-    const el = this.views.get(commentId)?.article.querySelector<HTMLElement>(selector);
-    el?.focus();
+    this.views.get(commentId)?.focus(selector);
   }
 
   private announce(message: string): void {
     // Cleared first so that the same words twice are announced twice.
     this.announcer.textContent = '';
-    if (this.announceTimer) clearTimeout(this.announceTimer);
-    this.announceTimer = setTimeout(() => (this.announcer.textContent = message), 60);
+    this.timers.cancel(this.announceTimer);
+    this.announceTimer = this.timers.after(60, () => (this.announcer.textContent = message));
   }
 
   /** The server refuses this page: say so calmly, once, with nothing to click. */
@@ -916,7 +559,7 @@ export class ThreadWidget {
     // Presence, "Live" and sorting mean nothing without a connection.
     const toolbar = this.statusEl.parentElement;
     if (toolbar) toolbar.hidden = true;
-    this.accountEl.replaceChildren();
+    this.account.clear();
     this.composeEl.replaceChildren();
     fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
   }
@@ -927,38 +570,23 @@ export class ThreadWidget {
       this.statusEl.dataset.state = state;
       this.statusText.textContent = text;
     };
-    if (socket.connected) show('live', 'Live');
-    socket.on('connect', () => show('live', 'Live'));
-    socket.on('disconnect', () => show('reconnecting', 'Reconnecting…'));
-    socket.on('connect_error', () => show('reconnecting', 'Reconnecting…'));
-    socket.io.on('reconnect_attempt', () => show('reconnecting', 'Reconnecting…'));
+    const live = () => show('live', 'Live');
+    const away = () => show('reconnecting', 'Reconnecting…');
+    if (socket.connected) live();
+    socket.on('connect', live);
+    socket.on('disconnect', away);
+    socket.on('connect_error', away);
+    socket.io.on('reconnect_attempt', away);
+    this.cleanup.push(() => {
+      socket.off('connect', live);
+      socket.off('disconnect', away);
+      socket.off('connect_error', away);
+      socket.io.off('reconnect_attempt', away);
+    });
   }
 }
 
-/** Oldest first (newest first for root threads when asked); stand-ins of pending posts last. */
-function sortByTime(list: Comment[], newestFirst: boolean): Comment[] {
-  const at = (c: Comment) => (c.id.startsWith(PENDING_PREFIX) ? Infinity : Date.parse(c.createdAt) || 0);
-  const sorted = [...list].sort((a, b) => at(a) - at(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return newestFirst ? sorted.reverse() : sorted;
-}
-
-/** The nearest scrolling ancestor of the widget (across shadow roots), or null for the page. */
-function scrollParent(el: Element): Element | null {
-  let node: Node | null = el.parentNode;
-  while (node) {
-    if (node instanceof ShadowRoot) {
-      node = node.host;
-      continue;
-    }
-    if (!(node instanceof Element) || node === document.documentElement || node === document.body) return null;
-    const { overflowY } = getComputedStyle(node);
-    if ((overflowY === 'auto' || overflowY === 'scroll' || overflowY === 'overlay') && node.scrollHeight > node.clientHeight) return node;
-    node = node.parentNode;
-  }
-  return null;
-}
-
-function readOrder(): Order {
+function readOrder(): SortOrder {
   try {
     return localStorage.getItem(ORDER_KEY) === 'oldest' ? 'oldest' : 'newest';
   } catch {
@@ -981,16 +609,4 @@ function adoptStyles(shadow: ShadowRoot): void {
   } catch {
     shadow.prepend(h('style', null, CSS));
   }
-}
-
-function avatar(author: { id: string; name: string }): HTMLElement {
-  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, ([...author.name.trim()][0] ?? '?').toLocaleUpperCase());
-  el.style.backgroundColor = colourOf(author.id);
-  return el;
-}
-
-function colourOf(id: string): string {
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
-  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length]!;
 }
