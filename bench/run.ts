@@ -24,7 +24,6 @@ import {
   log,
   measureStep,
   P99_LIMIT_MS,
-  type Rig,
   runStep,
   sleep,
   sleepUntil,
@@ -339,7 +338,7 @@ async function profile(postsPerSec: number): Promise<ProfileSummary> {
   const launchedAt = now();
   const rig = await launchRig(SVC, 1000, { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
   // The profile starts with the server; start-up and connecting are left out of the summary.
-  let skipSeconds = 0;
+  let skipSeconds: number;
   try {
     await joinRig(rig);
     await runStep(rig, postsPerSec, 1000);

@@ -84,7 +84,7 @@ async function startSio(): Promise<number> {
   countSockets = () => io.of('/').sockets.size;
   close = () =>
     new Promise((resolve) => {
-      io.close(() => resolve());
+      void io.close(() => resolve());
       http.closeAllConnections();
     });
   return listen(http);
@@ -108,7 +108,7 @@ async function startService(): Promise<number> {
     name: 'bench',
     onRedisError: (_role, e) => process.stderr.write(`bench server redis: ${e.message}\n`),
   });
-  if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? undefined : new Promise((r) => c.once('ready', r)))));
+  if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
   countSockets = () => app.io.of('/').sockets.size;
   close = closeService;
   return app.listen(0, '127.0.0.1');

@@ -23,7 +23,6 @@
 export const MARK_RUN_MAX = 4;
 
 // Control characters other than tab (\u0009) and newline (\u000A), plus the C1 block.
-// eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 const MARK_RUN = new RegExp(`([\\p{Mn}\\p{Me}]{${MARK_RUN_MAX}})[\\p{Mn}\\p{Me}]+`, 'gu');
 /**
@@ -37,6 +36,8 @@ const NAME_DROP = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u{E0000}-\u{E00
  * character (Cf), and blank characters the properties miss: U+2800 braille blank, U+1D159
  * musical null notehead, U+16FE4 Khitan filler.
  */
+// Each listed character stands alone (none combines with another): the rule's warning does not apply.
+// eslint-disable-next-line no-misleading-character-class
 const BLANK_ONLY = /^[\s\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800\u{1D159}\u{16FE4}]*$/u;
 
 /** Drops the marks after the first {@link MARK_RUN_MAX} of each run (Zalgo text). */

@@ -16,7 +16,6 @@ import type {
   Ids,
   ModEvent,
   Notifier,
-  QueueEntry,
   RateLimiter,
   StoredComment,
   StoredEvent,

@@ -78,6 +78,6 @@ function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): v
     }
     logger.warn('redis subscriber reconnected; asking local readers to resync');
     // ioredis re-sends SUBSCRIBE on 'ready'; a PING answered after it means the subscriptions are live.
-    sub.ping().catch(() => undefined).then(resync);
+    void sub.ping().catch(() => undefined).then(resync);
   });
 }

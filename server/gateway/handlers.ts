@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
-import type { PayloadSchemas } from '../../shared/schemas.js';
+import type { Payload, PayloadSchemas } from '../../shared/schemas.js';
 import type { Discussion } from '../core/discussion.js';
 import type { Viewer } from '../core/ports.js';
 import { DomainError, isDomainError } from '../core/errors.js';
@@ -56,7 +56,7 @@ export interface HandlerDeps {
 }
 
 type Handler<K extends keyof PayloadSchemas> = (
-  payload: import('zod').output<PayloadSchemas[K]>,
+  payload: Payload<K>,
   socket: AppSocket,
 ) => Promise<object>;
 

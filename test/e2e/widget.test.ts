@@ -78,7 +78,7 @@ afterAll(async () => {
   closeClients();
   await Promise.allSettled(contexts.map((c) => c.close()));
   await browser?.close().catch(() => undefined);
-  await Promise.allSettled([nodes.a, nodes.b, ...extraNodes].map((n) => n?.stop()));
+  await Promise.allSettled([nodes.a, nodes.b, ...extraNodes].map((n) => n?.stop() ?? Promise.resolve()));
   await redis?.stop();
   await host?.close();
 }, 60_000);

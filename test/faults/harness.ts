@@ -20,7 +20,7 @@ import { ClientError, DiscussionClient } from '../../client/discussion-client.js
 import { Tokens } from '../../server/auth.js';
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import { sleep } from '../support/ports.js';
-import { Balancer, FAULT_SECRET, NodeProcess, RedisProcess, killAll, startNodes } from './processes.js';
+import { Balancer, FAULT_SECRET, type NodeProcess, RedisProcess, killAll, startNodes } from './processes.js';
 
 // ── deployment ─────────────────────────────────────────────────────────────────────────────
 

@@ -185,7 +185,7 @@ export class NodeProcess {
         return parseMetrics(await r.text());
       } catch (e) {
         // A kept-alive connection the server closed at the same moment: ask again.
-        if (!this.running) throw new Error(`${this.name} exited: ${JSON.stringify(this.exits.at(-1))}\n${this.log}`);
+        if (!this.running) throw new Error(`${this.name} exited: ${JSON.stringify(this.exits.at(-1))}\n${this.log}`, { cause: e });
         if (attempt >= 3) throw e;
         await sleep(100);
       }

@@ -97,7 +97,10 @@ describe('over a raw WebSocket', () => {
   it.each(cases)('$name → $expect', async (c) => {
     const ws = await RawWebSocket.socketio(t.port);
     try {
-      for (const p of c.send) typeof p === 'string' ? ws.sendText(p) : ws.sendBinary(p);
+      for (const p of c.send) {
+        if (typeof p === 'string') ws.sendText(p);
+        else ws.sendBinary(p);
+      }
       if (c.expect === 'closed') {
         await ws.until(() => ws.serverClosed, 5000);
         return;

@@ -3,7 +3,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient } from 'socket.io-client';
-import type { Ack, ModEventPayload } from '../../shared/events.js';
+import type { ModEventPayload } from '../../shared/events.js';
 import type { Snapshot } from '../../shared/schemas.js';
 import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';

@@ -3,7 +3,6 @@
  * the sharded adapter (Redis 7 sharded Pub/Sub).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack } from '../../shared/events.js';
 import type { CatchUp, Snapshot, ThreadEvent } from '../../shared/schemas.js';
 import { Redis } from 'ioredis';
 import { eventually } from '../support/ports.js';

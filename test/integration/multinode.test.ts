@@ -3,7 +3,6 @@
  * every node, in order, and readers that reconnect catch up without a gap or a duplicate.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Ack } from '../../shared/events.js';
 import type { CatchUp, Comment, Snapshot, ThreadEvent } from '../../shared/schemas.js';
 import { eventually } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
