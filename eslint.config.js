@@ -33,9 +33,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: adapters.map((name) => ({ name, message: 'server/core is adapter-free: no sockets, HTTP, Redis or logging here (DESIGN.md).' })),
+          paths: adapters.map((name) => ({
+            name,
+            message: 'server/core is adapter-free: no sockets, HTTP, Redis or logging here (DESIGN.md).',
+          })),
           patterns: [
-            { group: ['**/store/**', '**/gateway/**', '**/http/**', '**/app.js', '**/compose.js', '**/config.js'], message: 'server/core imports no adapter (DESIGN.md): depend on a port in ports.ts.' },
+            {
+              group: ['**/store/**', '**/gateway/**', '**/http/**', '**/app.js', '**/compose.js', '**/config.js'],
+              message: 'server/core imports no adapter (DESIGN.md): depend on a port in ports.ts.',
+            },
           ],
         },
       ],
@@ -47,9 +53,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            { regex: '^(?!zod$)(?!\\./)', message: 'shared/ imports only zod and its own files (DESIGN.md).' },
-          ],
+          patterns: [{ regex: '^(?!zod$)(?!\\./)', message: 'shared/ imports only zod and its own files (DESIGN.md).' }],
         },
       ],
     },
@@ -59,7 +63,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/server/**', '../server', '../../server'], message: 'the browser never imports server code (DESIGN.md).' }] },
+        {
+          patterns: [
+            { group: ['**/server/**', '../server', '../../server'], message: 'the browser never imports server code (DESIGN.md).' },
+          ],
+        },
       ],
     },
   },

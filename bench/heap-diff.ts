@@ -26,11 +26,18 @@ function summarise(file: string): Map<string, { count: number; size: number }> {
   const nodes = snap.nodes as number[];
   const strings = snap.strings as string[];
   const w = f.length;
-  const iType = f.indexOf('type'), iName = f.indexOf('name'), iSize = f.indexOf('self_size');
+  const iType = f.indexOf('type'),
+    iName = f.indexOf('name'),
+    iSize = f.indexOf('self_size');
   const m = new Map<string, { count: number; size: number }>();
   for (let i = 0; i < nodes.length; i += w) {
     const t = types[nodes[i + iType]!]!;
-    const name = t === 'object' || t === 'closure' ? `${t}:${strings[nodes[i + iName]!]}` : t === 'string' || t === 'concatenated string' || t === 'sliced string' ? 'string' : `${t}:${t === 'hidden' || t === 'code' || t === 'native' ? strings[nodes[i + iName]!]!.slice(0, 40) : ''}`;
+    const name =
+      t === 'object' || t === 'closure'
+        ? `${t}:${strings[nodes[i + iName]!]}`
+        : t === 'string' || t === 'concatenated string' || t === 'sliced string'
+          ? 'string'
+          : `${t}:${t === 'hidden' || t === 'code' || t === 'native' ? strings[nodes[i + iName]!]!.slice(0, 40) : ''}`;
     const e = m.get(name) ?? { count: 0, size: 0 };
     e.count++;
     e.size += nodes[i + iSize]!;
@@ -51,12 +58,18 @@ for (const k of kinds) {
   await lg!.request('connect', { spec: { ...protocolOf(target), articleId: 'idle-article' }, urls: run.urls, count: N, concurrency: 100 });
   await new Promise((r) => setTimeout(r, 1000));
   await s.request('heapSnapshot', { file: b });
-  const m0 = summarise(a), m1 = summarise(b);
-  const rows = [...m1].map(([name, v]) => ({ name, count: (v.count - (m0.get(name)?.count ?? 0)) / N, size: (v.size - (m0.get(name)?.size ?? 0)) / N }));
+  const m0 = summarise(a),
+    m1 = summarise(b);
+  const rows = [...m1].map(([name, v]) => ({
+    name,
+    count: (v.count - (m0.get(name)?.count ?? 0)) / N,
+    size: (v.size - (m0.get(name)?.size ?? 0)) / N,
+  }));
   rows.sort((x, y) => y.size - x.size);
   const total = rows.reduce((n, r) => n + r.size, 0);
   console.log(`\n== ${target.label}: ${total.toFixed(0)} B/conn`);
-  for (const r of rows.slice(0, 45)) if (Math.abs(r.size) >= 8) console.log(`${r.size.toFixed(0).padStart(6)} B ${r.count.toFixed(2).padStart(6)}×  ${r.name}`);
+  for (const r of rows.slice(0, 45))
+    if (Math.abs(r.size) >= 8) console.log(`${r.size.toFixed(0).padStart(6)} B ${r.count.toFixed(2).padStart(6)}×  ${r.name}`);
   await run.stop();
   await lg!.stop();
 }

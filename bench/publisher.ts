@@ -77,16 +77,18 @@ async function run(msg: Record<string, unknown>) {
       sock!.emit('post', baselineEvent(cfg.articleId, index + 1, body));
     } else {
       outstanding++;
-      sock!.timeout(ackTimeoutMs).emit('comment:post', { articleId: cfg.articleId, body }, (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
-        outstanding--;
-        if (!err && ack?.ok) {
-          acked++;
-          ackHist.add(now() - scheduled);
-        } else {
-          failed++;
-          firstError ??= err ? err.message : JSON.stringify(ack?.error);
-        }
-      });
+      sock!
+        .timeout(ackTimeoutMs)
+        .emit('comment:post', { articleId: cfg.articleId, body }, (err: Error | null, ack?: { ok: boolean; error?: { code: string } }) => {
+          outstanding--;
+          if (!err && ack?.ok) {
+            acked++;
+            ackHist.add(now() - scheduled);
+          } else {
+            failed++;
+            firstError ??= err ? err.message : JSON.stringify(ack?.error);
+          }
+        });
     }
   };
 
@@ -162,7 +164,11 @@ async function joins(msg: Record<string, unknown>) {
   const articleId = msg.articleId as string;
   const n = msg.n as number;
   const hist = new Histogram();
-  const reader = new LeanReader({ url: cfg.url, protocol: 'sio', joinEvent: 'thread:join', articleId: `${articleId}-warm` }, () => undefined, now);
+  const reader = new LeanReader(
+    { url: cfg.url, protocol: 'sio', joinEvent: 'thread:join', articleId: `${articleId}-warm` },
+    () => undefined,
+    now,
+  );
   await reader.joined;
   let bytes = 0;
   for (let k = 0; k < n + 3; k++) {

@@ -30,14 +30,26 @@ import {
   type StepResult,
   tearDown,
 } from './lib/step.js';
-import { LOAD_CORE, protocolOf, startLoadgens, startManagedRedis, startPublisher, startTarget, tokens, type Target } from './lib/targets.js';
+import {
+  LOAD_CORE,
+  protocolOf,
+  startLoadgens,
+  startManagedRedis,
+  startPublisher,
+  startTarget,
+  tokens,
+  type Target,
+} from './lib/targets.js';
 
 // ── options ─────────────────────────────────────────────────────────────────────────────────
 
 const argv = process.argv.slice(2);
 const PROFILE = argv.includes('--profile');
 const QUICK = argv.includes('--quick');
-const ONLY = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const ONLY = argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 /** Print the table again from bench/results/latest.json (targets recomputed), without running anything. */
 const REPORT_ONLY = argv.includes('--report');
 const want = (s: string) => !ONLY || ONLY.includes(s);
@@ -116,11 +128,15 @@ async function fanoutGroup(targets: Target[], readers: number, withLatency: bool
       await joinRig(rig);
       // Warm-up: JIT, connections, Lua scripts. Not recorded, but it must deliver.
       const warm = await runStep(rig, Math.max(2, Math.round(RAMP[0]! / readers / 2)), 1000);
-      if (warm.received === 0) throw new Error(`${rig.run.target.label}: nothing delivered in the warm-up (${warm.ackError ?? 'no ack error'})`);
+      if (warm.received === 0)
+        throw new Error(`${rig.run.target.label}: nothing delivered in the warm-up (${warm.ackError ?? 'no ack error'})`);
     }
     const state = rigs.map((rig) => ({
       rig,
-      result: { target: rig.run.target, readers, steps: [] as StepResult[], saturated: false, limitedBy: 'not saturated' } as Omit<FanoutResult, 'peak'> & {
+      result: { target: rig.run.target, readers, steps: [] as StepResult[], saturated: false, limitedBy: 'not saturated' } as Omit<
+        FanoutResult,
+        'peak'
+      > & {
         peak?: StepResult;
       },
       done: !ramp,
@@ -163,9 +179,12 @@ async function fanoutGroup(targets: Target[], readers: number, withLatency: bool
         break;
       }
       const rot = k % active.length;
-      for (const s of [...active.slice(rot), ...active.slice(0, rot)]) await record(s, await measureStep(s.rig, RAMP[k]! / readers, STEP_MS, mayRepeat));
+      for (const s of [...active.slice(rot), ...active.slice(0, rot)])
+        await record(s, await measureStep(s.rig, RAMP[k]! / readers, STEP_MS, mayRepeat));
     }
-    return state.filter((s) => s.result.steps.length || s.result.latency).map((s) => ({ ...s.result, peak: s.result.peak ?? s.result.latency! }));
+    return state
+      .filter((s) => s.result.steps.length || s.result.latency)
+      .map((s) => ({ ...s.result, peak: s.result.peak ?? s.result.latency! }));
   } finally {
     for (const rig of rigs) await tearDown(rig);
   }
@@ -211,7 +230,8 @@ async function memory(target: Target, readers: number): Promise<MemoryResult> {
       ),
     );
     const n = connected.reduce((s, c) => s + c.connected, 0);
-    if (n < readers) throw new Error(`${target.label}: only ${n} of ${readers} idle readers joined (${connected.find((c) => c.firstError)?.firstError})`);
+    if (n < readers)
+      throw new Error(`${target.label}: only ${n} of ${readers} idle readers joined (${connected.find((c) => c.firstError)?.firstError})`);
     const connectMs = now() - t0;
     await sleep(1000);
     const after = await server.request<MemSample>('mem');
@@ -224,7 +244,9 @@ async function memory(target: Target, readers: number): Promise<MemoryResult> {
       heapPerConn: (after.heapUsed - before.heapUsed) / n,
       externalPerConn: (after.external - before.external) / n,
     };
-    log(`${target.label}: ${int(n)} idle readers joined in ${ms(connectMs)} ms; ${bytes(r.rssPerConn)} RSS, ${bytes(r.heapPerConn)} heap per connection`);
+    log(
+      `${target.label}: ${int(n)} idle readers joined in ${ms(connectMs)} ms; ${bytes(r.rssPerConn)} RSS, ${bytes(r.heapPerConn)} heap per connection`,
+    );
     return r;
   } finally {
     await Promise.all(loadgens.map((l) => l.stop()));
@@ -292,7 +314,16 @@ async function writes(): Promise<WritesResult> {
       const rootId = `r${r}`;
       const create = (id: string, parentId: string | null) =>
         store.create({
-          comment: { id, articleId, parentId, rootId, author: { id: `u${r % 50}`, name: `User ${r % 50}` }, body, status: 'visible', createdAt: at },
+          comment: {
+            id,
+            articleId,
+            parentId,
+            rootId,
+            author: { id: `u${r % 50}`, name: `User ${r % 50}` },
+            body,
+            status: 'visible',
+            createdAt: at,
+          },
           clientKey: null,
           publish: true,
           rejectIfClosed: false,
@@ -379,7 +410,9 @@ function machine(): Record<string, unknown> {
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     kernel: os.release(),
     node: process.version,
-    pinned: TASKSET ? `servers on core 0; load generators, redis-server and the orchestrator on core ${LOAD_CORE}` : 'no taskset: not pinned',
+    pinned: TASKSET
+      ? `servers on core 0; load generators, redis-server and the orchestrator on core ${LOAD_CORE}`
+      : 'no taskset: not pinned',
     fdLimit: fdLimits(),
     loadAverageAtStart: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
@@ -428,7 +461,8 @@ const loadBound = (...fs: FanoutResult[]) => fs.some((f) => f.limitedBy === 'loa
 const busyMachine = (...fs: FanoutResult[]) => fs.some((f) => f.limitedBy.includes('machine busy'));
 
 function caveat(...fs: FanoutResult[]): string | undefined {
-  if (loadBound(...fs)) return `the load generator saturated first (${fs.map((f) => `${f.target.label}: ${f.limitedBy}`).join('; ')}): a lower bound`;
+  if (loadBound(...fs))
+    return `the load generator saturated first (${fs.map((f) => `${f.target.label}: ${f.limitedBy}`).join('; ')}): a lower bound`;
   if (busyMachine(...fs)) return 'other processes took the cores at saturation';
   return undefined;
 }
@@ -487,7 +521,15 @@ function evaluate(): void {
   const ws = results.memory.find((m) => m.target.id === 'ws');
   for (const m of results.memory) {
     if (!ws || m.target.kind !== 'service') continue;
-    t.push(check(`memory per idle connection, ${m.target.label} / bare ws`, m.rssPerConn / ws.rssPerConn, '<=', 2.5, `${bytes(m.rssPerConn)} vs ${bytes(ws.rssPerConn)}`));
+    t.push(
+      check(
+        `memory per idle connection, ${m.target.label} / bare ws`,
+        m.rssPerConn / ws.rssPerConn,
+        '<=',
+        2.5,
+        `${bytes(m.rssPerConn)} vs ${bytes(ws.rssPerConn)}`,
+      ),
+    );
   }
   const sioLat = find('sio', LATENCY_READERS)?.latency;
   for (const id of ['service', 'service-redis', 'service-redis-2']) {
@@ -508,7 +550,9 @@ function evaluate(): void {
 function render(): string {
   const out: string[] = [];
   const m = results.machine;
-  out.push(`livethread benchmark — ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memoryGiB)} GiB, Linux ${String(m.kernel)}, Node ${String(m.node)}`);
+  out.push(
+    `livethread benchmark — ${String(m.cpu)}, ${String(m.cores)} cores, ${String(m.memoryGiB)} GiB, Linux ${String(m.kernel)}, Node ${String(m.node)}`,
+  );
   out.push(`${String(m.pinned)}; ${BODY_BYTES}-byte comments; steps of ${STEP_MS / 1000} s; latency from the scheduled send time`);
   out.push(`load average at start ${(m.loadAverageAtStart as number[]).join(' ')}`);
   for (const readers of FANOUT_SIZES) {
@@ -517,7 +561,18 @@ function render(): string {
     out.push('', `Fan-out: one article, ${int(readers)} readers, post rate raised until saturation`);
     out.push(
       table(
-        ['target', 'peak delivered/s', 'kept up with', 'p50 ms', 'p99 ms', 'µs CPU/event', 'server core', 'load core', 'others', 'limited by'],
+        [
+          'target',
+          'peak delivered/s',
+          'kept up with',
+          'p50 ms',
+          'p99 ms',
+          'µs CPU/event',
+          'server core',
+          'load core',
+          'others',
+          'limited by',
+        ],
         rows.map((f) => {
           const k = sustained(f);
           const last = f.steps.at(-1)!;
@@ -546,7 +601,10 @@ function render(): string {
   }
   const lat = results.fanout.filter((f) => f.latency);
   if (lat.length) {
-    out.push('', `Latency: ${int(LATENCY_READERS)} readers, ${LATENCY_RATE} posts/s (${int(LATENCY_READERS * LATENCY_RATE)} deliveries/s), ${LATENCY_MS / 1000} s, post to delivery`);
+    out.push(
+      '',
+      `Latency: ${int(LATENCY_READERS)} readers, ${LATENCY_RATE} posts/s (${int(LATENCY_READERS * LATENCY_RATE)} deliveries/s), ${LATENCY_MS / 1000} s, post to delivery`,
+    );
     out.push(
       table(
         ['target', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'ack p50 ms', 'ack p99 ms', 'received', 'µs CPU/event', 'others'],
@@ -587,11 +645,24 @@ function render(): string {
   }
   const w = results.writes;
   if (w) {
-    out.push('', `Writes through the Redis store (AOF, appendfsync always): ${w.commenters} commenters in closed loop, ${w.articles} articles`);
+    out.push(
+      '',
+      `Writes through the Redis store (AOF, appendfsync always): ${w.commenters} commenters in closed loop, ${w.articles} articles`,
+    );
     out.push(
       table(
         ['acked posts/s', 'ack p50 ms', 'ack p99 ms', 'failed', 'server µs/post', 'redis µs/post', 'server core'],
-        [[int(w.ackedPerSec), ms(w.ackP50), ms(w.ackP99), w.failed, int(w.serverCpuUsPerPost), int(w.redisCpuUsPerPost), pct(w.serverCore)]],
+        [
+          [
+            int(w.ackedPerSec),
+            ms(w.ackP50),
+            ms(w.ackP99),
+            w.failed,
+            int(w.serverCpuUsPerPost),
+            int(w.redisCpuUsPerPost),
+            pct(w.serverCore),
+          ],
+        ],
         ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
@@ -611,7 +682,13 @@ function render(): string {
       `CPU profile: ${SVC.label} fan-out, 1,000 readers, ${fixed(p.seconds, 1)} s of steps (start-up and connecting left out), ` +
         `busy ${p.busyPct}% (${path.relative(process.cwd(), p.file)}); self time as a share of busy time`,
     );
-    out.push(table(['self %', 'function', 'where'], p.functions.map((f) => [fixed(f.selfPct, 1), f.name, f.where]), ['r', 'l', 'l']));
+    out.push(
+      table(
+        ['self %', 'function', 'where'],
+        p.functions.map((f) => [fixed(f.selfPct, 1), f.name, f.where]),
+        ['r', 'l', 'l'],
+      ),
+    );
     out.push(`by package: ${p.packages.map((k) => `${k.name} ${fixed(k.selfPct, 1)}%`).join(', ')}`);
   }
   return out.join('\n');
@@ -645,12 +722,15 @@ async function main(): Promise<void> {
     ) as Results;
     Object.assign(results, saved, { targets: [] });
     evaluate();
-    process.stdout.write(`\n${render()}\n\nFrom ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} (run of ${saved.elapsedSeconds} s)\n`);
+    process.stdout.write(
+      `\n${render()}\n\nFrom ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} (run of ${saved.elapsedSeconds} s)\n`,
+    );
     return;
   }
   if (TASKSET) pin(process.pid, LOAD_CORE);
   const fd = fdLimits();
-  if (fd.raised < MEMORY_READERS + 500) log(`file descriptor limit ${fd.raised} (hard ${fd.hard}) is too low for ${int(MEMORY_READERS)} connections in one server`);
+  if (fd.raised < MEMORY_READERS + 500)
+    log(`file descriptor limit ${fd.raised} (hard ${fd.hard}) is too low for ${int(MEMORY_READERS)} connections in one server`);
   // Fail fast when redis-server is missing, before anything long runs.
   await (await startManagedRedis()).redis.stop();
 

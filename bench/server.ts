@@ -24,7 +24,6 @@ export interface ServerConfig {
   secret: string;
 }
 
-
 const cfg = childConfig<ServerConfig>();
 let close: () => Promise<void> = async () => undefined;
 let countSockets: () => number = () => 0;
@@ -104,11 +103,18 @@ async function startService(): Promise<number> {
     ...(cfg.redisUrl ? { REDIS_URL: cfg.redisUrl } : {}),
   });
   const logger = pino({ level: config.LOG_LEVEL });
-  const { app, redis, close: closeService } = composeApp(config, logger, {
+  const {
+    app,
+    redis,
+    close: closeService,
+  } = composeApp(config, logger, {
     name: 'bench',
     onRedisError: (_role, e) => process.stderr.write(`bench server redis: ${e.message}\n`),
   });
-  if (redis) await Promise.all([redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))));
+  if (redis)
+    await Promise.all(
+      [redis.store, redis.pub, redis.sub].map((c) => (c.status === 'ready' ? Promise.resolve() : new Promise((r) => c.once('ready', r)))),
+    );
   countSockets = () => app.io.of('/').sockets.size;
   close = closeService;
   return app.listen(0, '127.0.0.1');

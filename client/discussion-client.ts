@@ -146,7 +146,8 @@ export class DiscussionClient {
     // A server that shuts down drops the transport, but should one disconnect us explicitly,
     // come back after a moment (to whichever node the balancer picks) instead of staying away.
     this.socket.on('disconnect', (reason) => {
-      if (reason === 'io server disconnect' && !this.closed) setTimeout(() => this.closed || this.socket.connect(), 500 + Math.random() * 1000);
+      if (reason === 'io server disconnect' && !this.closed)
+        setTimeout(() => this.closed || this.socket.connect(), 500 + Math.random() * 1000);
     });
     // Rooms do not survive a reconnect (nor a new token): join every thread again, catching up
     // from `head`. A join already on its way (sent while offline) is left to finish.
@@ -186,7 +187,17 @@ export class DiscussionClient {
   async join(articleId: string, listener?: ThreadListener): Promise<ThreadState> {
     let sub = this.subs.get(articleId);
     if (!sub) {
-      sub = { state: null, listeners: new Set(), buffered: [], ahead: new Map(), gapTimer: null, joining: null, joinAgain: false, wantFresh: true, expectHead: 0 };
+      sub = {
+        state: null,
+        listeners: new Set(),
+        buffered: [],
+        ahead: new Map(),
+        gapTimer: null,
+        joining: null,
+        joinAgain: false,
+        wantFresh: true,
+        expectHead: 0,
+      };
       this.subs.set(articleId, sub);
     }
     if (listener) sub.listeners.add(listener);
@@ -313,8 +324,7 @@ export class DiscussionClient {
         sub.joinAgain = false;
         sub.buffered = [];
         const state = sub.state;
-        const payload =
-          state && !sub.wantFresh ? { articleId, since: state.head, epoch: state.epoch } : { articleId };
+        const payload = state && !sub.wantFresh ? { articleId, since: state.head, epoch: state.epoch } : { articleId };
         try {
           const r = await this.request('thread:join', payload);
           if (this.subs.get(articleId) !== sub) {

@@ -59,7 +59,13 @@ async function emit(name: string, code: Uint8Array, map?: Uint8Array): Promise<M
   await writeFile(path.join(PUBLIC, file), code);
   await writeFile(path.join(PUBLIC, `${file}.gz`), gz);
   await writeFile(path.join(PUBLIC, `${file}.br`), br);
-  const asset: ManifestAsset = { file, type: TYPES[ext] ?? 'application/octet-stream', bytes: code.length, gzipBytes: gz.length, brBytes: br.length };
+  const asset: ManifestAsset = {
+    file,
+    type: TYPES[ext] ?? 'application/octet-stream',
+    bytes: code.length,
+    gzipBytes: gz.length,
+    brBytes: br.length,
+  };
   if (map) {
     // esbuild named the map after the unhashed file.
     const json = JSON.parse(Buffer.from(map).toString('utf8')) as { file?: string };

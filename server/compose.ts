@@ -23,7 +23,10 @@ export interface Composed {
 export function composeApp(
   config: Config,
   logger: Logger,
-  opts: { name?: string; onRedisError?: (role: string, err: Error) => void } & Pick<AppDeps, 'clock' | 'heldWords' | 'defaultMetrics' | 'engineVersions'> = {},
+  opts: { name?: string; onRedisError?: (role: string, err: Error) => void } & Pick<
+    AppDeps,
+    'clock' | 'heldWords' | 'defaultMetrics' | 'engineVersions'
+  > = {},
 ): Composed {
   const { name, onRedisError, ...extra } = opts;
   const redis = config.REDIS_URL || config.REDIS_CLUSTER_NODES ? connectRedis(config, name) : undefined;
@@ -32,7 +35,9 @@ export function composeApp(
       c.on('error', (err: Error) => onRedisError?.(role, err));
     }
   }
-  const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
+  const store = redis
+    ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE })
+    : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
   const app = createApp({
     config,
     store,

@@ -50,10 +50,16 @@ export function parseOrigin(entry: string): string | null {
 
 const origins = z.string().transform((v, ctx) => {
   const out: string[] = [];
-  for (const entry of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const o = parseOrigin(entry);
     if (o === null) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an origin: expected scheme://host[:port], such as https://news.example or http://localhost:4250` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" is not an origin: expected scheme://host[:port], such as https://news.example or http://localhost:4250`,
+      });
     } else out.push(o);
   }
   return out;
@@ -70,7 +76,10 @@ export const TrustProxy = z.string().transform((v, ctx): TrustProxySetting => {
   if (['false', '0', 'no', 'off'].includes(s)) return false;
   if (['true', 'yes', 'on'].includes(s)) return 1;
   if (/^\d+$/.test(s)) return Number(s);
-  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   try {
     proxyaddr.compile(list);
   } catch (e) {
@@ -111,7 +120,12 @@ const EnvSchema = z.object({
   // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
   STAFF_NAMES: z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().max(80, { message: 'a staff name is longer than 80 characters' })))
     .default([]),
   /** socket.io/engine.io/ws internals used for speed and memory (gateway/engine-tuning.ts); `off`: stock paths. */
@@ -140,7 +154,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const c = r.data;
   const distributed = c.REDIS_URL !== undefined || c.REDIS_CLUSTER_NODES !== undefined;
   if (distributed && !c.AUTH_SECRET) {
-    throw new ConfigError('invalid configuration:\n  AUTH_SECRET: required with REDIS_URL or REDIS_CLUSTER_NODES (every node must share it)');
+    throw new ConfigError(
+      'invalid configuration:\n  AUTH_SECRET: required with REDIS_URL or REDIS_CLUSTER_NODES (every node must share it)',
+    );
   }
   return {
     ...c,

@@ -25,7 +25,10 @@ export function createLimiter<B extends string = RateBucket>(
   for (const [bucket, spec] of Object.entries(specs) as [B, RateSpec][]) {
     if (!spec) continue;
     const opts = { keyPrefix: `${prefix}:${bucket}`, points: spec.points, duration: spec.seconds };
-    limiters.set(bucket, redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false }) : new RateLimiterMemory(opts));
+    limiters.set(
+      bucket,
+      redis ? new RateLimiterRedis({ ...opts, storeClient: redis, useRedisPackage: false }) : new RateLimiterMemory(opts),
+    );
   }
   return {
     async consume(bucket, key) {
@@ -36,7 +39,9 @@ export function createLimiter<B extends string = RateBucket>(
       } catch (e) {
         if (e instanceof RateLimiterRes) {
           onRefused(bucket);
-          throw new DomainError('rate_limited', 'too many requests; wait a moment', { retryAfterMs: Math.max(1, Math.ceil(e.msBeforeNext)) });
+          throw new DomainError('rate_limited', 'too many requests; wait a moment', {
+            retryAfterMs: Math.max(1, Math.ceil(e.msBeforeNext)),
+          });
         }
         throw e;
       }

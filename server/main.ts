@@ -23,7 +23,9 @@ if (config.HELD_WORDS_FILE) {
   try {
     heldWords = HeldWords.parse(readFileSync(config.HELD_WORDS_FILE, 'utf8'));
   } catch (e) {
-    process.stderr.write(`livethread: invalid configuration:\n  HELD_WORDS_FILE: cannot read ${config.HELD_WORDS_FILE} (${(e as Error).message})\n`);
+    process.stderr.write(
+      `livethread: invalid configuration:\n  HELD_WORDS_FILE: cannot read ${config.HELD_WORDS_FILE} (${(e as Error).message})\n`,
+    );
     process.exit(1);
   }
 }
@@ -31,9 +33,7 @@ if (config.HELD_WORDS_FILE) {
 const logger = createLogger(config.LOG_LEVEL);
 const redisMode = Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES);
 if (!redisMode) {
-  logger.warn(
-    'EMBEDDED MODE: no REDIS_URL, comments are kept in memory and NOTHING SURVIVES A RESTART. Set REDIS_URL for real use.',
-  );
+  logger.warn('EMBEDDED MODE: no REDIS_URL, comments are kept in memory and NOTHING SURVIVES A RESTART. Set REDIS_URL for real use.');
   if (config.authSecretGenerated) logger.warn('AUTH_SECRET is random for this process: tokens stop working after a restart');
 }
 const service = composeApp(config, logger, {

@@ -20,20 +20,62 @@ export class Metrics {
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: 'livethread_' });
-    new Gauge({ name: 'livethread_connected_sockets', help: 'Sockets connected to this node', registers, collect() { this.set(sources.sockets()); } });
-    new Gauge({ name: 'livethread_joined_rooms', help: 'Article rooms with at least one socket on this node', registers, collect() { this.set(sources.rooms()); } });
-    this.eventsIn = new Counter({ name: 'livethread_events_in_total', help: 'Client events received, by event', labelNames: ['event'], registers });
-    this.eventsOut = new Counter({ name: 'livethread_events_out_total', help: 'Broadcasts sent (once per broadcast, not per socket), by type', labelNames: ['type'], registers });
+    new Gauge({
+      name: 'livethread_connected_sockets',
+      help: 'Sockets connected to this node',
+      registers,
+      collect() {
+        this.set(sources.sockets());
+      },
+    });
+    new Gauge({
+      name: 'livethread_joined_rooms',
+      help: 'Article rooms with at least one socket on this node',
+      registers,
+      collect() {
+        this.set(sources.rooms());
+      },
+    });
+    this.eventsIn = new Counter({
+      name: 'livethread_events_in_total',
+      help: 'Client events received, by event',
+      labelNames: ['event'],
+      registers,
+    });
+    this.eventsOut = new Counter({
+      name: 'livethread_events_out_total',
+      help: 'Broadcasts sent (once per broadcast, not per socket), by type',
+      labelNames: ['type'],
+      registers,
+    });
     this.postLatency = new Histogram({
       name: 'livethread_post_duration_seconds',
       help: 'comment:post from payload to ack',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
-    this.storeErrors = new Counter({ name: 'livethread_store_errors_total', help: 'Requests that failed because the store or Redis did', registers });
-    this.redisReconnects = new Counter({ name: 'livethread_redis_reconnects_total', help: 'Redis reconnections, by connection', labelNames: ['connection'], registers });
-    this.rateLimited = new Counter({ name: 'livethread_rate_limited_total', help: 'Requests refused by a rate limit, by bucket', labelNames: ['bucket'], registers });
-    this.publishErrors = new Counter({ name: 'livethread_publish_errors_total', help: 'Fan-out publishes Redis refused (readers elsewhere catch up)', registers });
+    this.storeErrors = new Counter({
+      name: 'livethread_store_errors_total',
+      help: 'Requests that failed because the store or Redis did',
+      registers,
+    });
+    this.redisReconnects = new Counter({
+      name: 'livethread_redis_reconnects_total',
+      help: 'Redis reconnections, by connection',
+      labelNames: ['connection'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'livethread_rate_limited_total',
+      help: 'Requests refused by a rate limit, by bucket',
+      labelNames: ['bucket'],
+      registers,
+    });
+    this.publishErrors = new Counter({
+      name: 'livethread_publish_errors_total',
+      help: 'Fan-out publishes Redis refused (readers elsewhere catch up)',
+      registers,
+    });
     // Counted on the hot path as plain numbers (engine-tuning.ts), read at scrape time.
     new Counter({
       name: 'livethread_broadcast_writes_total',
@@ -46,7 +88,16 @@ export class Metrics {
         this.inc({ path: 'engine' }, broadcastWrites.engine);
       },
     });
-    this.subscriberErrors = new Counter({ name: 'livethread_subscriber_errors_total', help: 'Subscribers to committed events that threw, by subscriber', labelNames: ['subscriber'], registers });
-    this.slowReadersDropped = new Counter({ name: 'livethread_slow_readers_dropped_total', help: 'Sockets disconnected because they stopped reading', registers });
+    this.subscriberErrors = new Counter({
+      name: 'livethread_subscriber_errors_total',
+      help: 'Subscribers to committed events that threw, by subscriber',
+      labelNames: ['subscriber'],
+      registers,
+    });
+    this.slowReadersDropped = new Counter({
+      name: 'livethread_slow_readers_dropped_total',
+      help: 'Sockets disconnected because they stopped reading',
+      registers,
+    });
   }
 }

@@ -2,14 +2,7 @@
  * Typed Socket.IO event maps shared by the server and the client (PROTOCOL.md §2).
  * Imports only the schemas' types.
  */
-import type {
-  CatchUp,
-  Comment,
-  ErrorBody,
-  JoinResult,
-  PayloadIn,
-  ThreadEvent,
-} from './schemas.js';
+import type { CatchUp, Comment, ErrorBody, JoinResult, PayloadIn, ThreadEvent } from './schemas.js';
 import type { ModEventPayload, QueueItem } from './moderation.js';
 
 export type { AuditEntry, ModEventPayload, QueueItem, Report } from './moderation.js';

@@ -60,8 +60,16 @@ export const ArticleId = z
   .min(1)
   .max(256)
   .regex(ARTICLE_ID_RE, { message: 'articleId may contain letters, digits and -_.~:/@%+ only' });
-export const CommentId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a comment id' });
-export const ClientId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, { message: 'not a client id' });
+export const CommentId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'not a comment id' });
+export const ClientId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, { message: 'not a client id' });
 export const UserId = z.string().min(1).max(128);
 export const DisplayName = cleanTextSchema(NAME_MAX_LENGTH, 'name', cleanName);
 export const Epoch = z.string().min(1).max(64);

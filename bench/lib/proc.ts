@@ -17,7 +17,10 @@ const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).s
 /** `ulimit -n` soft and hard, as the children will see it (soft raised to hard). */
 export function fdLimits(): { soft: number; hard: number; raised: number } {
   const r = spawnSync('/bin/sh', ['-c', 'ulimit -n; ulimit -Hn; ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n'], { encoding: 'utf8' });
-  const [soft, hard, raised] = r.stdout.trim().split('\n').map((v) => (v === 'unlimited' ? Infinity : Number(v)));
+  const [soft, hard, raised] = r.stdout
+    .trim()
+    .split('\n')
+    .map((v) => (v === 'unlimited' ? Infinity : Number(v)));
   return { soft: soft ?? 1024, hard: hard ?? 1024, raised: raised ?? soft ?? 1024 };
 }
 

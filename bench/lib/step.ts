@@ -83,7 +83,8 @@ export const log = (s: string) => process.stderr.write(`[bench ${String(Math.rou
 export async function launchRig(target: Target, readers: number, opts: { nodeArgs?: string[] } = {}): Promise<Rig> {
   const run = await startTarget(target, opts);
   const articleId = 'bench-article';
-  const token = target.kind === 'service' ? await tokens.sign({ sub: 'bench-commenter', name: 'Bench Commenter', role: 'commenter' }) : undefined;
+  const token =
+    target.kind === 'service' ? await tokens.sign({ sub: 'bench-commenter', name: 'Bench Commenter', role: 'commenter' }) : undefined;
   const loadgens = startLoadgens(Math.ceil(readers / READERS_PER_LOADGEN), target.id);
   // The commenter posts on node A; readers are spread over every node.
   const publisher = startPublisher(target, run.urls[0]!, articleId, token);
@@ -112,7 +113,8 @@ export async function joinRig(rig: Rig): Promise<void> {
     ),
   );
   const ok = connected.reduce((n, c) => n + c.connected, 0);
-  if (ok < readers) throw new Error(`${run.target.label}: only ${ok} of ${readers} readers joined (${connected.find((c) => c.firstError)?.firstError})`);
+  if (ok < readers)
+    throw new Error(`${run.target.label}: only ${ok} of ${readers} readers joined (${connected.find((c) => c.firstError)?.firstError})`);
   await rig.publisher.request('connect');
   log(`${run.target.label}: ${readers} readers joined in ${Math.round(Math.max(...connected.map((c) => c.ms)))} ms`);
 }
@@ -223,7 +225,9 @@ export async function measureStep(rig: Rig, postsPerSec: number, durationMs: num
     if (!best || contention(r) < contention(best)) best = r;
     best.attempts = attempt;
     if (contention(r) <= CONTENDED || attempt >= MAX_ATTEMPTS || !mayRepeat()) return best;
-    log(`  other processes took ${pct(r.serverCoreOthers)} of the server core, ${pct(r.loadCoreOthers)} of the load core: repeating the step`);
+    log(
+      `  other processes took ${pct(r.serverCoreOthers)} of the server core, ${pct(r.loadCoreOthers)} of the load core: repeating the step`,
+    );
     await sleep(1500);
   }
 }

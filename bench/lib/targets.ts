@@ -87,11 +87,19 @@ export async function startTarget(target: Target, opts: { nodeArgs?: string[] } 
 }
 
 export function startLoadgens(count: number, prefix: string): Child[] {
-  return Array.from({ length: count }, (_, i) => new Child({ name: `${prefix}-loadgen${i}`, script: 'loadgen.ts', cpu: LOAD_CORE, config: { name: `loadgen${i}` } }));
+  return Array.from(
+    { length: count },
+    (_, i) => new Child({ name: `${prefix}-loadgen${i}`, script: 'loadgen.ts', cpu: LOAD_CORE, config: { name: `loadgen${i}` } }),
+  );
 }
 
 export function startPublisher(target: Target, url: string, articleId: string, token?: string): Child {
-  return new Child({ name: `${target.id}-publisher`, script: 'publisher.ts', cpu: LOAD_CORE, config: { kind: target.kind, url, articleId, token } });
+  return new Child({
+    name: `${target.id}-publisher`,
+    script: 'publisher.ts',
+    cpu: LOAD_CORE,
+    config: { kind: target.kind, url, articleId, token },
+  });
 }
 
 /** CPU seconds of a set of processes, for before/after deltas. */

@@ -102,8 +102,7 @@ export class AuditView {
     const target: (Node | string)[] = [];
     const code = (text: string, title?: string) => h('code', title ? { title } : null, text);
     const uid = (id: string) => h('code', { class: 'lm-uid', title: id }, id);
-    const article = (id: string) =>
-      button('lm-link lm-article', id, () => this.ctx.openThread(id), { title: `Show thread ${id}` });
+    const article = (id: string) => button('lm-link lm-article', id, () => this.ctx.openThread(id), { title: `Show thread ${id}` });
     switch (e.action) {
       case 'remove':
       case 'restore':
@@ -149,9 +148,7 @@ export class AuditView {
   }
 
   private render(): void {
-    const sorted = [...this.entries.values()].sort(
-      (a, b) => b.entry.at.localeCompare(a.entry.at) || b.n - a.n,
-    );
+    const sorted = [...this.entries.values()].sort((a, b) => b.entry.at.localeCompare(a.entry.at) || b.n - a.n);
     for (const old of sorted.slice(AUDIT_MAX)) this.entries.delete(old.entry.id);
     reconcile(
       this.list,

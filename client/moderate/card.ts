@@ -69,10 +69,15 @@ export class CommentCard implements CommentView {
     this.editedEl = h('span', { class: 'lm-edited', hidden: true }, 'edited');
     this.resolvedEl = h('span', { class: 'lm-badge lm-badge-resolved', hidden: true }, 'Resolved');
     this.bodyEl = h('p', { class: 'lm-body', dir: 'auto', id: nextId('lm-body') });
-    this.moreBtn = button('lm-link lm-more', 'Show all', () => {
-      this.expanded = !this.expanded;
-      this.render();
-    }, { 'aria-controls': this.bodyEl.id, hidden: true });
+    this.moreBtn = button(
+      'lm-link lm-more',
+      'Show all',
+      () => {
+        this.expanded = !this.expanded;
+        this.render();
+      },
+      { 'aria-controls': this.bodyEl.id, hidden: true },
+    );
     this.reportsEl = h('div', { class: 'lm-reports', hidden: true });
     this.pendingEditEl = h('div', { class: 'lm-pending-edit', hidden: true });
     this.notesEl = h('ol', { class: 'lm-notes', hidden: true });
@@ -100,7 +105,11 @@ export class CommentCard implements CommentView {
         placeholder: 'Reason (optional)',
         autocomplete: 'off',
       });
-      const reasonLabel = h('label', { class: 'lm-sr-only', for: reasonId }, `Reason for removing or banning (optional), comment by ${who}`);
+      const reasonLabel = h(
+        'label',
+        { class: 'lm-sr-only', for: reasonId },
+        `Reason for removing or banning (optional), comment by ${who}`,
+      );
       // Enter in the reason field removes (or restores nothing): the common case, by keyboard.
       this.reasonInput.addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter' && !ev.isComposing) {
@@ -149,7 +158,14 @@ export class CommentCard implements CommentView {
           )
         : null,
       comment.parentId ? h('span', { class: 'lm-reply-tag', title: `Reply to ${comment.parentId}` }, 'reply') : null,
-      h('span', { class: 'lm-meta-end' }, timeEl(comment.createdAt, kind === 'queue' ? 'relative' : 'clock'), this.editedEl, this.resolvedEl, this.statusEl),
+      h(
+        'span',
+        { class: 'lm-meta-end' },
+        timeEl(comment.createdAt, kind === 'queue' ? 'relative' : 'clock'),
+        this.editedEl,
+        this.resolvedEl,
+        this.statusEl,
+      ),
     );
 
     this.el = h(
@@ -208,7 +224,14 @@ export class CommentCard implements CommentView {
           'li',
           null,
           r.reason ? h('q', { class: 'lm-report-reason' }, r.reason) : h('span', { class: 'lm-muted' }, 'no reason given'),
-          h('span', { class: 'lm-report-by' }, ' by ', h('code', { class: 'lm-uid', title: r.userId }, r.userId), ' · ', timeEl(r.at, 'relative')),
+          h(
+            'span',
+            { class: 'lm-report-by' },
+            ' by ',
+            h('code', { class: 'lm-uid', title: r.userId }, r.userId),
+            ' · ',
+            timeEl(r.at, 'relative'),
+          ),
         ),
       );
     }
@@ -317,9 +340,7 @@ export class CommentCard implements CommentView {
   private remove(): void {
     const { articleId, id } = this.comment;
     const reason = this.reason();
-    void this.run('remove', () =>
-      this.ctx.client.request('mod:remove', { articleId, commentId: id, ...(reason ? { reason } : {}) }),
-    );
+    void this.run('remove', () => this.ctx.client.request('mod:remove', { articleId, commentId: id, ...(reason ? { reason } : {}) }));
   }
 
   private restore(): void {

@@ -80,16 +80,33 @@ class Shell {
 
   constructor(root: HTMLElement) {
     this.statusText = h('span', { class: 'lm-status-text' }, STATUS_TEXT['signed-out']);
-    this.statusEl = h('p', { class: 'lm-status', role: 'status', 'data-state': 'signed-out' }, h('span', { class: 'lm-dot', 'aria-hidden': 'true' }), this.statusText);
+    this.statusEl = h(
+      'p',
+      { class: 'lm-status', role: 'status', 'data-state': 'signed-out' },
+      h('span', { class: 'lm-dot', 'aria-hidden': 'true' }),
+      this.statusText,
+    );
     this.userName = h('strong');
     this.userId = h('code');
     this.signOutBtn = h('button', { type: 'button', class: 'lm-btn lm-btn-quiet lm-signout' }, 'Sign out');
-    this.userBox = h('div', { class: 'lm-user', hidden: true }, h('span', { class: 'lm-user-label' }, 'Signed in as ', this.userName, ' ', this.userId), this.signOutBtn);
+    this.userBox = h(
+      'div',
+      { class: 'lm-user', hidden: true },
+      h('span', { class: 'lm-user-label' }, 'Signed in as ', this.userName, ' ', this.userId),
+      this.signOutBtn,
+    );
 
     const topbar = h(
       'header',
       { class: 'lm-topbar' },
-      h('h1', { class: 'lm-brand' }, h('span', { class: 'lm-logo', 'aria-hidden': 'true' }), h('span', { class: 'lm-brand-name' }, 'livethread'), ' ', h('span', { class: 'lm-brand-sub' }, 'Moderation')),
+      h(
+        'h1',
+        { class: 'lm-brand' },
+        h('span', { class: 'lm-logo', 'aria-hidden': 'true' }),
+        h('span', { class: 'lm-brand-name' }, 'livethread'),
+        ' ',
+        h('span', { class: 'lm-brand-sub' }, 'Moderation'),
+      ),
       this.statusEl,
       h('div', { class: 'lm-topbar-end' }, this.userBox),
     );
@@ -132,7 +149,11 @@ class Shell {
     // ── console ──
     const col = (id: string, title: string, cls: string, extra?: Node) => {
       const heading = h('h2', { id, class: 'lm-heading', tabindex: -1 }, title);
-      const section = h('section', { class: `lm-col ${cls}`, 'aria-labelledby': id }, h('div', { class: 'lm-col-head' }, heading, extra ?? null));
+      const section = h(
+        'section',
+        { class: `lm-col ${cls}`, 'aria-labelledby': id },
+        h('div', { class: 'lm-col-head' }, heading, extra ?? null),
+      );
       return { section, heading };
     };
     const queue = col('lm-queue-heading', 'Review queue', 'lm-col-queue');
@@ -203,7 +224,11 @@ class Session {
       names: new Map(),
     };
     this.ctx = ctx;
-    this.queue = new QueueView(ctx, (n) => this.setCount(n), (text) => shell.announce(text));
+    this.queue = new QueueView(
+      ctx,
+      (n) => this.setCount(n),
+      (text) => shell.announce(text),
+    );
     this.feed = new FeedView(ctx, 'lm-feed-heading');
     this.thread = new ThreadBox(ctx, 'lm-thread-heading');
     this.audit = new AuditView(ctx, 'lm-audit-heading', () => void this.loadAudit());
@@ -439,4 +464,3 @@ function boot(): void {
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot, { once: true });
 else boot();
-

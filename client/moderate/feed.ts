@@ -125,7 +125,12 @@ export class FeedView {
 
   /** A divider line (reconnected, signed in…). */
   marker(text: string): void {
-    const el = h('li', { class: 'lm-feed-line lm-feed-marker' }, timeEl(new Date().toISOString(), 'clock'), h('span', { class: 'lm-feed-text' }, text));
+    const el = h(
+      'li',
+      { class: 'lm-feed-line lm-feed-marker' },
+      timeEl(new Date().toISOString(), 'clock'),
+      h('span', { class: 'lm-feed-text' }, text),
+    );
     this.prepend({ el, card: null });
   }
 
@@ -145,7 +150,10 @@ export class FeedView {
     const el = h('li', { class: `lm-feed-line lm-note-${tone}`, 'data-event': e.type }, timeEl(at, 'clock'), content);
     if (e.articleId && e.type.startsWith('thread.')) {
       const articleId = e.articleId;
-      content.append(' ', button('lm-link lm-article', 'Show thread', () => this.ctx.openThread(articleId), { 'aria-label': `Show thread ${articleId}` }));
+      content.append(
+        ' ',
+        button('lm-link lm-article', 'Show thread', () => this.ctx.openThread(articleId), { 'aria-label': `Show thread ${articleId}` }),
+      );
     }
     if (e.audit?.commentId && !e.comment) content.append(' ', h('code', { title: e.audit.commentId }, shortId(e.audit.commentId)));
     const userId = e.audit?.userId;

@@ -70,12 +70,7 @@ export class ThreadBox {
       'form',
       { class: 'lm-thread-form', 'aria-labelledby': headingId, novalidate: true },
       h('label', { class: 'lm-label', for: inputId }, 'Article id'),
-      h(
-        'div',
-        { class: 'lm-row' },
-        this.input,
-        h('button', { type: 'submit', class: 'lm-btn lm-btn-primary lm-thread-show' }, 'Show'),
-      ),
+      h('div', { class: 'lm-row' }, this.input, h('button', { type: 'submit', class: 'lm-btn lm-btn-primary lm-thread-show' }, 'Show')),
       h('p', { id: hintId, class: 'lm-hint' }, 'Show follows the thread live; Close and Reopen act on the article id above.'),
       h('div', { class: 'lm-row' }, this.closeBtn, this.reopenBtn),
       this.errorEl,
@@ -212,9 +207,7 @@ export class ThreadBox {
       // A comment held while the join was in flight can reach us (by mod:event) before the
       // snapshot that was read without it: keep such recent ones; everything else is replaced.
       const recent = Date.now() - RECENT_MS;
-      const keep = [...this.comments.values()].filter(
-        (c) => !state.comments.has(c.id) && (this.fromModEvent.get(c.id) ?? 0) > recent,
-      );
+      const keep = [...this.comments.values()].filter((c) => !state.comments.has(c.id) && (this.fromModEvent.get(c.id) ?? 0) > recent);
       this.comments.clear();
       for (const c of state.comments.values()) this.comments.set(c.id, c);
       for (const c of keep) this.comments.set(c.id, c);

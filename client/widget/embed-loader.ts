@@ -32,5 +32,7 @@ if (own instanceof HTMLScriptElement && own.src) {
   if (parent) Node.prototype.appendChild.call(parent, script);
 } else {
   // Not run as <script src> (inlined, or loaded as a module): there is no trustworthy origin.
-  console.error('livethread: embed.js must be loaded with <script src="https://<your livethread server>/embed.js" async>; the widget is not started.');
+  console.error(
+    'livethread: embed.js must be loaded with <script src="https://<your livethread server>/embed.js" async>; the widget is not started.',
+  );
 }

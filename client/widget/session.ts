@@ -97,9 +97,11 @@ export class Session {
     } catch {
       throw new SignInError("Couldn't reach the server. Check your connection and try again.");
     }
-    const data = (await res.json().catch(() => null)) as
-      | { token?: string; user?: User; error?: { code?: string; retryAfterMs?: number } }
-      | null;
+    const data = (await res.json().catch(() => null)) as {
+      token?: string;
+      user?: User;
+      error?: { code?: string; retryAfterMs?: number };
+    } | null;
     if (!res.ok || !data?.token || !data.user) {
       const code = data?.error?.code;
       if (code === 'forbidden') throw new SignInError('Guest sign-in is turned off on this site.');

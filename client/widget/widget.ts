@@ -482,10 +482,7 @@ export class ThreadWidget {
     this.countEl.textContent = count > 0 ? String(count) : '';
     this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? `Comments, ${count}` : 'Comments');
     if (roots.length === 0) {
-      fill(
-        this.messageEl,
-        h('p', { class: 'lt-empty' }, state.closed ? 'No comments.' : 'No comments yet. Start the conversation.'),
-      );
+      fill(this.messageEl, h('p', { class: 'lt-empty' }, state.closed ? 'No comments.' : 'No comments yet. Start the conversation.'));
     } else this.messageEl.replaceChildren();
 
     this.reading.showWaiting(layout.waiting);

@@ -61,7 +61,6 @@ export interface DiscussionDeps {
   hash: (text: string) => string;
 }
 
-
 const AUDIT_PAGE = 500;
 const QUEUE_PAGE = 500;
 
@@ -109,7 +108,12 @@ export class Discussion {
   }
 
   async snapshot(viewer: Viewer, articleId: string): Promise<Snapshot> {
-    const s = await this.deps.store.snapshot(articleId, { cursor: null, limit: PAGE_ROOTS, replies: SNAPSHOT_REPLIES, maxBytes: this.bytes.snapshot });
+    const s = await this.deps.store.snapshot(articleId, {
+      cursor: null,
+      limit: PAGE_ROOTS,
+      replies: SNAPSHOT_REPLIES,
+      maxBytes: this.bytes.snapshot,
+    });
     return {
       articleId,
       epoch: s.epoch,
@@ -125,7 +129,12 @@ export class Discussion {
     viewer: Viewer,
     p: Payload<'thread:page'>,
   ): Promise<{ comments: Comment[]; cursor: string | null; replyCursors: Record<string, string> }> {
-    const s = await this.deps.store.snapshot(p.articleId, { cursor: p.cursor, limit: PAGE_ROOTS, replies: SNAPSHOT_REPLIES, maxBytes: this.bytes.snapshot });
+    const s = await this.deps.store.snapshot(p.articleId, {
+      cursor: p.cursor,
+      limit: PAGE_ROOTS,
+      replies: SNAPSHOT_REPLIES,
+      maxBytes: this.bytes.snapshot,
+    });
     return { comments: viewAll(s.comments, viewer), cursor: s.cursor, replyCursors: s.replyCursors };
   }
 
@@ -244,10 +253,15 @@ export class Discussion {
     });
     if (changed) {
       const held = updated.status === 'pending' || Boolean(updated.pendingEdit);
-      if (queued && held) await store.enqueueHeld(p.articleId, p.commentId, updated.pendingEdit?.at ?? updated.editedAt ?? updated.createdAt);
+      if (queued && held)
+        await store.enqueueHeld(p.articleId, p.commentId, updated.pendingEdit?.at ?? updated.editedAt ?? updated.createdAt);
       // A clean edit settles a held one; reports against the comment stay for moderators.
       else if (updated.status === 'visible') await store.dequeue(p.articleId, p.commentId, 'held');
-      this.toModerators({ type: updated.pendingEdit && queued ? 'comment.held' : 'comment.edited', articleId: p.articleId, comment: updated });
+      this.toModerators({
+        type: updated.pendingEdit && queued ? 'comment.held' : 'comment.edited',
+        articleId: p.articleId,
+        comment: updated,
+      });
     }
     return authorView(updated);
   }
@@ -326,7 +340,12 @@ export class Discussion {
     await this.deps.limiter?.consume('report', user.id);
     const report = { userId: user.id, reason: p.reason ?? null, at: this.deps.clock.now().toISOString() };
     if (await store.addReport(p.articleId, p.commentId, report)) {
-      this.toModerators({ type: 'comment.reported', articleId: p.articleId, comment: c, report: { userId: user.id, reason: report.reason } });
+      this.toModerators({
+        type: 'comment.reported',
+        articleId: p.articleId,
+        comment: c,
+        report: { userId: user.id, reason: report.reason },
+      });
     }
   }
 
@@ -346,7 +365,13 @@ export class Discussion {
     });
     await this.deps.store.dequeue(p.articleId, p.commentId);
     if (!changed) return;
-    await this.audit(mod, 'remove', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id, reason: p.reason }, c, 'comment.removed');
+    await this.audit(
+      mod,
+      'remove',
+      { articleId: p.articleId, commentId: p.commentId, userId: c.author.id, reason: p.reason },
+      c,
+      'comment.removed',
+    );
   }
 
   async restore(viewer: Viewer, p: Payload<'mod:restore'>): Promise<void> {
@@ -355,12 +380,19 @@ export class Discussion {
       if (c.status === 'deleted') throw new DomainError('not_found', 'its author deleted this comment');
       if (c.status !== 'removed') return null;
       // A comment removed while held goes back to the queue: readers never saw it created.
-      if (c.removedFrom === 'pending') return { guard: 'status', patch: { status: 'pending', removedReason: null, removedFrom: null }, eventType: null, visibleDelta: 0 };
-      return { guard: 'status', patch: { status: 'visible', removedReason: null, removedFrom: null }, eventType: 'comment.restored', visibleDelta: 1 };
+      if (c.removedFrom === 'pending')
+        return { guard: 'status', patch: { status: 'pending', removedReason: null, removedFrom: null }, eventType: null, visibleDelta: 0 };
+      return {
+        guard: 'status',
+        patch: { status: 'visible', removedReason: null, removedFrom: null },
+        eventType: 'comment.restored',
+        visibleDelta: 1,
+      };
     });
     if (!changed) return;
     // Back to held, or with an edit still waiting: on the queue again, where moderators look.
-    if (c.status === 'pending' || c.pendingEdit) await this.deps.store.enqueueHeld(p.articleId, p.commentId, this.deps.clock.now().toISOString());
+    if (c.status === 'pending' || c.pendingEdit)
+      await this.deps.store.enqueueHeld(p.articleId, p.commentId, this.deps.clock.now().toISOString());
     await this.audit(mod, 'restore', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.restored');
   }
 
@@ -377,11 +409,22 @@ export class Discussion {
       }
       // A held comment becomes public now: readers get it as comment.created.
       if (c.status === 'pending') {
-        return { guard: 'version', patch: { status: 'visible', heldReason: null }, eventType: 'comment.created', visibleDelta: 1, parentReplyDelta: 1 };
+        return {
+          guard: 'version',
+          patch: { status: 'visible', heldReason: null },
+          eventType: 'comment.created',
+          visibleDelta: 1,
+          parentReplyDelta: 1,
+        };
       }
       if (c.pendingEdit) {
         const e = c.pendingEdit;
-        return { guard: 'version', patch: { body: e.body, editedAt: e.at, pendingEdit: null }, eventType: 'comment.edited', visibleDelta: 0 };
+        return {
+          guard: 'version',
+          patch: { body: e.body, editedAt: e.at, pendingEdit: null },
+          eventType: 'comment.edited',
+          visibleDelta: 0,
+        };
       }
       return null;
     });
@@ -394,7 +437,8 @@ export class Discussion {
   async ban(viewer: Viewer, p: Payload<'mod:ban'>): Promise<void> {
     const mod = requireModerator(viewer);
     // Banning a banned user changes nothing and is not logged; "remove their comments" still runs.
-    if (await this.deps.store.setBan(p.userId, true)) await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
+    if (await this.deps.store.setBan(p.userId, true))
+      await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
     if (!p.removeComments) return;
     for (const ref of await this.deps.store.userComments(p.userId, BAN_REMOVES)) {
       const c = await this.deps.store.get(ref.articleId, ref.commentId);
@@ -411,7 +455,12 @@ export class Discussion {
   async close(viewer: Viewer, p: Payload<'mod:close'>): Promise<void> {
     const mod = requireModerator(viewer);
     const { ids, clock } = this.deps;
-    const event = await this.deps.store.setClosed({ articleId: p.articleId, closed: p.closed, epochCandidate: ids.epoch(), at: clock.now().toISOString() });
+    const event = await this.deps.store.setClosed({
+      articleId: p.articleId,
+      closed: p.closed,
+      epochCandidate: ids.epoch(),
+      at: clock.now().toISOString(),
+    });
     if (!event) return; // already so: nothing to log
     this.deps.notifier.publish(event);
     await this.audit(mod, p.closed ? 'close' : 'reopen', { articleId: p.articleId }, null, p.closed ? 'thread.closed' : 'thread.reopened');

@@ -64,7 +64,8 @@ export class Admission {
     if (Number.isFinite(l.perSecond)) {
       slot.tokens = Math.min(l.burst, slot.tokens + ((now - slot.refilledAt) / 1000) * l.perSecond);
       slot.refilledAt = now;
-      if (slot.tokens < 1) throw refused('too many requests on this connection; slow down', Math.ceil(((1 - slot.tokens) / l.perSecond) * 1000));
+      if (slot.tokens < 1)
+        throw refused('too many requests on this connection; slow down', Math.ceil(((1 - slot.tokens) / l.perSecond) * 1000));
       slot.tokens -= 1;
     }
     if (read) {

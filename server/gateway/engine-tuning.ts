@@ -217,7 +217,6 @@ function uncorkAll(): void {
   for (const tcp of list) tcp.uncork();
 }
 
-
 /**
  * Memory per idle connection: once the middlewares have run, nothing needs the upgrade request
  * (an IncomingMessage with its headers, query and stream state) any more, yet engine.io keeps it
@@ -239,7 +238,8 @@ function releaseUpgradeRequest(_req: unknown, res: unknown, next: (err?: Error) 
     const tcp = stand.socket;
     const last = tcp?.listeners('close').at(-1);
     const listened = (stand.listenerCount?.('close') ?? 0) > 0;
-    if (tcp && !listened && typeof last === 'function' && String(last).includes('emit("close")')) tcp.removeListener('close', last as () => void);
+    if (tcp && !listened && typeof last === 'function' && String(last).includes('emit("close")'))
+      tcp.removeListener('close', last as () => void);
   }
   next();
 }
@@ -262,7 +262,6 @@ function releaseHandshake(socket: AppSocket): void {
   conn.request = null;
   (socket as unknown as { handshake: unknown }).handshake = RELEASED_HANDSHAKE;
 }
-
 
 // ── reads of the outgoing buffers (always on; feature-checked) ─────────────────────────────
 

@@ -21,7 +21,9 @@ export function attachFanout(io: AppServer, pubsub: PubSub, metrics: Metrics, lo
     logger.warn({ err: err.message }, 'fan-out publish failed; readers on other nodes will catch up from the log');
   });
   // On a Cluster, sharded Pub/Sub with a channel per room: a node only receives the rooms it serves.
-  io.adapter(pub instanceof Cluster ? createShardedAdapter(pub, pubsub.sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, pubsub.sub));
+  io.adapter(
+    pub instanceof Cluster ? createShardedAdapter(pub, pubsub.sub, { subscriptionMode: 'dynamic' }) : createAdapter(pub, pubsub.sub),
+  );
   watchSubscriber(pubsub.sub, io, logger);
 }
 
@@ -78,6 +80,9 @@ function watchSubscriber(sub: Redis | Cluster, io: AppServer, logger: Logger): v
     }
     logger.warn('redis subscriber reconnected; asking local readers to resync');
     // ioredis re-sends SUBSCRIBE on 'ready'; a PING answered after it means the subscriptions are live.
-    void sub.ping().catch(() => undefined).then(resync);
+    void sub
+      .ping()
+      .catch(() => undefined)
+      .then(resync);
   });
 }

@@ -55,10 +55,7 @@ export interface HandlerDeps {
   logger: Logger;
 }
 
-type Handler<K extends keyof PayloadSchemas> = (
-  payload: Payload<K>,
-  socket: AppSocket,
-) => Promise<object>;
+type Handler<K extends keyof PayloadSchemas> = (payload: Payload<K>, socket: AppSocket) => Promise<object>;
 
 interface Entry {
   event: keyof PayloadSchemas;
@@ -123,7 +120,6 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     handle(this, deps, entry, args);
   };
 }
-
 
 function joinedCount(s: AppSocket): number {
   let n = 0;

@@ -96,14 +96,22 @@ export class RedisPresenceTable implements PresenceTable {
       [...counts].map(([articleId, n]) => {
         const key = this.key(articleId, 'r');
         if (n === 0) return this.redis.hdel(key, nodeId);
-        return this.redis.multi().hset(key, nodeId, `${n}:${now}`).pexpire(key, STALE_MS * 2).exec();
+        return this.redis
+          .multi()
+          .hset(key, nodeId, `${n}:${now}`)
+          .pexpire(key, STALE_MS * 2)
+          .exec();
       }),
     );
   }
 
   async typing(articleId: string, userId: string, now: number): Promise<void> {
     const key = this.key(articleId, 't');
-    await this.redis.multi().hset(key, userId, String(now)).pexpire(key, TYPING_MS * 2).exec();
+    await this.redis
+      .multi()
+      .hset(key, userId, String(now))
+      .pexpire(key, TYPING_MS * 2)
+      .exec();
   }
 
   async read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>> {

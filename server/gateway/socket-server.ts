@@ -99,16 +99,19 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   // refused by a later check (a bad or expired token), one that never opens the namespace, and
   // one closed half-way all give their place back.
   const overLimit = new WeakSet<object>();
-  io.engine.on('connection', (conn: { request: Parameters<typeof clientAddress>[0]; close(): void; once(e: 'close', f: () => void): void }) => {
-    const key = keyOf(conn.request);
-    const place = connections.open(key);
-    if (place === 'full') {
-      conn.close();
-      return;
-    }
-    if (place === 'over') overLimit.add(conn);
-    conn.once('close', () => connections.close(key));
-  });
+  io.engine.on(
+    'connection',
+    (conn: { request: Parameters<typeof clientAddress>[0]; close(): void; once(e: 'close', f: () => void): void }) => {
+      const key = keyOf(conn.request);
+      const place = connections.open(key);
+      if (place === 'full') {
+        conn.close();
+        return;
+      }
+      if (place === 'over') overLimit.add(conn);
+      conn.once('close', () => connections.close(key));
+    },
+  );
 
   // A client may open the namespace again on the same transport (CONNECT, DISCONNECT, CONNECT).
   // Ours never do, and the request was released after the first connect (releaseHandshake):

@@ -101,7 +101,10 @@ export function assetsRouter(opts: AssetsOptions): Router {
   try {
     manifest = JSON.parse(readFileSync(path.join(pub, 'manifest.json'), 'utf8')) as Manifest;
   } catch (err) {
-    opts.logger.error({ err: (err as Error).message }, 'dist/public/manifest.json is missing or unreadable: run `npm run build`; no page or script is served');
+    opts.logger.error(
+      { err: (err as Error).message },
+      'dist/public/manifest.json is missing or unreadable: run `npm run build`; no page or script is served',
+    );
     return router;
   }
 

@@ -44,7 +44,6 @@ export interface ApiDeps {
   onUnexpectedError?: () => void;
 }
 
-
 declare module 'express-serve-static-core' {
   interface Request {
     viewer?: Viewer;
@@ -196,6 +195,7 @@ export function errorHandler(logger: Logger, onUnexpected: () => void = () => un
 function expressRefusal(status: number, type: string | undefined): string {
   if (status === 413) return 'the request body is too large';
   if (type === 'entity.parse.failed') return 'the request body is not valid JSON';
-  if (type?.startsWith('entity.') || type?.startsWith('charset.') || type?.startsWith('encoding.')) return 'the request body cannot be read';
+  if (type?.startsWith('entity.') || type?.startsWith('charset.') || type?.startsWith('encoding.'))
+    return 'the request body cannot be read';
   return 'bad request: the URL or its parameters are not valid';
 }

@@ -17,7 +17,6 @@ import { originCheck } from './origin-check.js';
 import { DIST } from '../paths.js';
 import { apiRouter, type ApiDeps } from './routes.js';
 
-
 export interface WebAppDeps {
   config: Config;
   trust: Trust;
@@ -110,7 +109,10 @@ function finalErrors(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const status = (err as { status?: number } | null)?.status;
     if (status && status >= 400 && status < 500) {
-      res.status(status).type('text/plain').send(status === 404 ? 'not found' : 'bad request');
+      res
+        .status(status)
+        .type('text/plain')
+        .send(status === 404 ? 'not found' : 'bad request');
       return;
     }
     logger.error({ err, method: req.method, url: redactUrl(req.originalUrl) }, 'request failed');

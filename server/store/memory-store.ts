@@ -232,7 +232,10 @@ export class MemoryStore implements CommentStore {
 
   async eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince> {
     const a = this.articles.get(articleId);
-    if (!a) return since === 0 ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, events: [], more: false } : { kind: 'gone', epoch: null, head: 0 };
+    if (!a)
+      return since === 0
+        ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, events: [], more: false }
+        : { kind: 'gone', epoch: null, head: 0 };
     const first = a.seq - a.log.length + 1;
     if (since < first - 1 || since > a.seq) return { kind: 'gone', epoch: a.epoch, head: a.seq };
     const from = a.log.length - (a.seq - since);

@@ -70,10 +70,25 @@ function scripts(redis: Client) {
         'log_size',
       ] as const,
     ),
-    setClosed: defineScript<string[]>(redis, 'set-closed', ['meta', 'log'] as const, ['closed', 'epoch_candidate', 'at', 'log_size'] as const),
-    snapshot: defineScript<string[]>(redis, 'snapshot', ['meta', 'comments', 'roots', 'desc'] as const, ['cursor', 'limit', 'replies', 'max_bytes'] as const),
+    setClosed: defineScript<string[]>(
+      redis,
+      'set-closed',
+      ['meta', 'log'] as const,
+      ['closed', 'epoch_candidate', 'at', 'log_size'] as const,
+    ),
+    snapshot: defineScript<string[]>(
+      redis,
+      'snapshot',
+      ['meta', 'comments', 'roots', 'desc'] as const,
+      ['cursor', 'limit', 'replies', 'max_bytes'] as const,
+    ),
     replies: defineScript<string[]>(redis, 'replies', ['comments', 'desc'] as const, ['root_id', 'cursor', 'limit', 'max_bytes'] as const),
-    eventsSince: defineScript<string[]>(redis, 'events-since', ['meta', 'log', 'comments'] as const, ['since', 'limit', 'max_bytes', 'overhead'] as const),
+    eventsSince: defineScript<string[]>(
+      redis,
+      'events-since',
+      ['meta', 'log', 'comments'] as const,
+      ['since', 'limit', 'max_bytes', 'overhead'] as const,
+    ),
     addReport: defineScript<number>(
       redis,
       'add-report',
@@ -186,7 +201,14 @@ export class RedisStore implements CommentStore {
       { closed: input.closed ? '1' : '0', epoch_candidate: input.epochCandidate, at: input.at, log_size: this.logSize },
     );
     if (r.length === 0) return null;
-    return { articleId: a, epoch: r[1]!, seq: Number(r[0]), type: input.closed ? 'thread.closed' : 'thread.reopened', comment: null, at: input.at };
+    return {
+      articleId: a,
+      epoch: r[1]!,
+      seq: Number(r[0]),
+      type: input.closed ? 'thread.closed' : 'thread.reopened',
+      comment: null,
+      at: input.at,
+    };
   }
 
   async snapshot(articleId: string, opts: Parameters<CommentStore['snapshot']>[1]): Promise<SnapshotPage> {
@@ -284,7 +306,10 @@ export class RedisStore implements CommentStore {
           return;
         }
         const seen = new Set<string>();
-        for (const [rows, reason] of [[held, 'held'], [reported, 'reported']] as const) {
+        for (const [rows, reason] of [
+          [held, 'held'],
+          [reported, 'reported'],
+        ] as const) {
           for (let i = 0; i < rows.length; i += 2) {
             const commentId = rows[i]!;
             if (seen.has(commentId)) continue;
@@ -339,7 +364,9 @@ export class RedisStore implements CommentStore {
   }
 
   async claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.lua.claimBody({ claim: `${this.prefix}:dup:{u:${userId}}:${bodyHash}` }, { client_id: clientId, ttl: ttlSeconds })) === 1;
+    return (
+      (await this.lua.claimBody({ claim: `${this.prefix}:dup:{u:${userId}}:${bodyHash}` }, { client_id: clientId, ttl: ttlSeconds })) === 1
+    );
   }
 
   async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {

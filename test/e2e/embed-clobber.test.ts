@@ -62,12 +62,16 @@ async function startClobberedHost(node: () => TestNode, attacker: () => string, 
 </head>
 <body><h1>A post with a hostile comment section of its own</h1>
 <img name="currentScript" src="${evil}/x" alt="">
-${all ? `<img name="querySelectorAll" alt="">
+${
+  all
+    ? `<img name="querySelectorAll" alt="">
 <img name="readyState" alt="">
 <img name="addEventListener" alt="">
 <img name="head" alt="">
 <div id="livethread">not the widget</div>
-<script type="text/plain" src="${evil}/embed.js"></script>` : ''}
+<script type="text/plain" src="${evil}/embed.js"></script>`
+    : ''
+}
 <div data-livethread-article="clobber" data-token="${modToken()}"></div>
 <script src="${node().url}/embed.js" async></script>
 </body></html>`);

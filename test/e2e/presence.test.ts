@@ -12,7 +12,10 @@ describe('presence and reports in the widget', () => {
   it('shows how many are reading and that someone is replying; a report reaches the queue', async () => {
     const { a, b, browser } = env;
     const articleId = 'presence-widget';
-    const posted = await rawSocket(a.url, await token(a, 'zoe', 'commenter', 'Zoe')).emitWithAck('comment:post', { articleId, body: 'Report me' });
+    const posted = await rawSocket(a.url, await token(a, 'zoe', 'commenter', 'Zoe')).emitWithAck('comment:post', {
+      articleId,
+      body: 'Report me',
+    });
     if (!posted.ok) throw new Error('could not post');
     const reader = await openDemo(await browser.newContext(), a, articleId);
     const writer = await openDemo(await browser.newContext(), b, articleId);
@@ -27,7 +30,9 @@ describe('presence and reports in the widget', () => {
     const comment = writer.locator(`article.lt-comment[data-comment-id="${posted.comment.id}"]`);
     await comment.locator('.lt-report').click();
     await eventually(async () => (await comment.locator('.lt-report').innerText()) === 'Reported');
-    const queue = (await (await fetch(`${a.url}/api/moderation/queue`, { headers: { authorization: `Bearer ${await token(a, 'mo', 'moderator')}` } })).json()) as {
+    const queue = (await (
+      await fetch(`${a.url}/api/moderation/queue`, { headers: { authorization: `Bearer ${await token(a, 'mo', 'moderator')}` } })
+    ).json()) as {
       queue: { comment: { id: string }; reason: string; reports: { userId: string }[] }[];
     };
     const item = queue.queue.find((q) => q.comment.id === posted.comment.id);

@@ -56,15 +56,18 @@ it('unmount leaves the thread, stops the widget and empties its div; the other w
 
   // A second widget of the same article and one of another, mounted as a single-page app would:
   // all three share the page's one connection.
-  const mounted = await page.evaluate((ids) => {
-    for (const id of ids) {
-      const div = document.createElement('div');
-      div.className = 'spa';
-      div.dataset.livethreadArticle = id;
-      document.body.append(div);
-    }
-    return window.livethread!.scan().map((w) => w.articleId);
-  }, [article, other]);
+  const mounted = await page.evaluate(
+    (ids) => {
+      for (const id of ids) {
+        const div = document.createElement('div');
+        div.className = 'spa';
+        div.dataset.livethreadArticle = id;
+        document.body.append(div);
+      }
+      return window.livethread!.scan().map((w) => w.articleId);
+    },
+    [article, other],
+  );
   expect(mounted).toEqual([article, other]);
   const twin = page.locator('div.spa').nth(0);
   const otherWidget = page.locator('div.spa').nth(1);

@@ -111,7 +111,7 @@ async function watchThread(page: Page, check: (shown: Awaited<ReturnType<typeof 
   }, timeoutMs);
 }
 
-describe('the reader\'s widget in a browser, on two nodes', () => {
+describe("the reader's widget in a browser, on two nodes", () => {
   it('a comment posted on node B shows as pending on B until its ack, and on node A within a second', async () => {
     const article = 'e2e-two-nodes';
     const reader = await openDemo(await newContext(), nodeA(), article);
@@ -249,7 +249,7 @@ describe('the reader\'s widget in a browser, on two nodes', () => {
     expect(errorsOf(reader)).toEqual([]);
   }, 45_000);
 
-  it('comments posted while the reader\'s node is down appear once each, in order, without a reload', async () => {
+  it("comments posted while the reader's node is down appear once each, in order, without a reload", async () => {
     const article = 'e2e-node-restart';
     const writer = await sdkCommenter(nodeB(), 'writer', 'Wren Writer');
     const reader = await openDemo(await newContext(), nodeA(), article);
@@ -412,7 +412,11 @@ describe('the reader\'s widget in a browser, on two nodes', () => {
         const widget = document.querySelector('[data-livethread-article]')!.shadowRoot!;
         for (const el of Array.from(widget.querySelectorAll('*'))) {
           const tag = el.tagName.toLowerCase();
-          if (['script', 'iframe', 'frame', 'object', 'embed', 'img', 'svg', 'math', 'style', 'link', 'meta', 'base', 'form'].includes(tag) && !(tag === 'form' && el.classList.contains('lt-composer')) && !(tag === 'form' && el.classList.contains('lt-signin'))) {
+          if (
+            ['script', 'iframe', 'frame', 'object', 'embed', 'img', 'svg', 'math', 'style', 'link', 'meta', 'base', 'form'].includes(tag) &&
+            !(tag === 'form' && el.classList.contains('lt-composer')) &&
+            !(tag === 'form' && el.classList.contains('lt-signin'))
+          ) {
             problems.push(`<${tag}> in the widget`);
           }
           for (const attr of Array.from(el.attributes)) {
@@ -443,7 +447,11 @@ describe('the reader\'s widget in a browser, on two nodes', () => {
       expect(errorsOf(page)).toEqual([]);
     }
     // Hover what would carry a mouse handler if it had been parsed as HTML.
-    for (const el of await victim.locator('.lt-body, .lt-author').filter({ hasText: /onmouseover|onfocus/ }).all()) await el.hover();
+    for (const el of await victim
+      .locator('.lt-body, .lt-author')
+      .filter({ hasText: /onmouseover|onfocus/ })
+      .all())
+      await el.hover();
     await sleep(100);
     expect(await victim.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned ?? null)).toBeNull();
     expect(dialogs).toEqual([]);
@@ -542,17 +550,50 @@ describe('the reader\'s widget in a browser, on two nodes', () => {
       const c = sdkClient(past.url, await token(past, sub, 'commenter', name));
       return c.post({ articleId: article, body, parentId });
     };
-    const dana = await say('dana', 'Dana Whitfield', 135, "Nineteen years looking at that fence from my kitchen window. I'll believe it when I can push a buggy along the river, but tonight I'm happy.");
+    const dana = await say(
+      'dana',
+      'Dana Whitfield',
+      135,
+      "Nineteen years looking at that fence from my kitchen window. I'll believe it when I can push a buggy along the river, but tonight I'm happy.",
+    );
     await say('joe', 'Joe Mensah', 118, 'Same here. Keeping the engine sheds as a covered market is the best part of it.', dana.id);
-    const tom = await say('tom', 'Tom Hallworth', 96, 'Nobody is against parks, but 900 homes is 900 homes. Where exactly are these car-park sites, and when do they actually get built?');
-    const priya = await say('priya', 'Priya Raman', 71, 'The station car parks are in the draft local plan, table 4: https://example.org/westbrook/local-plan. Around 650 homes, so not all of it, but not nothing either.', tom.id);
-    const tom2 = await say('tom', 'Tom Hallworth', 64, "650 isn't 900, and the plan says 2031 at the earliest. That's my whole point.", priya.id);
-    await say('priya', 'Priya Raman', 52, 'Fair. Though the yard would have needed years of clean-up before anyone could live on it anyway.', tom2.id);
+    const tom = await say(
+      'tom',
+      'Tom Hallworth',
+      96,
+      'Nobody is against parks, but 900 homes is 900 homes. Where exactly are these car-park sites, and when do they actually get built?',
+    );
+    const priya = await say(
+      'priya',
+      'Priya Raman',
+      71,
+      'The station car parks are in the draft local plan, table 4: https://example.org/westbrook/local-plan. Around 650 homes, so not all of it, but not nothing either.',
+      tom.id,
+    );
+    const tom2 = await say(
+      'tom',
+      'Tom Hallworth',
+      64,
+      "650 isn't 900, and the plan says 2031 at the earliest. That's my whole point.",
+      priya.id,
+    );
+    await say(
+      'priya',
+      'Priya Raman',
+      52,
+      'Fair. Though the yard would have needed years of clean-up before anyone could live on it anyway.',
+      tom2.id,
+    );
     const gone = await say('anon', 'Throwaway', 40, 'This whole thing is a waste of money.');
     await say('ruth', 'Ruth Adeyemi', 33, 'The decontamination is funded separately, so the park budget is not affected.', gone.id);
     ago = 30 * 60_000;
     await sdkClient(past.url, await token(past, 'anon', 'commenter', 'Throwaway')).delete({ articleId: article, commentId: gone.id });
-    const maya = await say('maya', 'Maya Okafor', 12, 'Reporter here: the first section along the river is due to open in summer 2027. We will follow the works.');
+    const maya = await say(
+      'maya',
+      'Maya Okafor',
+      12,
+      'Reporter here: the first section along the river is due to open in summer 2027. We will follow the works.',
+    );
     ago = 4 * 60_000;
     await sdkClient(past.url, await token(past, 'maya', 'commenter', 'Maya Okafor')).edit({
       articleId: article,
@@ -571,12 +612,15 @@ describe('the reader\'s widget in a browser, on two nodes', () => {
       await page.locator('[data-livethread-article]').screenshot({ path: path.join(RESULTS, `widget-${scheme}.png`) });
     }
     expect(errorsOf(page)).toEqual([]);
-    if (process.env.E2E_UPDATE_SCREENSHOT === '1') await copyFile(path.join(RESULTS, 'widget-light.png'), path.join(ROOT, 'docs/screenshot.png'));
+    if (process.env.E2E_UPDATE_SCREENSHOT === '1')
+      await copyFile(path.join(RESULTS, 'widget-light.png'), path.join(ROOT, 'docs/screenshot.png'));
   }, 45_000);
 
   it('bidi overrides and stacked combining marks in a name or a body stay inside their element', async () => {
     const article = 'e2e-text-isolation';
-    const plain = await (await sdkCommenter(nodeA(), 'ada', 'Ada Plain')).post({ articleId: article, body: 'A plain comment, posted first.' });
+    const plain = await (
+      await sdkCommenter(nodeA(), 'ada', 'Ada Plain')
+    ).post({ articleId: article, body: 'A plain comment, posted first.' });
     // A short host page, oldest first: the new comment shows at once, below the plain one,
     // which does not move.
     const page = await host!.open(await newContext(), nodeA(), article);

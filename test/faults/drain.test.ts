@@ -29,7 +29,10 @@ it('SIGTERM while a write is in flight: the write is stored, its ack reaches the
   const ack = s
     .timeout(10_000)
     .emitWithAck('comment:post', { articleId: 'drain', body: 'in flight at SIGTERM', clientId: 'drain-1' })
-    .then((a: Ack<{ comment: Comment }>) => (a.ok ? `ok ${a.comment.id}` : a.error.code), (e: Error) => `no ack: ${e.message}`);
+    .then(
+      (a: Ack<{ comment: Comment }>) => (a.ok ? `ok ${a.comment.id}` : a.error.code),
+      (e: Error) => `no ack: ${e.message}`,
+    );
   await sleep(300);
   node.terminate();
   await sleep(300);

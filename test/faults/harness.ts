@@ -151,22 +151,28 @@ async function getJson<T>(url: string, headers: Record<string, string> = {}): Pr
 }
 
 /** Every page and every thread's earlier replies, as `headers` may see them. */
-async function readComments(base: string, headers: Record<string, string>): Promise<{ epoch: string; head: number; comments: Map<string, Comment> }> {
+async function readComments(
+  base: string,
+  headers: Record<string, string>,
+): Promise<{ epoch: string; head: number; comments: Map<string, Comment> }> {
   type Page = { epoch: string; head: number; comments: Comment[]; cursor: string | null; replyCursors?: Record<string, string> };
   const snap = await getJson<Page>(`${base}/thread`, headers);
   const comments = new Map<string, Comment>();
   const take = async (page: Pick<Page, 'comments' | 'replyCursors'>) => {
     for (const c of page.comments) comments.set(c.id, c);
     for (const [rootId, first] of Object.entries(page.replyCursors ?? {})) {
-      for (let cursor: string | null = first; cursor; ) {
-        const r: { comments: Comment[]; cursor: string | null } = await getJson(`${base}/comments/${rootId}/replies?cursor=${cursor}`, headers);
+      for (let cursor: string | null = first; cursor;) {
+        const r: { comments: Comment[]; cursor: string | null } = await getJson(
+          `${base}/comments/${rootId}/replies?cursor=${cursor}`,
+          headers,
+        );
         for (const c of r.comments) comments.set(c.id, c);
         cursor = r.cursor;
       }
     }
   };
   await take(snap);
-  for (let cursor = snap.cursor; cursor; ) {
+  for (let cursor = snap.cursor; cursor;) {
     const page = await getJson<Page>(`${base}/thread?cursor=${cursor}`, headers);
     await take(page);
     cursor = page.cursor;
@@ -180,8 +186,10 @@ export async function readThread(node: NodeProcess, articleId: string): Promise<
   const snap = await readComments(base, {});
   const full = (await readComments(base, { authorization: `Bearer ${moderator}` })).comments;
   const events: ThreadEvent[] = [];
-  for (let since = 0; since < snap.head; ) {
-    const r = await getJson<{ head: number; events?: ThreadEvent[]; more?: boolean }>(`${base}/events?since=${since}&epoch=${encodeURIComponent(snap.epoch)}`);
+  for (let since = 0; since < snap.head;) {
+    const r = await getJson<{ head: number; events?: ThreadEvent[]; more?: boolean }>(
+      `${base}/events?since=${since}&epoch=${encodeURIComponent(snap.epoch)}`,
+    );
     if (!r.events) throw new Error(`${articleId}: the store no longer keeps its whole event log`);
     events.push(...r.events.filter((e) => e.seq <= snap.head));
     if (!r.more || r.events.length === 0) break;
@@ -301,7 +309,8 @@ export class Workload {
     }
     for (let start = 0; start < opts.readers; start += 25) {
       const batch: Promise<void>[] = [];
-      for (let i = start; i < Math.min(opts.readers, start + 25); i++) batch.push(this.addReader(i, opts.articles[i % opts.articles.length]!));
+      for (let i = start; i < Math.min(opts.readers, start + 25); i++)
+        batch.push(this.addReader(i, opts.articles[i % opts.articles.length]!));
       await Promise.all(batch);
     }
   }
@@ -367,7 +376,9 @@ export class Workload {
       const articleId = this.opts.articles[Math.floor(Math.random() * this.opts.articles.length)]!;
       const candidates = this.replyable.get(articleId) ?? [];
       const parentId =
-        candidates.length > 0 && Math.random() < (this.opts.replyShare ?? 0.3) ? candidates[Math.floor(Math.random() * candidates.length)]! : null;
+        candidates.length > 0 && Math.random() < (this.opts.replyShare ?? 0.3)
+          ? candidates[Math.floor(Math.random() * candidates.length)]!
+          : null;
       op = {
         id,
         kind,
@@ -470,7 +481,10 @@ export class Workload {
       if (Date.now() - t0 > timeoutMs) {
         const sample = behind
           .slice(0, 5)
-          .map((r) => `reader ${r.index} (${r.articleId}) at ${r.client.thread(r.articleId)?.head} of ${heads?.get(r.articleId)}, connected=${r.client.connected}`);
+          .map(
+            (r) =>
+              `reader ${r.index} (${r.articleId}) at ${r.client.thread(r.articleId)?.head} of ${heads?.get(r.articleId)}, connected=${r.client.connected}`,
+          );
         throw new Error(`${behind.length} readers not caught up within ${timeoutMs} ms: ${sample.join('; ')}`);
       }
       await sleep(100);
@@ -515,7 +529,14 @@ function commentView(c: Comment | null | undefined): unknown {
  * which comment; the final thread is compared in full below.
  */
 function eventView(e: ThreadEvent): string {
-  return JSON.stringify({ articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, at: e.at, comment: e.comment?.id ?? e.commentId ?? null });
+  return JSON.stringify({
+    articleId: e.articleId,
+    epoch: e.epoch,
+    seq: e.seq,
+    type: e.type,
+    at: e.at,
+    comment: e.comment?.id ?? e.commentId ?? null,
+  });
 }
 
 export async function verify(scenario: string, deployment: Deployment, workload: Workload): Promise<Verdict> {
@@ -612,7 +633,8 @@ export async function verify(scenario: string, deployment: Deployment, workload:
     const violations: string[] = [];
     if (r.resets > 0) violations.push(`${r.resets} resets`);
     const expected = t.events.slice(r.initialHead);
-    if (r.applied.length !== expected.length) violations.push(`applied ${r.applied.length} events, the store has ${expected.length} after its snapshot`);
+    if (r.applied.length !== expected.length)
+      violations.push(`applied ${r.applied.length} events, the store has ${expected.length} after its snapshot`);
     for (let i = 0; i < Math.max(r.applied.length, expected.length); i++) {
       const got = r.applied[i];
       const want = expected[i];
@@ -629,7 +651,8 @@ export async function verify(scenario: string, deployment: Deployment, workload:
     const a = new Set(mine.map(key));
     const b = new Set(theirs.map(key));
     const diff = [...a].filter((x) => !b.has(x)).length + [...b].filter((x) => !a.has(x)).length;
-    if (diff > 0 || a.size !== b.size) violations.push(`final thread differs from the store's in ${diff} comments (${a.size} vs ${b.size})`);
+    if (diff > 0 || a.size !== b.size)
+      violations.push(`final thread differs from the store's in ${diff} comments (${a.size} vs ${b.size})`);
     if (violations.length > 0) {
       verdict.readerViolations++;
       problem(`reader ${r.index} on ${r.articleId}: ${violations.join('; ')}`);

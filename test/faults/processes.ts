@@ -39,7 +39,12 @@ process.once('exit', () => {
 function guard(pid: number): void {
   const watchdog = spawn(
     'sh',
-    ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null', String(process.pid), String(pid)],
+    [
+      '-c',
+      'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null',
+      String(process.pid),
+      String(pid),
+    ],
     { stdio: 'ignore', detached: true },
   );
   watchdog.unref();

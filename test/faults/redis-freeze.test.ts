@@ -42,8 +42,14 @@ it('Redis frozen (SIGSTOP) for 10 s under 20 posts/s: writes answered unavailabl
   v.extra = {
     attemptsWhileFrozen: mustRefuse.length,
     answers,
-    refusalMsP50: percentile(mustRefuse.map((a) => a.ms), 50),
-    refusalMsP95: percentile(mustRefuse.map((a) => a.ms), 95),
+    refusalMsP50: percentile(
+      mustRefuse.map((a) => a.ms),
+      50,
+    ),
+    refusalMsP95: percentile(
+      mustRefuse.map((a) => a.ms),
+      95,
+    ),
     refusalMsMax: Math.max(0, ...mustRefuse.map((a) => a.ms)),
     notRefusedWithin5s: notRefusedInTime.length,
   };

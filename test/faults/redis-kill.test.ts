@@ -31,7 +31,9 @@ it('kill -9 of Redis for 5 s and for 15 s under 20 posts/s: no false ack, nothin
     const targets = await readHeads(await d.readyNode(), w.opts.articles);
     await w.waitCaughtUp(d, 10_000, targets);
     const caughtUpMs = Date.now() - restartedAt;
-    const refusedDuringOutage = w.ops.flatMap((o) => o.attempts).filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt && a.outcome !== 'ok').length;
+    const refusedDuringOutage = w.ops
+      .flatMap((o) => o.attempts)
+      .filter((a) => a.startedAt >= killedAt && a.startedAt < restartedAt && a.outcome !== 'ok').length;
     outages.push({ downMs, readyMs, caughtUpMs, refusedDuringOutage });
     // Readers have every event committed before the restart within 10 s of it.
     expect(caughtUpMs).toBeLessThan(10_000);

@@ -88,7 +88,9 @@ it('slow readers on a hot article are disconnected at the cap: node memory stays
 
   // Latency of the events committed in a window (from their commit time to their arrival).
   const latencies = (w: Workload, from: number, to: number, url?: string) =>
-    w.readers.filter((r) => !url || r.url === url).flatMap((r) => r.arrivals.filter((a) => a.at >= from && a.at < to).map((a) => a.receivedAt - a.at));
+    w.readers
+      .filter((r) => !url || r.url === url)
+      .flatMap((r) => r.arrivals.filter((a) => a.at >= from && a.at < to).map((a) => a.receivedAt - a.at));
   const stats = (l: number[]) => ({ n: l.length, p50: percentile(l, 50), p99: percentile(l, 99), max: percentile(l, 100) });
   const hotDuring = latencies(hotLoad, phase2Start, phase2End);
   const coolDuring = latencies(coolLoad, phase2Start, phase2End);

@@ -72,7 +72,11 @@ async function fill(t: Target): Promise<string> {
   };
   const many = async (n: number, one: (i: number) => Promise<unknown>) => {
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => { while (next < n) await one(next++); }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < n) await one(next++);
+      }),
+    );
   };
   await many(1000, (i) => post(ARTICLE, `${i} ${BIG}`));
   const root = await post(THREAD, 'the root');
@@ -104,7 +108,11 @@ describe.each([
     for (let i = 0; i < 200; i++) attacker.sendText(`42${i}${JSON.stringify(['thread:join', { articleId: ARTICLE, since: 0, epoch }])}`);
 
     // A bystander keeps posting meanwhile: every post acknowledged in well under 2 s.
-    const bystander = new DiscussionClient({ url: t.url, token: await t.token('bystander'), socketOptions: { transports: ['websocket'], reconnection: false } });
+    const bystander = new DiscussionClient({
+      url: t.url,
+      token: await t.token('bystander'),
+      socketOptions: { transports: ['websocket'], reconnection: false },
+    });
     const latencies: number[] = [];
     try {
       for (let i = 0; i < 20; i++) {
@@ -139,8 +147,7 @@ describe.each([
       let since = 0;
       while (since < first.head) {
         const r = (await s.timeout(10_000).emitWithAck('thread:join', { articleId: ARTICLE, since, epoch: first.epoch })) as
-          | { ok: true; events: { seq: number }[]; more?: true }
-          | { ok: false; error: { code: string; retryAfterMs?: number } };
+          { ok: true; events: { seq: number }[]; more?: true } | { ok: false; error: { code: string; retryAfterMs?: number } };
         // Paging as fast as the socket can: a well-behaved client waits when told to.
         if (!r.ok && r.error.code === 'rate_limited') {
           await sleep(r.error.retryAfterMs ?? 1000);
@@ -162,15 +169,18 @@ describe.each([
     const s = io(t.url, { transports: ['websocket'], reconnection: false });
     try {
       await new Promise<void>((resolve, reject) => (s.once('connect', resolve), s.once('connect_error', reject)));
-      const snap = (await s.emitWithAck('thread:join', { articleId: THREAD })) as { ok: true; comments: Comment[]; replyCursors: Record<string, string> };
+      const snap = (await s.emitWithAck('thread:join', { articleId: THREAD })) as {
+        ok: true;
+        comments: Comment[];
+        replyCursors: Record<string, string>;
+      };
       expect(Buffer.byteLength(JSON.stringify(snap))).toBeLessThan(600 * 1024);
       expect(snap.comments[0]!.id).toBe(rootId);
       const ids = new Set(snap.comments.slice(1).map((c) => c.id));
       let cursor: string | undefined = snap.replyCursors[rootId];
       while (cursor) {
         const page = (await s.emitWithAck('thread:replies', { articleId: THREAD, rootId, cursor })) as
-          | { ok: true; comments: Comment[]; cursor: string | null }
-          | { ok: false; error: { code: string; retryAfterMs?: number } };
+          { ok: true; comments: Comment[]; cursor: string | null } | { ok: false; error: { code: string; retryAfterMs?: number } };
         // Paging as fast as the socket can: a well-behaved client waits when told to.
         if (!page.ok && page.error.code === 'rate_limited') {
           await sleep(page.error.retryAfterMs ?? 1000);
@@ -194,12 +204,15 @@ describe.each([
     const requests: http.ClientRequest[] = [];
     const one = () =>
       new Promise<void>((resolve) => {
-        const req = http.get({ host: '127.0.0.1', port: t.port, path: `/api/articles/${ARTICLE}/events?since=900&epoch=${epoch}`, agent: false }, (res) => {
-          statuses.push(res.statusCode ?? 0);
-          // Never read the body: the answer stays queued on the node's side.
-          res.pause();
-          resolve();
-        });
+        const req = http.get(
+          { host: '127.0.0.1', port: t.port, path: `/api/articles/${ARTICLE}/events?since=900&epoch=${epoch}`, agent: false },
+          (res) => {
+            statuses.push(res.statusCode ?? 0);
+            // Never read the body: the answer stays queued on the node's side.
+            res.pause();
+            resolve();
+          },
+        );
         req.on('error', () => resolve());
         requests.push(req);
       });
@@ -207,7 +220,9 @@ describe.each([
     const grew = rssOf(t.node.pid!) - rss0;
     for (const r of requests) r.destroy();
     const refused = statuses.filter((s) => s === 429).length;
-    console.log(`[hostile] 1,500 unread HTTP catch-ups: ${statuses.length - refused} answered, ${refused} refused with 429; node RSS +${(grew / MiB).toFixed(0)} MiB`);
+    console.log(
+      `[hostile] 1,500 unread HTTP catch-ups: ${statuses.length - refused} answered, ${refused} refused with 429; node RSS +${(grew / MiB).toFixed(0)} MiB`,
+    );
     // READ_RATE (1,200 a minute) is spent by the 1,500 whatever else holds them back.
     expect(refused).toBeGreaterThanOrEqual(300);
     expect(grew).toBeLessThan(200 * MiB);

@@ -37,18 +37,24 @@ it('100 handshakes with a bad or expired token are each refused "unauthorized", 
     expect(typeof r === 'string' && r).toContain('unauthorized');
   }
   // The same address, as the widget with a fresh token: all five places are free.
-  await eventually(async () => {
-    const sockets = await Promise.all(Array.from({ length: LIMIT }, () => attempt('127.0.0.21')));
-    const admitted = sockets.filter((s): s is RawWebSocket => typeof s !== 'string');
-    for (const s of admitted) s.destroy();
-    return admitted.length === LIMIT;
-  }, 10_000, 200);
+  await eventually(
+    async () => {
+      const sockets = await Promise.all(Array.from({ length: LIMIT }, () => attempt('127.0.0.21')));
+      const admitted = sockets.filter((s): s is RawWebSocket => typeof s !== 'string');
+      for (const s of admitted) s.destroy();
+      return admitted.length === LIMIT;
+    },
+    10_000,
+    200,
+  );
 }, 60_000);
 
 it('connections that never open the namespace take places too, and give them back when closed', async () => {
   const address = '127.0.0.22';
   // Engine.io handshakes only (no socket.io CONNECT): five polling sessions and a WebSocket.
-  const polling = await Promise.all(Array.from({ length: LIMIT - 1 }, () => httpRequest(t.port, { path: `${EIO_PATH}&transport=polling`, localAddress: address })));
+  const polling = await Promise.all(
+    Array.from({ length: LIMIT - 1 }, () => httpRequest(t.port, { path: `${EIO_PATH}&transport=polling`, localAddress: address })),
+  );
   expect(polling.every((r) => r.status === 200)).toBe(true);
   const bare = await RawWebSocket.connect(t.port, { localAddress: address });
   expect(bare.status).toBe(101);
@@ -57,12 +63,16 @@ it('connections that never open the namespace take places too, and give them bac
   expect(typeof refused === 'string' && refused).toMatch(/rate_limited|403|400/);
   // Closing the WebSocket frees a place at once.
   bare.destroy();
-  await eventually(async () => {
-    const s = await attempt(address);
-    if (typeof s === 'string') return false;
-    s.destroy();
-    return true;
-  }, 10_000, 100);
+  await eventually(
+    async () => {
+      const s = await attempt(address);
+      if (typeof s === 'string') return false;
+      s.destroy();
+      return true;
+    },
+    10_000,
+    100,
+  );
 }, 60_000);
 
 it('a socket.io client past the limit is told rate_limited, and one that closes half-way frees its place', async () => {
@@ -79,10 +89,14 @@ it('a socket.io client past the limit is told rate_limited, and one that closes 
     const ws = await RawWebSocket.connect(t.port, { localAddress: address });
     ws.destroy();
   }
-  await eventually(async () => {
-    const all = await Promise.all(Array.from({ length: LIMIT }, () => attempt(address)));
-    const admitted = all.filter((s): s is RawWebSocket => typeof s !== 'string');
-    for (const s of admitted) s.destroy();
-    return admitted.length === LIMIT;
-  }, 10_000, 200);
+  await eventually(
+    async () => {
+      const all = await Promise.all(Array.from({ length: LIMIT }, () => attempt(address)));
+      const admitted = all.filter((s): s is RawWebSocket => typeof s !== 'string');
+      for (const s of admitted) s.destroy();
+      return admitted.length === LIMIT;
+    },
+    10_000,
+    200,
+  );
 }, 60_000);

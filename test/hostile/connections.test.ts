@@ -58,11 +58,15 @@ it('2,000 WebSocket connections from one address: 100 sockets admitted, the rest
     for (const s of sockets) s.destroy();
   }
   // Closed sockets free the address's places.
-  await eventually(async () => {
-    const again = await RawWebSocket.socketio(t.port, { localAddress: '127.0.0.2' }).catch(() => null);
-    again?.destroy();
-    return again !== null;
-  }, 10_000, 200);
+  await eventually(
+    async () => {
+      const again = await RawWebSocket.socketio(t.port, { localAddress: '127.0.0.2' }).catch(() => null);
+      again?.destroy();
+      return again !== null;
+    },
+    10_000,
+    200,
+  );
 }, 120_000);
 
 it('1,000 polling handshakes from one address: places are counted from the handshake, not from the namespace', async () => {

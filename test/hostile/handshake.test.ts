@@ -26,13 +26,25 @@ function pollingRequest(port: number, headers: string[]): string {
 
 describe('headers', () => {
   it('3,000 headers (60 KB) on a polling handshake: 431, at once', async () => {
-    const r = await rawHttp(t.port, pollingRequest(t.port, headerLines(3000, (i) => `X-Hostile-${i}: ${'v'.repeat(10)}`)));
+    const r = await rawHttp(
+      t.port,
+      pollingRequest(
+        t.port,
+        headerLines(3000, (i) => `X-Hostile-${i}: ${'v'.repeat(10)}`),
+      ),
+    );
     expect(r.status).toBe(431);
     expect(r.ms).toBeLessThan(2000);
   });
 
   it('2,500 tiny headers (over the count limit, under the size limit) on a polling handshake: answered', async () => {
-    const r = await rawHttp(t.port, pollingRequest(t.port, headerLines(2500, (i) => `x${i}:1`)));
+    const r = await rawHttp(
+      t.port,
+      pollingRequest(
+        t.port,
+        headerLines(2500, (i) => `x${i}:1`),
+      ),
+    );
     expect(r.status).toBe(200);
   });
 
@@ -79,15 +91,30 @@ describe('Sec-WebSocket-Protocol', () => {
 
 describe('malformed upgrades', () => {
   const upgrade = (lines: string[]) =>
-    [`GET ${EIO_PATH}&transport=websocket HTTP/1.1`, `Host: 127.0.0.1:${t.port}`, 'Upgrade: websocket', 'Connection: Upgrade', ...lines, '', ''].join('\r\n');
+    [
+      `GET ${EIO_PATH}&transport=websocket HTTP/1.1`,
+      `Host: 127.0.0.1:${t.port}`,
+      'Upgrade: websocket',
+      'Connection: Upgrade',
+      ...lines,
+      '',
+      '',
+    ].join('\r\n');
   it.each([
     { name: 'no Sec-WebSocket-Key', lines: ['Sec-WebSocket-Version: 13'] },
     { name: 'a key that is not 16 bytes of base64', lines: ['Sec-WebSocket-Key: short', 'Sec-WebSocket-Version: 13'] },
     { name: 'version 8', lines: ['Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 8'] },
-    { name: 'two keys', lines: ['Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'] },
+    {
+      name: 'two keys',
+      lines: ['Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13'],
+    },
     {
       name: 'a malformed permessage-deflate offer',
-      lines: ['Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=abc;;;'],
+      lines: [
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=abc;;;',
+      ],
     },
   ])('$name: refused or ignored, never a crash', async ({ lines }) => {
     const r = await rawHttp(t.port, upgrade(lines));
@@ -128,7 +155,7 @@ describe('cross-site WebSocket hijacking', () => {
     }
   });
 
-  it('no Origin, the server\'s own origin and an allowed origin are accepted on both transports', async () => {
+  it("no Origin, the server's own origin and an allowed origin are accepted on both transports", async () => {
     for (const origin of [undefined, `http://127.0.0.1:${t.port}`, ALLOWED]) {
       const headers = origin ? { origin } : undefined;
       const polling = await httpRequest(t.port, { path: `${EIO_PATH}&transport=polling`, headers });
@@ -140,14 +167,17 @@ describe('cross-site WebSocket hijacking', () => {
     }
   });
 
-  it.each(['websocket', 'polling'] as const)('a socket.io client with a foreign Origin cannot connect over %s; with an allowed one it can', async (transport) => {
-    const attempt = (origin: string) =>
-      new Promise<boolean>((resolve) => {
-        const s = io(t.url, { transports: [transport], reconnection: false, extraHeaders: { origin } });
-        s.once('connect', () => (s.close(), resolve(true)));
-        s.once('connect_error', () => (s.close(), resolve(false)));
-      });
-    expect(await attempt('http://evil.example')).toBe(false);
-    expect(await attempt(ALLOWED)).toBe(true);
-  });
+  it.each(['websocket', 'polling'] as const)(
+    'a socket.io client with a foreign Origin cannot connect over %s; with an allowed one it can',
+    async (transport) => {
+      const attempt = (origin: string) =>
+        new Promise<boolean>((resolve) => {
+          const s = io(t.url, { transports: [transport], reconnection: false, extraHeaders: { origin } });
+          s.once('connect', () => (s.close(), resolve(true)));
+          s.once('connect_error', () => (s.close(), resolve(false)));
+        });
+      expect(await attempt('http://evil.example')).toBe(false);
+      expect(await attempt(ALLOWED)).toBe(true);
+    },
+  );
 });

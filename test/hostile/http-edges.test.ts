@@ -47,7 +47,11 @@ async function reader(articleId: string): Promise<() => string[]> {
   const s = await connect();
   const ack = await s.request<AckResult>('thread:join', { articleId });
   expect(ack.ok).toBe(true);
-  return () => s.of<ThreadEvent>('thread:event').filter((e) => e.articleId === articleId && e.type === 'comment.created').map((e) => e.comment!.id);
+  return () =>
+    s
+      .of<ThreadEvent>('thread:event')
+      .filter((e) => e.articleId === articleId && e.type === 'comment.created')
+      .map((e) => e.comment!.id);
 }
 
 /**
@@ -68,7 +72,10 @@ describe('a retry while the first attempt is in flight (POST_RATE=1/3, Redis)', 
     const author = await connect(await t.token('twin-socket'));
     const payload = { articleId, body: 'posted once, sent twice', clientId: randomUUID() };
     // Both packets leave in the same tick: the server has the second before it stored the first.
-    const [a, b] = await Promise.all([author.request<AckResult>('comment:post', payload), author.request<AckResult>('comment:post', payload)]);
+    const [a, b] = await Promise.all([
+      author.request<AckResult>('comment:post', payload),
+      author.request<AckResult>('comment:post', payload),
+    ]);
     expect(a.ok, JSON.stringify(a)).toBe(true);
     expect(b.ok, JSON.stringify(b)).toBe(true);
     expect(b.comment!.id).toBe(a.comment!.id);

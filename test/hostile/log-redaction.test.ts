@@ -35,12 +35,27 @@ it('tokens, cookies and secret query parameters appear nowhere in the output of 
   const tokens = new Tokens(FAULT_SECRET);
   const moderator = await tokens.sign({ sub: 'log-mod', name: 'Lena', role: 'moderator' }, '1h');
   const forged = await new Tokens('not-the-secret-0123456789-abcdefghijklmnop').sign({ sub: 'log-eve', name: 'Eve', role: 'moderator' });
-  const forgedSocket = await new Tokens('another-wrong-secret-0123456789-abcdefghijk').sign({ sub: 'log-sock', name: 'Sock', role: 'moderator' });
+  const forgedSocket = await new Tokens('another-wrong-secret-0123456789-abcdefghijk').sign({
+    sub: 'log-sock',
+    name: 'Sock',
+    role: 'moderator',
+  });
   const cookie = 'secret-cookie-value';
   const querySecret = 'query-secret-123';
   const accessSecret = 'access-secret-456';
   const socketQuerySecret = 'socket-query-secret-789';
-  const secrets = [moderator, signature(moderator), forged, signature(forged), forgedSocket, signature(forgedSocket), cookie, querySecret, accessSecret, socketQuerySecret];
+  const secrets = [
+    moderator,
+    signature(moderator),
+    forged,
+    signature(forged),
+    forgedSocket,
+    signature(forgedSocket),
+    cookie,
+    querySecret,
+    accessSecret,
+    socketQuerySecret,
+  ];
   const query = `token=${querySecret}&access_token=${accessSecret}`;
 
   const send = (method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResult> =>
@@ -72,7 +87,12 @@ it('tokens, cookies and secret query parameters appear nowhere in the output of 
 
   // A Socket.IO handshake refused for its token (also written into the query, as some clients do).
   const refusal = await new Promise<string>((resolve) => {
-    const s = io(node.url, { transports: ['polling'], reconnection: false, auth: { token: forgedSocket }, query: { token: socketQuerySecret } });
+    const s = io(node.url, {
+      transports: ['polling'],
+      reconnection: false,
+      auth: { token: forgedSocket },
+      query: { token: socketQuerySecret },
+    });
     s.once('connect', () => (s.close(), resolve('connected')));
     s.once('connect_error', (e) => (s.close(), resolve(e.message)));
   });
@@ -88,7 +108,12 @@ it('tokens, cookies and secret query parameters appear nowhere in the output of 
     );
     await expectStatus(
       'store down post',
-      send('POST', `/api/articles/log-c/comments?${query}`, { ...bearer(moderator), cookie: `session=${cookie}` }, JSON.stringify({ body: 'hello' })),
+      send(
+        'POST',
+        `/api/articles/log-c/comments?${query}`,
+        { ...bearer(moderator), cookie: `session=${cookie}` },
+        JSON.stringify({ body: 'hello' }),
+      ),
       503,
     );
   } finally {

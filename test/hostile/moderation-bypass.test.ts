@@ -51,7 +51,11 @@ async function socketOn(node: TestNode, sub?: string, role: 'commenter' | 'moder
 }
 
 async function guestOn(node: TestNode, name: string) {
-  const res = await fetch(`${node.url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name }) });
+  const res = await fetch(`${node.url}/api/session/guest`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
   const { token: t } = (await res.json()) as { token: string };
   const s = rawSocket(node.url, t);
   await connected(s);
@@ -75,7 +79,9 @@ describe('an edit goes through the moderation a post goes through', () => {
     const { comment } = ok(await author.emitWithAck('comment:post', { articleId, body: 'a fine comment' }));
     await eventually(() => readerEvents.length === 1);
 
-    const edited = ok(await author.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: 'now with forbidden-word in it' }));
+    const edited = ok(
+      await author.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: 'now with forbidden-word in it' }),
+    );
     // The author sees their edit, marked as waiting; readers see nothing of it.
     expect(edited.comment.body).toBe('now with forbidden-word in it');
     expect(edited.comment.editPending).toBe(true);
@@ -148,7 +154,9 @@ describe('an edit goes through the moderation a post goes through', () => {
     expect(err(await author.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: 'after the ban' })).code).toBe('banned');
     ok(await mod.emitWithAck('mod:unban', { userId: 'bea' }));
     ok(await mod.emitWithAck('mod:close', { articleId, closed: true }));
-    expect(err(await author.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: 'after the close' })).code).toBe('thread_closed');
+    expect(err(await author.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: 'after the close' })).code).toBe(
+      'thread_closed',
+    );
     expect((await a.store.get(articleId, comment.id))?.body).toBe('before the ban');
   });
 });
@@ -187,7 +195,7 @@ describe('no route gives a reader what the thread no longer shows', () => {
 });
 
 describe('edits are bounded', () => {
-  it('EDIT_RATE limits one author\'s edits', async () => {
+  it("EDIT_RATE limits one author's edits", async () => {
     const articleId = fresh('edit-rate');
     const author = await socketOn(limited, 'eve');
     const { comment } = ok(await author.emitWithAck('comment:post', { articleId, body: 'v0' }));
@@ -207,7 +215,8 @@ describe('edits are bounded', () => {
     let stop = false;
     let edits = 0;
     const storm = [onA, onB].map(async (s, k) => {
-      for (let i = 0; !stop; i++) if ((await s.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: `${big} ${k}-${i}` })).ok) edits++;
+      for (let i = 0; !stop; i++)
+        if ((await s.emitWithAck('comment:edit', { articleId, commentId: comment.id, body: `${big} ${k}-${i}` })).ok) edits++;
     });
     await sleep(500);
     const started = Date.now();
@@ -234,7 +243,16 @@ it('a thread with 8,000 replies under one comment loads on Redis, in bounded pag
     await Promise.all(
       Array.from({ length: 200 }, (_, j) =>
         a.store.create({
-          comment: { id: `r${i + j}`, articleId, parentId: root.id, rootId: root.id, author: { id: 'hal', name: 'hal' }, body: `reply ${i + j}`, status: 'visible', createdAt: new Date().toISOString() },
+          comment: {
+            id: `r${i + j}`,
+            articleId,
+            parentId: root.id,
+            rootId: root.id,
+            author: { id: 'hal', name: 'hal' },
+            body: `reply ${i + j}`,
+            status: 'visible',
+            createdAt: new Date().toISOString(),
+          },
           clientKey: null,
           publish: true,
           rejectIfClosed: false,

@@ -35,13 +35,17 @@ describe('a bad ALLOWED_ORIGINS stops the process with exit code 1 and names the
     { value: 'localhost:4250', entry: 'localhost:4250', why: 'no scheme' },
     { value: 'https://news.example/path', entry: 'https://news.example/path', why: 'a path' },
     { value: 'https://news.example,localhost:4250', entry: 'localhost:4250', why: 'one bad entry among good ones' },
-  ])('$value ($why)', async ({ value, entry }) => {
-    const n = await node({ ALLOWED_ORIGINS: value });
-    await expect(n.start()).rejects.toThrow(/exited while starting/);
-    expect(n.exits.at(-1)).toEqual({ code: 1, signal: null });
-    expect(n.log).toContain('ALLOWED_ORIGINS');
-    expect(n.log).toContain(entry);
-  }, 60_000);
+  ])(
+    '$value ($why)',
+    async ({ value, entry }) => {
+      const n = await node({ ALLOWED_ORIGINS: value });
+      await expect(n.start()).rejects.toThrow(/exited while starting/);
+      expect(n.exits.at(-1)).toEqual({ code: 1, signal: null });
+      expect(n.log).toContain('ALLOWED_ORIGINS');
+      expect(n.log).toContain(entry);
+    },
+    60_000,
+  );
 });
 
 describe('ALLOWED_ORIGINS=capacitor://localhost,https://news.example', () => {

@@ -52,15 +52,43 @@ const cases: Case[] = [
   { name: '42["error"] (dispatched to a no-op listener)', send: ['42["error"]', '42["error",{"message":"x"}]'], expect: 'open' },
   { name: '42[123] (numeric event name, no such handler)', send: ['42[123]'], expect: 'open' },
   { name: '421["admin:drop",{}] (unknown event)', send: ['421["admin:drop",{}]'], expect: 'open' },
-  { name: '42["comment:post",{...}] without an ack (ignored)', send: ['42["comment:post",{"articleId":"h","body":"no ack"}]'], expect: 'open' },
+  {
+    name: '42["comment:post",{...}] without an ack (ignored)',
+    send: ['42["comment:post",{"articleId":"h","body":"no ack"}]'],
+    expect: 'open',
+  },
   // binary placeholders
-  { name: '451-["x",{"_placeholder":true,"num":99}] + attachment (index out of range)', send: ['451-["x",{"_placeholder":true,"num":99}]', bin], expect: 'closed' },
-  { name: '451-["x",{"_placeholder":true,"num":"toString"}] + attachment', send: ['451-["x",{"_placeholder":true,"num":"toString"}]', bin], expect: 'closed' },
-  { name: '451-["x",{"_placeholder":true,"num":"__proto__"}] + attachment', send: ['451-["x",{"_placeholder":true,"num":"__proto__"}]', bin], expect: 'closed' },
-  { name: '451-["x",{"_placeholder":true,"num":-1}] + attachment', send: ['451-["x",{"_placeholder":true,"num":-1}]', bin], expect: 'closed' },
-  { name: '452-["comment:post",…] then text instead of attachments', send: ['452-["comment:post",{"_placeholder":true,"num":0}]', '42["x"]'], expect: 'closed' },
+  {
+    name: '451-["x",{"_placeholder":true,"num":99}] + attachment (index out of range)',
+    send: ['451-["x",{"_placeholder":true,"num":99}]', bin],
+    expect: 'closed',
+  },
+  {
+    name: '451-["x",{"_placeholder":true,"num":"toString"}] + attachment',
+    send: ['451-["x",{"_placeholder":true,"num":"toString"}]', bin],
+    expect: 'closed',
+  },
+  {
+    name: '451-["x",{"_placeholder":true,"num":"__proto__"}] + attachment',
+    send: ['451-["x",{"_placeholder":true,"num":"__proto__"}]', bin],
+    expect: 'closed',
+  },
+  {
+    name: '451-["x",{"_placeholder":true,"num":-1}] + attachment',
+    send: ['451-["x",{"_placeholder":true,"num":-1}]', bin],
+    expect: 'closed',
+  },
+  {
+    name: '452-["comment:post",…] then text instead of attachments',
+    send: ['452-["comment:post",{"_placeholder":true,"num":0}]', '42["x"]'],
+    expect: 'closed',
+  },
   { name: '4599999999-["x"] (absurd attachment count)', send: ['4599999999-["x"]', bin, bin], expect: 'closed' },
-  { name: '4511-["x",…] (11 attachments, over the parser limit of 10)', send: ['4511-["x",{"_placeholder":true,"num":0}]', bin], expect: 'closed' },
+  {
+    name: '4511-["x",…] (11 attachments, over the parser limit of 10)',
+    send: ['4511-["x",{"_placeholder":true,"num":0}]', bin],
+    expect: 'closed',
+  },
   {
     name: 'binary attachment as the comment body (placeholder, ack 7)',
     send: ['451-7["comment:post",{"articleId":"h","body":{"_placeholder":true,"num":0}}]', bin],
@@ -73,18 +101,52 @@ const cases: Case[] = [
   { name: '41 with a payload (disconnect carries none)', send: ['41{"x":1}'], expect: 'closed' },
   { name: '43 ack for an id never sent', send: ['43999["x"]'], expect: 'open' },
   { name: '40/admin, (namespace that does not exist)', send: ['40/admin,'], expect: 'open' },
-  { name: '4299999999999999999999["thread:join",…] (ack id past 2^53)', send: ['4299999999999999999999["thread:join",{"articleId":"h"}]'], expect: 'open' },
+  {
+    name: '4299999999999999999999["thread:join",…] (ack id past 2^53)',
+    send: ['4299999999999999999999["thread:join",{"articleId":"h"}]'],
+    expect: 'open',
+  },
   { name: 'a 60 KB event name', send: [`421["${'e'.repeat(60_000)}",{}]`], expect: 'open' },
   // payloads the schemas must refuse without touching prototypes
-  { name: '__proto__ key in the payload', send: [post('{"__proto__":{"polluted":1},"articleId":"h","body":"x"}')], expect: 'open', ackCode: 'invalid_input' },
-  { name: 'constructor.prototype key in the payload', send: [post('{"constructor":{"prototype":{"polluted":1}},"articleId":"h","body":"x"}')], expect: 'open', ackCode: 'invalid_input' },
-  { name: '__proto__ as the articleId value', send: [post('{"articleId":{"__proto__":{}},"body":"x"}')], expect: 'open', ackCode: 'invalid_input' },
+  {
+    name: '__proto__ key in the payload',
+    send: [post('{"__proto__":{"polluted":1},"articleId":"h","body":"x"}')],
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
+  {
+    name: 'constructor.prototype key in the payload',
+    send: [post('{"constructor":{"prototype":{"polluted":1}},"articleId":"h","body":"x"}')],
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
+  {
+    name: '__proto__ as the articleId value',
+    send: [post('{"articleId":{"__proto__":{}},"body":"x"}')],
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
   { name: 'payload nested 10,000 arrays deep', send: [post(nested(10_000, '[', ']'))], expect: 'open', ackCode: 'invalid_input' },
   { name: 'payload nested 10,000 objects deep', send: [post(nested(10_000, '{"a":', '}'))], expect: 'open', ackCode: 'invalid_input' },
-  { name: 'body nested 10,000 objects deep', send: [post(`{"articleId":"h","body":${nested(10_000, '{"a":', '}')}}`)], expect: 'open', ackCode: 'invalid_input' },
+  {
+    name: 'body nested 10,000 objects deep',
+    send: [post(`{"articleId":"h","body":${nested(10_000, '{"a":', '}')}}`)],
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
   { name: 'payload nested 30,000 arrays deep (60 KB)', send: [post(nested(30_000, '[', ']'))], expect: 'open', ackCode: 'invalid_input' },
-  { name: 'thread:join with since = 1e308', send: ['427["thread:join",{"articleId":"h","since":1e308,"epoch":"x"}]'], expect: 'open', ackCode: 'invalid_input' },
-  { name: 'thread:join with 51 articles (over the per-socket limit)', send: Array.from({ length: 51 }, (_, i) => `42${i === 50 ? 7 : 200 + i}["thread:join",{"articleId":"many-${i}"}]`), expect: 'open', ackCode: 'invalid_input' },
+  {
+    name: 'thread:join with since = 1e308',
+    send: ['427["thread:join",{"articleId":"h","since":1e308,"epoch":"x"}]'],
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
+  {
+    name: 'thread:join with 51 articles (over the per-socket limit)',
+    send: Array.from({ length: 51 }, (_, i) => `42${i === 50 ? 7 : 200 + i}["thread:join",{"articleId":"many-${i}"}]`),
+    expect: 'open',
+    ackCode: 'invalid_input',
+  },
 ];
 
 /** Waits for the ack with id 7 and returns its error code. */
@@ -127,17 +189,29 @@ describe('over a raw WebSocket', () => {
   });
 
   const frames: { name: string; send(ws: RawWebSocket): void }[] = [
-    { name: 'a text frame with RSV1 set (no extension negotiated)', send: (ws) => ws.sendText('42["thread:leave",{"articleId":"h"}]', { rsv1: true }) },
+    {
+      name: 'a text frame with RSV1 set (no extension negotiated)',
+      send: (ws) => ws.sendText('42["thread:leave",{"articleId":"h"}]', { rsv1: true }),
+    },
     { name: 'a text frame with RSV2 set', send: (ws) => ws.sendText('3', { rsv2: true }) },
     { name: 'a text frame with RSV3 set', send: (ws) => ws.sendText('3', { rsv3: true }) },
     { name: 'an unmasked client frame', send: (ws) => ws.sendText('3', { mask: false }) },
     { name: 'a reserved opcode (0x3)', send: (ws) => ws.write(encodeFrame('x', { opcode: 0x3 })) },
     { name: 'invalid UTF-8 in a text frame', send: (ws) => ws.write(encodeFrame(Buffer.from([0x34, 0x32, 0xff, 0xfe]), { opcode: 0x1 })) },
     { name: 'a continuation frame with no message started', send: (ws) => ws.write(encodeFrame('x', { opcode: 0x0 })) },
-    { name: 'a ping frame with a 200-byte payload (control frames carry 125 at most)', send: (ws) => ws.write(encodeFrame(Buffer.alloc(200), { opcode: 0x9 })) },
+    {
+      name: 'a ping frame with a 200-byte payload (control frames carry 125 at most)',
+      send: (ws) => ws.write(encodeFrame(Buffer.alloc(200), { opcode: 0x9 })),
+    },
     { name: 'a fragmented ping', send: (ws) => ws.write(encodeFrame('x', { opcode: 0x9, fin: false })) },
-    { name: 'a 70 KB packet (over 64 KiB)', send: (ws) => ws.sendText(`42["thread:join",${JSON.stringify({ articleId: 'x'.repeat(70_000) })}]`) },
-    { name: 'a 64 KiB + 1 message in two fragments', send: (ws) => (ws.sendText('4'.repeat(40_000), { fin: false }), ws.write(encodeFrame('2'.repeat(25_537), { opcode: 0x0 }))) },
+    {
+      name: 'a 70 KB packet (over 64 KiB)',
+      send: (ws) => ws.sendText(`42["thread:join",${JSON.stringify({ articleId: 'x'.repeat(70_000) })}]`),
+    },
+    {
+      name: 'a 64 KiB + 1 message in two fragments',
+      send: (ws) => (ws.sendText('4'.repeat(40_000), { fin: false }), ws.write(encodeFrame('2'.repeat(25_537), { opcode: 0x0 }))),
+    },
     { name: 'a 1 MB binary frame', send: (ws) => ws.sendBinary(Buffer.alloc(1024 * 1024)) },
     {
       name: 'a frame announcing 2^63-1 bytes',

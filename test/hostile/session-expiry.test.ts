@@ -45,7 +45,10 @@ function expiresAt(jwt: string): number {
 async function api<T>(method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: T }> {
   const r = await fetch(`${t.url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body !== undefined ? JSON.stringify(body) : undefined,
     signal: AbortSignal.timeout(10_000),
   });
@@ -87,7 +90,10 @@ it('a moderator socket whose token expired can no longer remove, ban or watch, s
   expect((await mod.request<AckResult>('thread:join', { articleId })).ok).toBe(true);
   // Before exp it receives a held comment in full (so that what it misses later is not for want of watching).
   const heldBefore = await postHttp(writer, articleId, 'held before expiry');
-  await eventually(() => mod.of<ModEventPayload>('mod:event').some((e) => e.comment?.id === heldBefore.id && e.comment.body === 'held before expiry'), 10_000);
+  await eventually(
+    () => mod.of<ModEventPayload>('mod:event').some((e) => e.comment?.id === heldBefore.id && e.comment.body === 'held before expiry'),
+    10_000,
+  );
   expect(Date.now(), 'the setup took longer than the token lived; the test proves nothing').toBeLessThan(exp);
 
   await waitUntil(exp);
@@ -128,9 +134,15 @@ it('a moderator socket whose token expired can no longer remove, ban or watch, s
   const fresh = await connect(await t.tokens.sign({ sub: 'mod-short', name: 'Shorty', role: 'moderator' }, '1h'));
   const removed = await fresh.request<AckResult>('mod:remove', { articleId, commentId: c.id, reason: 'with a fresh token' });
   expect(removed.ok, JSON.stringify(removed)).toBe(true);
-  await eventually(() => reader.of<ThreadEvent>('thread:event').some((e) => e.type === 'comment.removed' && e.comment?.id === c.id), 10_000);
+  await eventually(
+    () => reader.of<ThreadEvent>('thread:event').some((e) => e.type === 'comment.removed' && e.comment?.id === c.id),
+    10_000,
+  );
   // The expired socket, still reading the thread, gets the removal as readers do: a tombstone.
-  const tomb = await eventually(() => mod.of<ThreadEvent>('thread:event').find((e) => e.type === 'comment.removed' && e.comment?.id === c.id), 10_000);
+  const tomb = await eventually(
+    () => mod.of<ThreadEvent>('thread:event').find((e) => e.type === 'comment.removed' && e.comment?.id === c.id),
+    10_000,
+  );
   expect(tomb.comment?.body ?? null).toBeNull();
 }, 60_000);
 

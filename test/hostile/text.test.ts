@@ -150,7 +150,10 @@ describe('hostile JSON over the REST API', () => {
   });
 });
 
-async function guestSignIn(url: string, name: string): Promise<{ status: number; body: { user?: { name: string }; error?: { code: string; message: string } } }> {
+async function guestSignIn(
+  url: string,
+  name: string,
+): Promise<{ status: number; body: { user?: { name: string }; error?: { code: string; message: string } } }> {
   const r = await fetch(`${url}/api/session/guest`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -220,7 +223,9 @@ describe('article ids named after Object.prototype members', () => {
         const thread = (await (await fetch(`${server.url}/api/articles/${id}/thread`)).json()) as { comments: Comment[] };
         expect(thread.comments.map((x) => x.body)).toEqual([`on ${id}`]);
       }
-      const counts = (await (await fetch(`${server.url}/api/counts?articleIds=${ids.join(',')}`)).json()) as { counts: Record<string, number> };
+      const counts = (await (await fetch(`${server.url}/api/counts?articleIds=${ids.join(',')}`)).json()) as {
+        counts: Record<string, number>;
+      };
       expect(Object.entries(counts.counts).sort()).toEqual(ids.map((id) => [id, 1]).sort());
     } finally {
       client.close();

@@ -72,20 +72,29 @@ describe('TRUST_PROXY=true (one proxy: nginx appends the address it saw)', () =>
   });
 
   it('a client rotating a made-up leftmost X-Forwarded-For still gets 429 on its third guest sign-in', async () => {
-    const statuses = await signIns(t, [1, 2, 3].map((i) => `10.9.0.${i}, 203.0.113.7`));
+    const statuses = await signIns(
+      t,
+      [1, 2, 3].map((i) => `10.9.0.${i}, 203.0.113.7`),
+    );
     expect(statuses).toEqual([201, 201, 429]);
   });
 
   it("an attacker writing the victim's address leftmost does not use up the victim's guest sign-ins", async () => {
     // The attacker (at 203.0.113.8) claims to be 198.51.100.9 and signs in until refused.
-    const attacker = await signIns(t, [1, 2, 3].map(() => '198.51.100.9, 203.0.113.8'));
+    const attacker = await signIns(
+      t,
+      [1, 2, 3].map(() => '198.51.100.9, 203.0.113.8'),
+    );
     expect(attacker).toEqual([201, 201, 429]);
     // The victim's own request, as nginx sends it: only the address it saw.
     expect(await guestSignIn(t, '198.51.100.9')).toBe(201);
   });
 
   it('Socket.IO: the fourth connection from one real address is refused however the leftmost value rotates; another address is admitted', async () => {
-    const conns = await upgrades(t, [1, 2, 3, 4].map((i) => `10.9.1.${i}, 203.0.113.20`));
+    const conns = await upgrades(
+      t,
+      [1, 2, 3, 4].map((i) => `10.9.1.${i}, 203.0.113.20`),
+    );
     try {
       expect(conns.results).toEqual(['admitted', 'admitted', 'admitted', 'refused']);
       // Still at its limit: another rotation is refused too, while a different client gets in.
@@ -111,7 +120,10 @@ describe('TRUST_PROXY=2 (two proxies: the client is the second entry from the ri
 
   it('guest sign-ins count under the second entry from the right, whichever inner proxy and leftmost value the requests carry', async () => {
     // Client 203.0.113.30 through the edge proxy, then through one of three inner proxies.
-    const statuses = await signIns(t, [1, 2, 3].map((i) => `10.9.2.${i}, 203.0.113.30, 10.0.0.${i}`));
+    const statuses = await signIns(
+      t,
+      [1, 2, 3].map((i) => `10.9.2.${i}, 203.0.113.30, 10.0.0.${i}`),
+    );
     expect(statuses).toEqual([201, 201, 429]);
     // Another client behind the same inner proxy has its own allowance.
     expect(await guestSignIn(t, '10.9.2.1, 203.0.113.31, 10.0.0.1')).toBe(201);
@@ -136,7 +148,11 @@ describe('TRUST_PROXY=false (no proxy: the peer is the client)', () => {
   });
 
   it('X-Forwarded-For is ignored on Socket.IO too: the fourth connection from one peer is refused', async () => {
-    const conns = await upgrades(t, [1, 2, 3, 4].map((i) => `198.51.100.${i}`), '127.0.0.43');
+    const conns = await upgrades(
+      t,
+      [1, 2, 3, 4].map((i) => `198.51.100.${i}`),
+      '127.0.0.43',
+    );
     try {
       expect(conns.results).toEqual(['admitted', 'admitted', 'admitted', 'refused']);
     } finally {
@@ -156,18 +172,27 @@ describe('TRUST_PROXY=loopback (a list of proxy addresses)', () => {
   });
 
   it('the peer (127.0.0.1) is a trusted proxy: guest sign-ins count under the address it appended, not the leftmost value', async () => {
-    const statuses = await signIns(t, [1, 2, 3].map((i) => `10.9.3.${i}, 203.0.113.40`));
+    const statuses = await signIns(
+      t,
+      [1, 2, 3].map((i) => `10.9.3.${i}, 203.0.113.40`),
+    );
     expect(statuses).toEqual([201, 201, 429]);
     expect(await guestSignIn(t, '10.9.3.1, 203.0.113.41')).toBe(201);
   });
 
   it('every listed proxy is skipped: behind two loopback proxies the client is the first address outside the list', async () => {
-    const statuses = await signIns(t, [1, 2, 3].map((i) => `10.9.4.${i}, 203.0.113.42, 127.0.0.${10 + i}`));
+    const statuses = await signIns(
+      t,
+      [1, 2, 3].map((i) => `10.9.4.${i}, 203.0.113.42, 127.0.0.${10 + i}`),
+    );
     expect(statuses).toEqual([201, 201, 429]);
   });
 
   it('Socket.IO counts under the same address: the fourth connection is refused, another address admitted', async () => {
-    const conns = await upgrades(t, [1, 2, 3, 4].map((i) => `10.9.5.${i}, 203.0.113.43`));
+    const conns = await upgrades(
+      t,
+      [1, 2, 3, 4].map((i) => `10.9.5.${i}, 203.0.113.43`),
+    );
     try {
       expect(conns.results).toEqual(['admitted', 'admitted', 'admitted', 'refused']);
       const other = await upgrade(t, '10.9.5.1, 203.0.113.44');

@@ -126,10 +126,15 @@ describe.each([
     // Nothing accepted: refused because the socket is in none of these threads, or, past the
     // connection's request budget, refused before being looked at.
     expect(codes.get('ok') ?? 0).toBe(0);
-    expect([...codes.keys()].every((c) => c === 'forbidden' || c === 'rate_limited'), JSON.stringify([...codes])).toBe(true);
+    expect(
+      [...codes.keys()].every((c) => c === 'forbidden' || c === 'rate_limited'),
+      JSON.stringify([...codes]),
+    ).toBe(true);
     expect(codes.get('forbidden') ?? 0).toBeGreaterThan(0);
     expect(ws.isClosed).toBe(false);
     // For the record only (no GC control here): how the resident size moved.
-    console.info(`[${mode}] typing flood: ${JSON.stringify(Object.fromEntries(codes))}, RSS ${Math.round(rssBefore / 2 ** 20)} → ${Math.round(t.node.rssBytes() / 2 ** 20)} MB`);
+    console.info(
+      `[${mode}] typing flood: ${JSON.stringify(Object.fromEntries(codes))}, RSS ${Math.round(rssBefore / 2 ** 20)} → ${Math.round(t.node.rssBytes() / 2 ** 20)} MB`,
+    );
   }, 120_000);
 });

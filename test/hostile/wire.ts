@@ -29,7 +29,7 @@ export interface FrameOptions {
 export function encodeFrame(payload: Buffer | string, o: FrameOptions = {}): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const mask = o.mask ?? true;
-  const b0 = (o.fin ?? true ? 0x80 : 0) | (o.rsv1 ? 0x40 : 0) | (o.rsv2 ? 0x20 : 0) | (o.rsv3 ? 0x10 : 0) | (o.opcode ?? 0x1);
+  const b0 = ((o.fin ?? true) ? 0x80 : 0) | (o.rsv1 ? 0x40 : 0) | (o.rsv2 ? 0x20 : 0) | (o.rsv3 ? 0x10 : 0) | (o.opcode ?? 0x1);
   let head: Buffer;
   if (data.length < 126) {
     head = Buffer.from([b0, (mask ? 0x80 : 0) | data.length]);
@@ -251,7 +251,14 @@ export interface HttpResult {
 /** One HTTP request with no agent (its own connection), optionally from another loopback address. */
 export function httpRequest(
   port: number,
-  o: { method?: string; path: string; headers?: http.OutgoingHttpHeaders; body?: string | Buffer; localAddress?: string; timeoutMs?: number },
+  o: {
+    method?: string;
+    path: string;
+    headers?: http.OutgoingHttpHeaders;
+    body?: string | Buffer;
+    localAddress?: string;
+    timeoutMs?: number;
+  },
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -301,7 +308,10 @@ export class PollingSession {
   }
 
   /** Opens a session and connects to the default namespace. */
-  static async socketio(port: number, o: { headers?: http.OutgoingHttpHeaders; localAddress?: string; auth?: object } = {}): Promise<PollingSession> {
+  static async socketio(
+    port: number,
+    o: { headers?: http.OutgoingHttpHeaders; localAddress?: string; auth?: object } = {},
+  ): Promise<PollingSession> {
     const s = await PollingSession.open(port, o);
     const sent = await s.send(o.auth ? `40${JSON.stringify(o.auth)}` : '40');
     if (sent.status !== 200) throw new Error(`namespace connect refused: ${sent.status}`);
@@ -368,7 +378,11 @@ export class PollingSession {
  * Sends a request written by hand and resolves with the status line's code (0 when the server
  * hung up without answering) and how long the answer took.
  */
-export function rawHttp(port: number, request: string | Buffer, o: { localAddress?: string; timeoutMs?: number } = {}): Promise<{ status: number; head: string; ms: number }> {
+export function rawHttp(
+  port: number,
+  request: string | Buffer,
+  o: { localAddress?: string; timeoutMs?: number } = {},
+): Promise<{ status: number; head: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const socket = net.connect({ port, host: '127.0.0.1', ...(o.localAddress ? { localAddress: o.localAddress } : {}) });
@@ -379,7 +393,11 @@ export function rawHttp(port: number, request: string | Buffer, o: { localAddres
       done = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0), head: data.split('\r\n\r\n')[0] ?? '', ms: Date.now() - started });
+      resolve({
+        status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? 0),
+        head: data.split('\r\n\r\n')[0] ?? '',
+        ms: Date.now() - started,
+      });
     };
     const timer = setTimeout(() => {
       if (done) return;

@@ -17,7 +17,6 @@ beforeAll(async () => {
 afterEach(() => closeClients());
 afterAll(() => redis.stop());
 
-
 describe('abuse controls', () => {
   it('holds a comment containing a word from the list, whole words only, case-insensitively', async () => {
     const node = await startNode({ redisUrl: redis.url, heldWords: ['viagra', 'buy now'] });
@@ -69,7 +68,11 @@ describe('abuse controls', () => {
     const plain = await startNode({ env: { GUEST_RATE: '2/60' } });
     try {
       const guest = (url: string, ip: string) =>
-        fetch(`${url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: '{"name":"G"}' });
+        fetch(`${url}/api/session/guest`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+          body: '{"name":"G"}',
+        });
       expect((await guest(trusting.url, '203.0.113.1')).status).toBe(201);
       expect((await guest(trusting.url, '203.0.113.1')).status).toBe(201);
       const limited = await guest(trusting.url, '203.0.113.1');

@@ -142,7 +142,15 @@ describe('assets', () => {
   });
 
   it('unknown and unhashed /assets/ paths, and the old fixed bundle names, are 404', async () => {
-    for (const path of ['/assets/nope.js', '/assets/embed.00000000.js', '/assets/embed.js', '/assets/', '/assets/a/b.js', '/moderate.js', '/manifest.json']) {
+    for (const path of [
+      '/assets/nope.js',
+      '/assets/embed.00000000.js',
+      '/assets/embed.js',
+      '/assets/',
+      '/assets/a/b.js',
+      '/moderate.js',
+      '/manifest.json',
+    ]) {
       expect((await get(`${node.url}${path}`)).status, path).toBe(404);
     }
   });

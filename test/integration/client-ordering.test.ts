@@ -94,7 +94,9 @@ describe('ack before broadcast', () => {
     const writer = sdkClient(node.url, await token(node, 'first-ack'));
     const arrivals: string[] = [];
     await writer.join('ack-order', { onEvent: (e) => arrivals.push(`event ${e.comment?.body}`) });
-    const raw = writer.socket as unknown as { emit(e: string, p: object, cb: (r: { ok: boolean; comment: { body: string } }) => void): void };
+    const raw = writer.socket as unknown as {
+      emit(e: string, p: object, cb: (r: { ok: boolean; comment: { body: string } }) => void): void;
+    };
     for (let i = 0; i < 5; i++) {
       // A plain callback runs as the ack packet is handled, so `arrivals` is the wire order.
       await new Promise<void>((resolve) =>

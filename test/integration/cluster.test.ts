@@ -17,14 +17,17 @@ beforeAll(async () => {
   cluster = await startRedisCluster();
   nodes = await Promise.all(['x', 'y', 'z'].map((n) => startNode({ clusterNodes: cluster.nodesEnv, name: `cl-${n}` })));
   // Every node's store must see the cluster before the first test.
-  await eventually(async () => (await Promise.all(nodes.map(async (n) => (await fetch(`${n.url}/readyz`)).status))).every((s) => s === 200), 20_000, 100);
+  await eventually(
+    async () => (await Promise.all(nodes.map(async (n) => (await fetch(`${n.url}/readyz`)).status))).every((s) => s === 200),
+    20_000,
+    100,
+  );
 }, 60_000);
 afterEach(() => closeClients());
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   await cluster.stop();
 });
-
 
 describe('three nodes on a Redis Cluster', () => {
   it('delivers comments across nodes for articles on every shard, with the same seq', async () => {
@@ -96,12 +99,19 @@ describe('three nodes on a Redis Cluster', () => {
 
   it('a moderator removal on one node reaches readers on the others', async () => {
     const [a, b, c] = nodes as [TestNode, TestNode, TestNode];
-    const { comment } = ok(await rawSocket(a.url, await token(a, 'cl-author')).emitWithAck('comment:post', { articleId: 'cl-mod', body: 'remove me' }));
+    const { comment } = ok(
+      await rawSocket(a.url, await token(a, 'cl-author')).emitWithAck('comment:post', { articleId: 'cl-mod', body: 'remove me' }),
+    );
     const rb = rawSocket(b.url);
     await connected(rb);
     const events = recordEvents(rb);
     const joined = ok(await rb.emitWithAck('thread:join', { articleId: 'cl-mod' })) as Snapshot;
-    ok(await rawSocket(c.url, await token(c, 'cl-mia', 'moderator')).emitWithAck('mod:remove', { articleId: 'cl-mod', commentId: comment.id }));
+    ok(
+      await rawSocket(c.url, await token(c, 'cl-mia', 'moderator')).emitWithAck('mod:remove', {
+        articleId: 'cl-mod',
+        commentId: comment.id,
+      }),
+    );
     // The post's own event may still be on its way when the reader joins: its snapshot covers it.
     const fresh = () => events.filter((e) => e.seq > joined.head);
     await eventually(() => fresh().length === 1, 3000);

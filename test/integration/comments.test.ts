@@ -32,7 +32,6 @@ afterAll(async () => {
   await redis.stop();
 });
 
-
 describe('edits and deletes', () => {
   it('reach every reader as events; a delete arrives as a tombstone', async () => {
     const id = article();
@@ -93,7 +92,10 @@ describe('bad input and identity', () => {
     const id = article();
     const s = rawSocket(a.url, await token(a, 'jack'));
     await connected(s);
-    const loose = s as unknown as { emitWithAck(e: string, ...args: unknown[]): Promise<Ack<object>>; emit(e: string, ...args: unknown[]): void };
+    const loose = s as unknown as {
+      emitWithAck(e: string, ...args: unknown[]): Promise<Ack<object>>;
+      emit(e: string, ...args: unknown[]): void;
+    };
     const cases: unknown[] = [
       { articleId: id, body: 42 },
       { articleId: id, body: 'x'.repeat(201) },
@@ -152,9 +154,45 @@ describe('a thread of 10,000 comments', () => {
     for (let r = 0; r < 2500; r++) {
       const rootId = `r${r}`;
       roots.push(rootId);
-      writes.push(store.create({ comment: { id: rootId, articleId: id, parentId: null, rootId, author: { id: 'u', name: 'U' }, body: `root ${r}`, status: 'visible', createdAt: at }, clientKey: null, publish: true, rejectIfClosed: false, epochCandidate: 'e', at }));
+      writes.push(
+        store.create({
+          comment: {
+            id: rootId,
+            articleId: id,
+            parentId: null,
+            rootId,
+            author: { id: 'u', name: 'U' },
+            body: `root ${r}`,
+            status: 'visible',
+            createdAt: at,
+          },
+          clientKey: null,
+          publish: true,
+          rejectIfClosed: false,
+          epochCandidate: 'e',
+          at,
+        }),
+      );
       for (let k = 0; k < 3; k++) {
-        writes.push(store.create({ comment: { id: `r${r}-${k}`, articleId: id, parentId: rootId, rootId, author: { id: 'u', name: 'U' }, body: 'reply', status: 'visible', createdAt: at }, clientKey: null, publish: true, rejectIfClosed: false, epochCandidate: 'e', at }));
+        writes.push(
+          store.create({
+            comment: {
+              id: `r${r}-${k}`,
+              articleId: id,
+              parentId: rootId,
+              rootId,
+              author: { id: 'u', name: 'U' },
+              body: 'reply',
+              status: 'visible',
+              createdAt: at,
+            },
+            clientKey: null,
+            publish: true,
+            rejectIfClosed: false,
+            epochCandidate: 'e',
+            at,
+          }),
+        );
       }
     }
     await Promise.all(writes);

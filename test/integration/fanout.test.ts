@@ -54,7 +54,10 @@ async function burst(a: TestNode, b: TestNode, articleId: string): Promise<{ dir
   for (const [name, got] of events) {
     await eventually(() => got.length >= 50, 5000);
     await sleep(100); // anything doubled would have arrived by now
-    expect([...seqs(got)].sort((x, y) => x - y), name).toEqual(all);
+    expect(
+      [...seqs(got)].sort((x, y) => x - y),
+      name,
+    ).toEqual(all);
     expect(new Set(got.map((e) => e.comment?.body)), name).toEqual(new Set(bodies));
     for (const author of ['ann', 'bob']) {
       const mine = seqs(got.filter((e) => e.comment?.author?.id === author));

@@ -68,12 +68,26 @@ describe('HTTP API', () => {
     const tok = await token(a, 'max');
     const other = await token(a, 'ned');
     const headers = (t: string) => ({ 'content-type': 'application/json', authorization: `Bearer ${t}` });
-    const created = await json(await fetch(`${a.url}/api/articles/http-3/comments`, { method: 'POST', headers: headers(tok), body: JSON.stringify({ body: 'v1' }) }));
+    const created = await json(
+      await fetch(`${a.url}/api/articles/http-3/comments`, { method: 'POST', headers: headers(tok), body: JSON.stringify({ body: 'v1' }) }),
+    );
     const id = (created.body.comment as { id: string }).id;
-    const forbidden = await json(await fetch(`${a.url}/api/articles/http-3/comments/${id}`, { method: 'PATCH', headers: headers(other), body: JSON.stringify({ body: 'v2' }) }));
+    const forbidden = await json(
+      await fetch(`${a.url}/api/articles/http-3/comments/${id}`, {
+        method: 'PATCH',
+        headers: headers(other),
+        body: JSON.stringify({ body: 'v2' }),
+      }),
+    );
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toMatchObject({ error: { code: 'forbidden' } });
-    const edited = await json(await fetch(`${a.url}/api/articles/http-3/comments/${id}`, { method: 'PATCH', headers: headers(tok), body: JSON.stringify({ body: 'v2' }) }));
+    const edited = await json(
+      await fetch(`${a.url}/api/articles/http-3/comments/${id}`, {
+        method: 'PATCH',
+        headers: headers(tok),
+        body: JSON.stringify({ body: 'v2' }),
+      }),
+    );
     expect(edited.status).toBe(200);
     expect(edited.body).toMatchObject({ comment: { body: 'v2' } });
     const deleted = await fetch(`${a.url}/api/articles/http-3/comments/${id}`, { method: 'DELETE', headers: headers(tok) });
@@ -83,20 +97,44 @@ describe('HTTP API', () => {
   });
 
   it('answers bad requests with clear errors', async () => {
-    const noAuth = await json(await fetch(`${a.url}/api/articles/http-4/comments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"body":"x"}' }));
+    const noAuth = await json(
+      await fetch(`${a.url}/api/articles/http-4/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"body":"x"}',
+      }),
+    );
     expect(noAuth).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
     const badToken = await json(await fetch(`${a.url}/api/articles/http-4/thread`, { headers: { authorization: 'Bearer nope' } }));
     expect(badToken.status).toBe(401);
-    const badJson = await json(await fetch(`${a.url}/api/articles/http-4/comments`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(a, 'o')}` }, body: '{"body":' }));
+    const badJson = await json(
+      await fetch(`${a.url}/api/articles/http-4/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(a, 'o')}` },
+        body: '{"body":',
+      }),
+    );
     expect(badJson).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
     const badId = await json(await fetch(`${a.url}/api/articles/${encodeURIComponent('bad<id>')}/thread`));
     expect(badId.status).toBe(400);
     const badSince = await json(await fetch(`${a.url}/api/articles/x/events?since=-4&epoch=e`));
     expect(badSince.status).toBe(400);
-    const guest = await json(await fetch(`${a.url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '  Ada  ' }) }));
+    const guest = await json(
+      await fetch(`${a.url}/api/session/guest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '  Ada  ' }),
+      }),
+    );
     expect(guest.status).toBe(201);
     expect(guest.body.user).toMatchObject({ name: 'Ada', role: 'commenter' });
-    const emptyName = await json(await fetch(`${a.url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: '\u200b' }) }));
+    const emptyName = await json(
+      await fetch(`${a.url}/api/session/guest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: '\u200b' }),
+      }),
+    );
     expect(emptyName.status).toBe(400);
     expect((await fetch(`${a.url}/api/nothing`)).status).toBe(404);
   });
@@ -104,7 +142,11 @@ describe('HTTP API', () => {
   it('guest sign-in can be turned off', async () => {
     const node = await startNode({ env: { ALLOW_GUESTS: 'false' } });
     try {
-      const r = await fetch(`${node.url}/api/session/guest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ann"}' });
+      const r = await fetch(`${node.url}/api/session/guest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"name":"Ann"}',
+      });
       expect(r.status).toBe(403);
     } finally {
       await node.stop();

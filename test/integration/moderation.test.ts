@@ -31,7 +31,11 @@ afterAll(async () => {
   await redis.stop();
 });
 
-async function reader(node: TestNode, articleId: string, tok?: string): Promise<{ socket: ClientSocket; events: ThreadEvent[]; head: number }> {
+async function reader(
+  node: TestNode,
+  articleId: string,
+  tok?: string,
+): Promise<{ socket: ClientSocket; events: ThreadEvent[]; head: number }> {
   const socket = rawSocket(node.url, tok);
   await connected(socket);
   const events = recordEvents(socket);
@@ -53,11 +57,19 @@ describe('moderation in real time', () => {
     ok(await modSock.emitWithAck('mod:remove', { articleId: id, commentId: comment.id, reason: 'off topic' }));
     for (const r of [rb, rc]) {
       await eventually(() => r.events.length === 1, 1000);
-      expect(r.events[0]).toMatchObject({ type: 'comment.removed', seq: 2, comment: { id: comment.id, status: 'removed', body: null, author: null } });
+      expect(r.events[0]).toMatchObject({
+        type: 'comment.removed',
+        seq: 2,
+        comment: { id: comment.id, status: 'removed', body: null, author: null },
+      });
     }
     // A moderator reading the thread sees what was removed.
     await eventually(() => modView.events.length === 1);
-    expect(modView.events[0]).toMatchObject({ type: 'comment.removed', seq: 2, comment: { body: 'a comment to remove', author: { id: 'nora' } } });
+    expect(modView.events[0]).toMatchObject({
+      type: 'comment.removed',
+      seq: 2,
+      comment: { body: 'a comment to remove', author: { id: 'nora' } },
+    });
 
     const fresh = ok(await rawSocket(C.url).emitWithAck('thread:join', { articleId: id })) as Snapshot;
     expect(fresh.comments).toEqual([expect.objectContaining({ id: comment.id, status: 'removed', body: null, author: null })]);
@@ -65,7 +77,11 @@ describe('moderation in real time', () => {
     ok(await modSock.emitWithAck('mod:restore', { articleId: id, commentId: comment.id }));
     for (const r of [rb, rc]) {
       await eventually(() => r.events.length === 2, 1000);
-      expect(r.events[1]).toMatchObject({ type: 'comment.restored', seq: 3, comment: { id: comment.id, status: 'visible', body: 'a comment to remove', author: { id: 'nora', name: 'Nora' } } });
+      expect(r.events[1]).toMatchObject({
+        type: 'comment.restored',
+        seq: 3,
+        comment: { id: comment.id, status: 'visible', body: 'a comment to remove', author: { id: 'nora', name: 'Nora' } },
+      });
     }
     // A comment removed by a moderator cannot be edited back by its author.
     ok(await modSock.emitWithAck('mod:remove', { articleId: id, commentId: comment.id }));
@@ -127,7 +143,11 @@ describe('moderation in real time', () => {
     const { comment } = ok(await g.emitWithAck('comment:post', { articleId: id, body: 'held for review' }));
     expect(comment.status).toBe('pending');
     await eventually(() => feed.some((e) => e.comment?.id === comment.id));
-    expect(feed.find((e) => e.comment?.id === comment.id)).toMatchObject({ type: 'comment.held', articleId: id, comment: { body: 'held for review' } });
+    expect(feed.find((e) => e.comment?.id === comment.id)).toMatchObject({
+      type: 'comment.held',
+      articleId: id,
+      comment: { body: 'held for review' },
+    });
     await sleep(300);
     expect(ra.events).toEqual([]);
     expect(rb.events).toEqual([]);
@@ -139,7 +159,11 @@ describe('moderation in real time', () => {
     ok(await watcher.emitWithAck('mod:approve', { articleId: id, commentId: comment.id }));
     for (const r of [ra, rb]) {
       await eventually(() => r.events.length === 1, 1000);
-      expect(r.events[0]).toMatchObject({ type: 'comment.created', seq: 1, comment: { id: comment.id, status: 'visible', body: 'held for review' } });
+      expect(r.events[0]).toMatchObject({
+        type: 'comment.created',
+        seq: 1,
+        comment: { id: comment.id, status: 'visible', body: 'held for review' },
+      });
     }
     const after = ok(await watcher.emitWithAck('mod:watch', {})).queue;
     expect(after.find((q) => q.comment.id === comment.id)).toBeUndefined();
@@ -151,10 +175,16 @@ describe('moderation in real time', () => {
   it('a ban with removeComments removes each visible comment live; the user is banned until unbanned', async () => {
     const [id1, id2] = [article(), article()];
     const troll = rawSocket(A.url, await token(A, 'troll'));
-    for (const [id, body] of [[id1, 'troll one'], [id1, 'troll two'], [id2, 'troll three']] as const) {
+    for (const [id, body] of [
+      [id1, 'troll one'],
+      [id1, 'troll two'],
+      [id2, 'troll three'],
+    ] as const) {
       ok(await troll.emitWithAck('comment:post', { articleId: id, body }));
     }
-    const kept = ok(await rawSocket(A.url, await token(A, 'nice')).emitWithAck('comment:post', { articleId: id1, body: 'nice one' })).comment;
+    const kept = ok(
+      await rawSocket(A.url, await token(A, 'nice')).emitWithAck('comment:post', { articleId: id1, body: 'nice one' }),
+    ).comment;
     const r1 = await reader(B, id1);
     const r2 = await reader(C, id2);
     const mod = await moderator(C);
@@ -209,23 +239,48 @@ describe('moderation in real time', () => {
     await eventually(() => feed.some((e) => e.type === 'comment.reported'));
     await sleep(200);
     expect(feed.filter((e) => e.type === 'comment.reported')).toEqual([
-      expect.objectContaining({ articleId: id, comment: expect.objectContaining({ id: comment.id }), report: { userId: 'sam', reason: 'rude' } }),
+      expect.objectContaining({
+        articleId: id,
+        comment: expect.objectContaining({ id: comment.id }),
+        report: { userId: 'sam', reason: 'rude' },
+      }),
     ]);
     const { queue } = ok(await watcher.emitWithAck('mod:watch', {}));
-    expect(queue.find((q) => q.comment.id === comment.id)).toMatchObject({ reason: 'reported', reports: [expect.objectContaining({ userId: 'sam', reason: 'rude' })] });
+    expect(queue.find((q) => q.comment.id === comment.id)).toMatchObject({
+      reason: 'reported',
+      reports: [expect.objectContaining({ userId: 'sam', reason: 'rude' })],
+    });
     expect(err(await rawSocket(C.url).emitWithAck('comment:report', { articleId: id, commentId: comment.id })).code).toBe('unauthorized');
   });
 
   it('the audit log holds every action above, in order, with its moderator', async () => {
-    const res = await fetch(`${B.url}/api/moderation/log`, { headers: { authorization: `Bearer ${await token(B, MOD, 'moderator', 'Mia Moderator')}` } });
+    const res = await fetch(`${B.url}/api/moderation/log`, {
+      headers: { authorization: `Bearer ${await token(B, MOD, 'moderator', 'Mia Moderator')}` },
+    });
     expect(res.status).toBe(200);
-    const { entries } = (await res.json()) as { entries: { action: string; moderator: { id: string; name: string }; articleId: string | null; userId: string | null; reason: string | null }[] };
+    const { entries } = (await res.json()) as {
+      entries: {
+        action: string;
+        moderator: { id: string; name: string };
+        articleId: string | null;
+        userId: string | null;
+        reason: string | null;
+      }[];
+    };
     expect(entries.every((e) => e.moderator.id === MOD && e.moderator.name === 'Mia Moderator')).toBe(true);
     expect(entries.map((e) => e.action)).toEqual([
-      'remove', 'restore', 'remove', 'restore', // test 1
+      'remove',
+      'restore',
+      'remove',
+      'restore', // test 1
       'approve', // premoderation
-      'ban', 'remove', 'remove', 'remove', 'unban', // ban with removeComments
-      'close', 'reopen',
+      'ban',
+      'remove',
+      'remove',
+      'remove',
+      'unban', // ban with removeComments
+      'close',
+      'reopen',
     ]);
     expect(entries[0]).toMatchObject({ articleId: 'mod-1', reason: 'off topic', userId: 'nora' });
     expect(entries[5]).toMatchObject({ userId: 'troll', reason: 'trolling' });
@@ -242,7 +297,8 @@ describe('post rate limits across nodes', () => {
       const sockets = pair.map((n) => rawSocket(n.url, tok));
       await Promise.all(sockets.map(connected));
       const acks: Ack<object>[] = [];
-      for (let i = 0; i < 10; i++) acks.push(await sockets[i % 2]!.emitWithAck('comment:post', { articleId: 'rate-1', body: `post number ${i}` }));
+      for (let i = 0; i < 10; i++)
+        acks.push(await sockets[i % 2]!.emitWithAck('comment:post', { articleId: 'rate-1', body: `post number ${i}` }));
       expect(acks[0]!.ok).toBe(true);
       for (const a of acks.slice(1)) {
         const e = err(a);
@@ -251,7 +307,11 @@ describe('post rate limits across nodes', () => {
         expect(e.retryAfterMs).toBeLessThanOrEqual(3000);
       }
       // HTTP says the same, with Retry-After.
-      const res = await fetch(`${pair[1]!.url}/api/articles/rate-1/comments`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` }, body: '{"body":"via http"}' });
+      const res = await fetch(`${pair[1]!.url}/api/articles/rate-1/comments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${tok}` },
+        body: '{"body":"via http"}',
+      });
       expect(res.status).toBe(429);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     } finally {
@@ -277,7 +337,9 @@ describe('post rate limits across nodes', () => {
       const first = ok(await s.emitWithAck('comment:post', { articleId: 'dup-1', body: 'Same words', clientId: 'c-1' }));
       const retry = ok(await s.emitWithAck('comment:post', { articleId: 'dup-1', body: 'Same words', clientId: 'c-1' }));
       expect(retry.comment.id).toBe(first.comment.id);
-      expect(err(await s.emitWithAck('comment:post', { articleId: 'dup-1', body: 'same words', clientId: 'c-2' })).code).toBe('invalid_input');
+      expect(err(await s.emitWithAck('comment:post', { articleId: 'dup-1', body: 'same words', clientId: 'c-2' })).code).toBe(
+        'invalid_input',
+      );
     } finally {
       await node.stop();
     }
@@ -307,7 +369,7 @@ describe('moderation edge cases', () => {
     expect(r.events[0]).toMatchObject({ type: 'comment.created', seq: 1 });
   });
 
-  it('an action that changes nothing is not logged; authors\' edits and deletes reach the moderators', async () => {
+  it("an action that changes nothing is not logged; authors' edits and deletes reach the moderators", async () => {
     const id = article();
     const author = rawSocket(A.url, await token(A, 'vera'));
     const { comment } = ok(await author.emitWithAck('comment:post', { articleId: id, body: 'first' }));
@@ -323,7 +385,9 @@ describe('moderation edge cases', () => {
     await eventually(() => feed.some((e) => e.type === 'comment.deleted'));
     expect(feed.map((e) => e.type)).toEqual(['comment.removed', 'comment.created', 'comment.edited', 'comment.deleted']);
     expect(feed[0]!.comment?.moderation).toMatchObject({ heldReason: null, removedReason: 'once', pendingEdit: null });
-    const log = (await (await fetch(`${A.url}/api/moderation/log`, { headers: { authorization: `Bearer ${await token(A, 'mod-3', 'moderator')}` } })).json()) as {
+    const log = (await (
+      await fetch(`${A.url}/api/moderation/log`, { headers: { authorization: `Bearer ${await token(A, 'mod-3', 'moderator')}` } })
+    ).json()) as {
       entries: { moderator: { id: string }; reason: string | null }[];
     };
     expect(log.entries.filter((e) => e.moderator.id === 'mod-3').map((e) => e.reason)).toEqual(['once']);

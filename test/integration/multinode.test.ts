@@ -28,7 +28,6 @@ afterAll(async () => {
   await redis.stop();
 });
 
-
 describe('three nodes on one Redis', () => {
   it('delivers a comment posted on B to readers on A and C with the same seq, equal to the ack', async () => {
     const [a, b, c] = nodes as [TestNode, TestNode, TestNode];

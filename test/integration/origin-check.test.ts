@@ -13,7 +13,12 @@ afterAll(() => node?.stop());
 
 async function check(origin?: string) {
   const res = await fetch(`${node.url}/api/origin-check`, { headers: origin ? { origin } : {} });
-  return { status: res.status, cors: res.headers.get('access-control-allow-origin'), cache: res.headers.get('cache-control'), body: (await res.json()) as unknown };
+  return {
+    status: res.status,
+    cors: res.headers.get('access-control-allow-origin'),
+    cache: res.headers.get('cache-control'),
+    body: (await res.json()) as unknown,
+  };
 }
 
 it.each([

@@ -96,7 +96,10 @@ describe('npm start (embedded mode)', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await eventually(() => out.includes('listening'), 30_000, 100);
-    const client = new DiscussionClient({ url: `http://127.0.0.1:${port}`, socketOptions: { transports: ['websocket'], reconnectionDelay: 100 } });
+    const client = new DiscussionClient({
+      url: `http://127.0.0.1:${port}`,
+      socketOptions: { transports: ['websocket'], reconnectionDelay: 100 },
+    });
     try {
       await client.join('demo');
       const reasons: string[] = [];
@@ -121,6 +124,8 @@ describe('npm run token', () => {
     });
     const { Tokens } = await import('../../server/auth.js');
     expect(await new Tokens(secret).verify(stdout.trim())).toMatchObject({ id: 'mo', name: 'Mo', role: 'moderator' });
-    await expect(run('npm', ['run', '-s', 'token', '--', '--sub', 'mo', '--name', 'Mo'], { cwd: ROOT, env: { PATH: process.env.PATH } })).rejects.toMatchObject({ code: 1 });
+    await expect(
+      run('npm', ['run', '-s', 'token', '--', '--sub', 'mo', '--name', 'Mo'], { cwd: ROOT, env: { PATH: process.env.PATH } }),
+    ).rejects.toMatchObject({ code: 1 });
   });
 });

@@ -81,7 +81,12 @@ const opened: { close(): void }[] = [];
 
 /** A raw socket.io client (WebSocket only unless told); closed by closeClients(). */
 export function rawSocket(url: string, tokenValue?: string, transports: ('polling' | 'websocket')[] = ['websocket']): ClientSocket {
-  const s = ioClient(url, { transports, auth: tokenValue ? { token: tokenValue } : {}, reconnectionDelay: 100, reconnectionDelayMax: 500 }) as ClientSocket;
+  const s = ioClient(url, {
+    transports,
+    auth: tokenValue ? { token: tokenValue } : {},
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 500,
+  }) as ClientSocket;
   opened.push({ close: () => s.disconnect() });
   return s;
 }

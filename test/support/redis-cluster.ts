@@ -48,8 +48,26 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const procs: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', '2000', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '2000',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--loglevel',
+        'warning',
+      ],
       { stdio: 'ignore' },
     ),
   );
@@ -57,13 +75,17 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   const stop = async () => {
     for (const c of clients) c.disconnect();
     await Promise.all(
-      procs.map((p) => (p.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => (p.once('exit', () => resolve()), p.kill('SIGKILL'))))),
+      procs.map((p) =>
+        p.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => (p.once('exit', () => resolve()), p.kill('SIGKILL'))),
+      ),
     );
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     for (const port of ports) await waitForPing(port);
-    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes'], {
+      timeout: 30_000,
+    });
     for (const port of ports) await waitForClusterOk(port);
   } catch (e) {
     await stop();

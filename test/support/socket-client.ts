@@ -37,7 +37,8 @@ export function connectSocket(
     socket,
     received,
     of: <T>(event: string) => (received.get(event) ?? []) as T[],
-    request: <T>(event: string, payload: unknown, timeoutMs = 10_000) => socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>,
+    request: <T>(event: string, payload: unknown, timeoutMs = 10_000) =>
+      socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>,
     close: () => socket.close(),
   };
   return new Promise((resolve, reject) => {

@@ -45,19 +45,44 @@ describe('configuration from the environment', () => {
   });
 
   it('an empty value means unset', () => {
-    expect(parseConfig({ PORT: '', PREMODERATION: '', AUTH_SECRET: '' })).toMatchObject({ PORT: 3000, PREMODERATION: 'off', authSecretGenerated: true });
+    expect(parseConfig({ PORT: '', PREMODERATION: '', AUTH_SECRET: '' })).toMatchObject({
+      PORT: 3000,
+      PREMODERATION: 'off',
+      authSecretGenerated: true,
+    });
   });
 
   it('reads the values it is given', () => {
     const c = parseConfig({
-      PORT: '0', HOST: '127.0.0.1', ALLOW_GUESTS: 'no', PREMODERATION: 'guests', COMMENT_MAX_LENGTH: '280', EDIT_WINDOW_SECONDS: '0',
-      CONNECTIONS_PER_IP: '0', SERVE_SOURCE_MAPS: 'on', STAFF_NAMES: ' Editor , Newsdesk ,', LOG_LEVEL: 'silent', EVENT_LOG_SIZE: '5000',
-      AUTH_SECRET: SECRET, HELD_WORDS_FILE: '/etc/held-words.txt',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ALLOW_GUESTS: 'no',
+      PREMODERATION: 'guests',
+      COMMENT_MAX_LENGTH: '280',
+      EDIT_WINDOW_SECONDS: '0',
+      CONNECTIONS_PER_IP: '0',
+      SERVE_SOURCE_MAPS: 'on',
+      STAFF_NAMES: ' Editor , Newsdesk ,',
+      LOG_LEVEL: 'silent',
+      EVENT_LOG_SIZE: '5000',
+      AUTH_SECRET: SECRET,
+      HELD_WORDS_FILE: '/etc/held-words.txt',
     });
     expect(c).toMatchObject({
-      PORT: 0, HOST: '127.0.0.1', ALLOW_GUESTS: false, PREMODERATION: 'guests', COMMENT_MAX_LENGTH: 280, EDIT_WINDOW_SECONDS: 0,
-      CONNECTIONS_PER_IP: 0, SERVE_SOURCE_MAPS: true, STAFF_NAMES: ['Editor', 'Newsdesk'], LOG_LEVEL: 'silent', EVENT_LOG_SIZE: 5000,
-      AUTH_SECRET: SECRET, authSecretGenerated: false, HELD_WORDS_FILE: '/etc/held-words.txt',
+      PORT: 0,
+      HOST: '127.0.0.1',
+      ALLOW_GUESTS: false,
+      PREMODERATION: 'guests',
+      COMMENT_MAX_LENGTH: 280,
+      EDIT_WINDOW_SECONDS: 0,
+      CONNECTIONS_PER_IP: 0,
+      SERVE_SOURCE_MAPS: true,
+      STAFF_NAMES: ['Editor', 'Newsdesk'],
+      LOG_LEVEL: 'silent',
+      EVENT_LOG_SIZE: 5000,
+      AUTH_SECRET: SECRET,
+      authSecretGenerated: false,
+      HELD_WORDS_FILE: '/etc/held-words.txt',
     });
   });
 
@@ -91,7 +116,10 @@ describe('configuration from the environment', () => {
   });
 
   it('names every bad variable, one line each', () => {
-    const lines = refusal({ PORT: 'x', PREMODERATION: 'some', POST_RATE: 'fast' }).split('\n').slice(1).map((l) => l.trim().split(':')[0]);
+    const lines = refusal({ PORT: 'x', PREMODERATION: 'some', POST_RATE: 'fast' })
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(':')[0]);
     expect(lines.sort()).toEqual(['PORT', 'POST_RATE', 'PREMODERATION']);
   });
 
@@ -114,11 +142,9 @@ describe('configuration from the environment', () => {
 
   describe('ALLOWED_ORIGINS', () => {
     it('takes a comma-separated list of origins as browsers send them', () => {
-      expect(parseConfig({ ALLOWED_ORIGINS: ' https://News.Example:443 , http://localhost:4250/,https://[::1]:8443' }).ALLOWED_ORIGINS).toEqual([
-        'https://news.example',
-        'http://localhost:4250',
-        'https://[::1]:8443',
-      ]);
+      expect(
+        parseConfig({ ALLOWED_ORIGINS: ' https://News.Example:443 , http://localhost:4250/,https://[::1]:8443' }).ALLOWED_ORIGINS,
+      ).toEqual(['https://news.example', 'http://localhost:4250', 'https://[::1]:8443']);
     });
 
     it('takes custom schemes of app web views as written', () => {
@@ -134,13 +160,19 @@ describe('configuration from the environment', () => {
       expect(parseConfig({ ALLOWED_ORIGINS: 'https://a.example' }).ALLOWED_ORIGINS).not.toContain('null');
     });
 
-    it.each(['news.example', 'https://news.example/comments', 'https://news.example?x=1', 'https://user@news.example', '*', 'https://', 'file:///tmp/a.html', 'NULL'])(
-      'refuses %s, naming the entry',
-      (entry) => {
-        const message = refusal({ ALLOWED_ORIGINS: `https://ok.example,${entry}` });
-        expect(message).toContain(`ALLOWED_ORIGINS: "${entry}" is not an origin`);
-      },
-    );
+    it.each([
+      'news.example',
+      'https://news.example/comments',
+      'https://news.example?x=1',
+      'https://user@news.example',
+      '*',
+      'https://',
+      'file:///tmp/a.html',
+      'NULL',
+    ])('refuses %s, naming the entry', (entry) => {
+      const message = refusal({ ALLOWED_ORIGINS: `https://ok.example,${entry}` });
+      expect(message).toContain(`ALLOWED_ORIGINS: "${entry}" is not an origin`);
+    });
   });
 
   describe('TRUST_PROXY', () => {
@@ -157,11 +189,18 @@ describe('configuration from the environment', () => {
     });
 
     it('takes a list of proxy addresses, subnets and names', () => {
-      expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,192.168.1.7,fd00::/8' }).TRUST_PROXY).toEqual(['10.0.0.0/8', 'loopback', '192.168.1.7', 'fd00::/8']);
+      expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,192.168.1.7,fd00::/8' }).TRUST_PROXY).toEqual([
+        '10.0.0.0/8',
+        'loopback',
+        '192.168.1.7',
+        'fd00::/8',
+      ]);
     });
 
     it.each(['proxy.example', '10.0.0.0/99', '300.1.1.1'])('refuses %s with a message naming it', (value) => {
-      expect(refusal({ TRUST_PROXY: value })).toMatch(/^invalid configuration:\n {2}TRUST_PROXY: expected false, true, a hop count or proxy addresses/);
+      expect(refusal({ TRUST_PROXY: value })).toMatch(
+        /^invalid configuration:\n {2}TRUST_PROXY: expected false, true, a hop count or proxy addresses/,
+      );
     });
   });
 
@@ -179,7 +218,9 @@ describe('configuration from the environment', () => {
         { host: 'r1', port: 7000 },
         { host: 'r2', port: 7001 },
       ]);
-      expect(parseConfig({ REDIS_URL: 'rediss://cache.internal:6380', AUTH_SECRET: SECRET }).REDIS_URL).toBe('rediss://cache.internal:6380');
+      expect(parseConfig({ REDIS_URL: 'rediss://cache.internal:6380', AUTH_SECRET: SECRET }).REDIS_URL).toBe(
+        'rediss://cache.internal:6380',
+      );
     });
   });
 });

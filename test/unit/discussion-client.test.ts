@@ -11,22 +11,49 @@ const JITTER_MS = 100;
 const ACK_MS = 1000;
 
 const comment = (id: string, body = `text of ${id}`, over: Partial<Comment> = {}): Comment => ({
-  id, articleId: A, parentId: null, rootId: id, author: { id: 'u1', name: 'Ann' }, body, status: 'visible',
-  createdAt: '2026-03-01T12:00:00.000Z', editedAt: null, replyCount: 0, ...over,
+  id,
+  articleId: A,
+  parentId: null,
+  rootId: id,
+  author: { id: 'u1', name: 'Ann' },
+  body,
+  status: 'visible',
+  createdAt: '2026-03-01T12:00:00.000Z',
+  editedAt: null,
+  replyCount: 0,
+  ...over,
 });
 /** comment.created of `c<seq>`, unless told otherwise. */
 const event = (seq: number, over: Partial<ThreadEvent> = {}): ThreadEvent => ({
-  articleId: A, epoch: E1, seq, type: 'comment.created', comment: comment(`c${seq}`), at: '2026-03-01T12:00:00.000Z', ...over,
+  articleId: A,
+  epoch: E1,
+  seq,
+  type: 'comment.created',
+  comment: comment(`c${seq}`),
+  at: '2026-03-01T12:00:00.000Z',
+  ...over,
 });
 const snapshot = (head: number, over: Partial<Snapshot> = {}): Ack<Snapshot> => ({
-  ok: true, articleId: A, epoch: E1, head, cursor: null, closed: false,
-  comments: Array.from({ length: head }, (_, i) => comment(`c${i + 1}`)), ...over,
+  ok: true,
+  articleId: A,
+  epoch: E1,
+  head,
+  cursor: null,
+  closed: false,
+  comments: Array.from({ length: head }, (_, i) => comment(`c${i + 1}`)),
+  ...over,
 });
 const catchUp = (events: ThreadEvent[], over: Partial<CatchUp> = {}): Ack<CatchUp> => ({
-  ok: true, articleId: A, epoch: E1, head: events.at(-1)?.seq ?? 0, events, ...over,
+  ok: true,
+  articleId: A,
+  epoch: E1,
+  head: events.at(-1)?.seq ?? 0,
+  events,
+  ...over,
 });
 const refused = (code: 'rate_limited' | 'invalid_input', retryAfterMs?: number): Ack => ({
-  ok: false, error: { code, message: code, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
+  ok: false,
+  error: { code, message: code, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) },
 });
 
 /** Lets every pending promise callback run (timers are fake; setImmediate is not). */
@@ -35,7 +62,11 @@ const settle = () => new Promise<void>((r) => setImmediate(r));
 function setup(opts: { onSessionExpired?: () => void; postRetries?: number } = {}) {
   const socket = new FakeSocket();
   const client = new DiscussionClient({
-    socket: socket.asClientSocket(), gapWaitMs: GAP_MS, resyncJitterMs: JITTER_MS, ackTimeoutMs: ACK_MS, ...opts,
+    socket: socket.asClientSocket(),
+    gapWaitMs: GAP_MS,
+    resyncJitterMs: JITTER_MS,
+    ackTimeoutMs: ACK_MS,
+    ...opts,
   });
   const applied: number[] = [];
   const changes: ChangeReason[] = [];
@@ -98,7 +129,11 @@ describe('DiscussionClient ordering', () => {
 
   it('when the gap does not fill within gapWaitMs, re-joins with since and applies what it missed once', async () => {
     const { socket, client, applied, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => catchUp([event(3), event(4)]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => catchUp([event(3), event(4)]),
+    );
     await client.join(A, listener);
     socket.push('thread:event', event(4));
     await vi.advanceTimersByTimeAsync(GAP_MS - 1);
@@ -126,7 +161,11 @@ describe('DiscussionClient ordering', () => {
 
   it('re-joins with since after thread:resync, within the jitter', async () => {
     const { socket, client, applied, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => catchUp([event(3)]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => catchUp([event(3)]),
+    );
     await client.join(A, listener);
     socket.push('thread:resync', { articleId: A });
     await vi.advanceTimersByTimeAsync(JITTER_MS);
@@ -137,7 +176,11 @@ describe('DiscussionClient ordering', () => {
 
   it('an event of a new epoch makes it drop what it holds and load a fresh snapshot', async () => {
     const { socket, client, changes, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(3), () => snapshot(1, { epoch: 'epoch-2', comments: [comment('n1', 'new history')] }));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(3),
+      () => snapshot(1, { epoch: 'epoch-2', comments: [comment('n1', 'new history')] }),
+    );
     await client.join(A, listener);
     socket.push('thread:event', event(1, { epoch: 'epoch-2', comment: comment('n1', 'new history') }));
     await settle();
@@ -150,7 +193,11 @@ describe('DiscussionClient ordering', () => {
 
   it('a catch-up answered with a reset snapshot replaces the thread', async () => {
     const { socket, client, changes, listener } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(3), () => ({ ...snapshot(9, { comments: [comment('c9')] }), reset: true }));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(3),
+      () => ({ ...snapshot(9, { comments: [comment('c9')] }), reset: true }),
+    );
     await client.join(A, listener);
     socket.push('thread:resync', { articleId: A });
     await vi.advanceTimersByTimeAsync(JITTER_MS);
@@ -173,7 +220,11 @@ describe('DiscussionClient ordering', () => {
 
   it('catches up when presence says the thread is ahead and no event fills the gap', async () => {
     const { socket, client, applied, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => catchUp([event(3), event(4)]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => catchUp([event(3), event(4)]),
+    );
     await client.join(A, listener);
     socket.push('thread:presence', { articleId: A, readers: 3, typing: 0, epoch: E1, head: 4 });
     await vi.advanceTimersByTimeAsync(GAP_MS);
@@ -195,7 +246,11 @@ describe('DiscussionClient ordering', () => {
 
   it('reloads when presence reports another epoch', async () => {
     const { socket, client, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => snapshot(0, { epoch: 'epoch-2' }));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => snapshot(0, { epoch: 'epoch-2' }),
+    );
     await client.join(A);
     socket.push('thread:presence', { articleId: A, readers: 1, typing: 0, epoch: 'epoch-2', head: 0 });
     await settle();
@@ -205,18 +260,31 @@ describe('DiscussionClient ordering', () => {
 
   it('continues a catch-up answered with more from its last event', async () => {
     const { socket, client, applied, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => catchUp([event(3), event(4)], { head: 5, more: true }), () => catchUp([event(5)]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => catchUp([event(3), event(4)], { head: 5, more: true }),
+      () => catchUp([event(5)]),
+    );
     await client.join(A, listener);
     socket.push('thread:resync', { articleId: A });
     await vi.advanceTimersByTimeAsync(JITTER_MS);
     await settle();
-    expect(joins().slice(1)).toEqual([{ articleId: A, since: 2, epoch: E1 }, { articleId: A, since: 4, epoch: E1 }]);
+    expect(joins().slice(1)).toEqual([
+      { articleId: A, since: 2, epoch: E1 },
+      { articleId: A, since: 4, epoch: E1 },
+    ]);
     expect(applied).toEqual([3, 4, 5]);
   });
 
   it('a re-join told rate_limited comes back after retryAfterMs', async () => {
     const { socket, client, applied, listener, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => refused('rate_limited', 2000), () => catchUp([event(3)]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => refused('rate_limited', 2000),
+      () => catchUp([event(3)]),
+    );
     await client.join(A, listener);
     socket.push('thread:resync', { articleId: A });
     // The re-join waits a random part of the jitter: step until it has gone out and been refused.
@@ -235,7 +303,11 @@ describe('DiscussionClient ordering', () => {
 
   it('re-joins every thread from its head after a reconnect', async () => {
     const { socket, client, joins } = setup();
-    socket.answerInTurn('thread:join', () => snapshot(2), () => catchUp([]));
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => catchUp([]),
+    );
     await client.join(A);
     socket.disconnect();
     socket.connect();
@@ -249,7 +321,11 @@ describe('DiscussionClient requests', () => {
     const { socket, client } = setup();
     socket.answer('thread:join', () => snapshot(0));
     await client.join(A);
-    socket.answerInTurn('comment:post', () => NO_ANSWER, (p) => ({ ok: true, comment: comment('c1', String(p.body)) }));
+    socket.answerInTurn(
+      'comment:post',
+      () => NO_ANSWER,
+      (p) => ({ ok: true, comment: comment('c1', String(p.body)) }),
+    );
     const posted = client.post({ articleId: A, body: 'hello' });
     await vi.advanceTimersByTimeAsync(ACK_MS);
     await expect(posted).resolves.toMatchObject({ id: 'c1', body: 'hello' });
@@ -292,12 +368,17 @@ describe('DiscussionClient requests', () => {
     await client.join(A, listener);
     socket.push('thread:event', event(6, { type: 'comment.edited', comment: reply('x3', 'edited live') }));
     socket.answer('thread:replies', (p) =>
-      p.cursor === '40' ? { ok: true, comments: [reply('x2'), reply('x3', 'an older copy')], cursor: '20' } : { ok: true, comments: [reply('x1')], cursor: null },
+      p.cursor === '40'
+        ? { ok: true, comments: [reply('x2'), reply('x3', 'an older copy')], cursor: '20' }
+        : { ok: true, comments: [reply('x1')], cursor: null },
     );
     expect(await client.loadReplies(A, 'r')).toBe(true);
     expect(client.thread(A)!.replyCursors.get('r')).toBe('20');
     expect(await client.loadReplies(A, 'r')).toBe(true);
-    expect(socket.sent('thread:replies')).toEqual([{ articleId: A, rootId: 'r', cursor: '40' }, { articleId: A, rootId: 'r', cursor: '20' }]);
+    expect(socket.sent('thread:replies')).toEqual([
+      { articleId: A, rootId: 'r', cursor: '40' },
+      { articleId: A, rootId: 'r', cursor: '20' },
+    ]);
     const state = client.thread(A)!;
     expect(state.replyCursors.has('r')).toBe(false);
     expect([...state.comments.keys()].sort()).toEqual(['r', 'x1', 'x2', 'x3', 'x4', 'x5']);

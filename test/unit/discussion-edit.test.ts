@@ -26,8 +26,12 @@ describe('editing a comment', () => {
     const { discussion, post } = discussionFixture();
     const c = await post(ann, 'mine');
     await expect(discussion.edit(bob, { articleId: ARTICLE, commentId: c.id, body: 'yours' })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(discussion.edit(mia, { articleId: ARTICLE, commentId: c.id, body: 'moderated' })).rejects.toMatchObject({ code: 'forbidden' });
-    await expect(discussion.edit(null, { articleId: ARTICLE, commentId: c.id, body: 'anon' })).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(discussion.edit(mia, { articleId: ARTICLE, commentId: c.id, body: 'moderated' })).rejects.toMatchObject({
+      code: 'forbidden',
+    });
+    await expect(discussion.edit(null, { articleId: ARTICLE, commentId: c.id, body: 'anon' })).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
     expect((await bodyFor(discussion, null, c.id))?.body).toBe('mine');
   });
 
@@ -46,7 +50,9 @@ describe('editing a comment', () => {
     clock.advance(EDIT_WINDOW_MS);
     await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v2' })).resolves.toMatchObject({ body: 'v2' });
     clock.advance(1);
-    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v3' })).rejects.toMatchObject({ code: 'edit_window_closed' });
+    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v3' })).rejects.toMatchObject({
+      code: 'edit_window_closed',
+    });
     expect((await bodyFor(discussion, null, c.id))?.body).toBe('v2');
   });
 
@@ -56,15 +62,21 @@ describe('editing a comment', () => {
     const deleted = await post(ann, 'oops');
     await discussion.remove(mia, { articleId: ARTICLE, commentId: removed.id });
     await discussion.delete(ann, { articleId: ARTICLE, commentId: deleted.id });
-    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: removed.id, body: 'nice now' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: deleted.id, body: 'back' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: removed.id, body: 'nice now' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: deleted.id, body: 'back' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('refuses edits from a banned author', async () => {
     const { discussion, post } = discussionFixture();
     const c = await post(bob, 'before the ban');
     await discussion.ban(mia, { userId: bob.id });
-    await expect(discussion.edit(bob, { articleId: ARTICLE, commentId: c.id, body: 'after the ban' })).rejects.toMatchObject({ code: 'banned' });
+    await expect(discussion.edit(bob, { articleId: ARTICLE, commentId: c.id, body: 'after the ban' })).rejects.toMatchObject({
+      code: 'banned',
+    });
     expect((await bodyFor(discussion, null, c.id))?.body).toBe('before the ban');
   });
 
@@ -73,8 +85,12 @@ describe('editing a comment', () => {
     const c = await post(ann, 'v1');
     const m = await post(mia, 'note');
     await discussion.close(mia, { articleId: ARTICLE, closed: true });
-    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v2' })).rejects.toMatchObject({ code: 'thread_closed' });
-    await expect(discussion.edit(mia, { articleId: ARTICLE, commentId: m.id, body: 'note, amended' })).resolves.toMatchObject({ body: 'note, amended' });
+    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v2' })).rejects.toMatchObject({
+      code: 'thread_closed',
+    });
+    await expect(discussion.edit(mia, { articleId: ARTICLE, commentId: m.id, body: 'note, amended' })).resolves.toMatchObject({
+      body: 'note, amended',
+    });
     expect((await bodyFor(discussion, null, c.id))?.body).toBe('v1');
   });
 
@@ -84,7 +100,10 @@ describe('editing a comment', () => {
     await discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v2' });
     expect(limiter.count('edit')).toBe(1);
     limiter.refuse('edit', 5000);
-    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v3' })).rejects.toMatchObject({ code: 'rate_limited', extra: { retryAfterMs: 5000 } });
+    await expect(discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'v3' })).rejects.toMatchObject({
+      code: 'rate_limited',
+      extra: { retryAfterMs: 5000 },
+    });
   });
 
   describe('moderation of edits', () => {
@@ -95,7 +114,12 @@ describe('editing a comment', () => {
       const answer = await discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'Nice casino town' });
       expect(answer).toMatchObject({ body: 'Nice casino town', editPending: true, status: 'visible' });
       expect(notifier.published).toEqual([]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'comment.held', comment: { id: c.id, body: 'Nice town', pendingEdit: { body: 'Nice casino town', reason: 'edit: contains a held word: casino' } } }]);
+      expect(notifier.modEvents).toMatchObject([
+        {
+          type: 'comment.held',
+          comment: { id: c.id, body: 'Nice town', pendingEdit: { body: 'Nice casino town', reason: 'edit: contains a held word: casino' } },
+        },
+      ]);
       expect(await bodyFor(discussion, bob, c.id)).toMatchObject({ body: 'Nice town' });
       expect((await bodyFor(discussion, bob, c.id))?.editPending).toBeUndefined();
       expect(await bodyFor(discussion, null, c.id)).toMatchObject({ body: 'Nice town' });
@@ -161,7 +185,9 @@ describe('editing a comment', () => {
       expect(answer).toMatchObject({ status: 'pending', body: 'second text' });
       expect(notifier.published).toEqual([]);
       expect(await bodyFor(discussion, bob, c.id)).toBeUndefined();
-      expect(await discussion.queue(mia)).toMatchObject([{ reason: 'held', comment: { id: c.id, status: 'pending', body: 'second text' } }]);
+      expect(await discussion.queue(mia)).toMatchObject([
+        { reason: 'held', comment: { id: c.id, status: 'pending', body: 'second text' } },
+      ]);
     });
 
     it('a held comment edited clean is still held until a moderator approves it', async () => {
@@ -181,7 +207,9 @@ describe('editing a comment', () => {
       const seen = (await discussion.queue(mia))[0]!.comment.moderation!.version;
       await discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'Visit my casino: link' });
       notifier.clear();
-      await expect(discussion.approve(mia, { articleId: ARTICLE, commentId: c.id, version: seen })).rejects.toMatchObject({ code: 'conflict' });
+      await expect(discussion.approve(mia, { articleId: ARTICLE, commentId: c.id, version: seen })).rejects.toMatchObject({
+        code: 'conflict',
+      });
       expect(notifier.published).toEqual([]);
       expect(await bodyFor(discussion, bob, c.id)).toMatchObject({ body: 'Nice town' });
       const now = (await discussion.queue(mia))[0]!.comment.moderation!.version;
@@ -194,7 +222,9 @@ describe('editing a comment', () => {
       const c = await post(gil, 'first');
       const seen = (await discussion.queue(mia))[0]!.comment.moderation!.version;
       await discussion.edit(gil, { articleId: ARTICLE, commentId: c.id, body: 'second' });
-      await expect(discussion.approve(mia, { articleId: ARTICLE, commentId: c.id, version: seen })).rejects.toMatchObject({ code: 'conflict' });
+      await expect(discussion.approve(mia, { articleId: ARTICLE, commentId: c.id, version: seen })).rejects.toMatchObject({
+        code: 'conflict',
+      });
       expect(await bodyFor(discussion, bob, c.id)).toBeUndefined();
     });
   });

@@ -10,9 +10,15 @@ describe('deleting a comment', () => {
     const c = await post(ann, 'regret');
     notifier.clear();
     await discussion.delete(ann, { articleId: ARTICLE, commentId: c.id });
-    expect(notifier.readerEvents()).toMatchObject([{ type: 'comment.deleted', comment: { id: c.id, status: 'deleted', body: null, author: null } }]);
+    expect(notifier.readerEvents()).toMatchObject([
+      { type: 'comment.deleted', comment: { id: c.id, status: 'deleted', body: null, author: null } },
+    ]);
     expect(notifier.modTypes()).toEqual(['comment.deleted']);
-    expect((await discussion.snapshot(bob, ARTICLE)).comments.find(byId(c.id))).toMatchObject({ status: 'deleted', body: null, author: null });
+    expect((await discussion.snapshot(bob, ARTICLE)).comments.find(byId(c.id))).toMatchObject({
+      status: 'deleted',
+      body: null,
+      author: null,
+    });
     expect(await discussion.counts([ARTICLE])).toEqual({ [ARTICLE]: 0 });
   });
 
@@ -59,7 +65,9 @@ describe('reporting a comment', () => {
     notifier.clear();
     await discussion.report(bob, { articleId: ARTICLE, commentId: c.id, reason: 'off topic' });
     expect(notifier.published).toEqual([]);
-    expect(notifier.modEvents).toMatchObject([{ type: 'comment.reported', comment: { id: c.id }, report: { userId: bob.id, reason: 'off topic' } }]);
+    expect(notifier.modEvents).toMatchObject([
+      { type: 'comment.reported', comment: { id: c.id }, report: { userId: bob.id, reason: 'off topic' } },
+    ]);
     expect(await discussion.queue(mia)).toMatchObject([
       { reason: 'reported', comment: { id: c.id }, reports: [{ userId: bob.id, reason: 'off topic', at: clock.now().toISOString() }] },
     ]);
@@ -91,7 +99,9 @@ describe('reporting a comment', () => {
     const c = await post(ann, 'nasty remark');
     await discussion.report(bob, { articleId: ARTICLE, commentId: c.id, reason: 'abuse' });
     await discussion.edit(ann, { articleId: ARTICLE, commentId: c.id, body: 'another nasty remark' });
-    expect(await discussion.queue(mia)).toMatchObject([{ reason: 'reported', comment: { id: c.id, body: 'another nasty remark' }, reports: [{ userId: bob.id }] }]);
+    expect(await discussion.queue(mia)).toMatchObject([
+      { reason: 'reported', comment: { id: c.id, body: 'another nasty remark' }, reports: [{ userId: bob.id }] },
+    ]);
   });
 
   it('is rate limited', async () => {
@@ -129,10 +139,22 @@ describe('moderator actions', () => {
       await discussion.report(bob, { articleId: ARTICLE, commentId: c.id });
       notifier.clear();
       await discussion.remove(mia, { articleId: ARTICLE, commentId: c.id, reason: 'insult' });
-      expect(notifier.readerEvents()).toMatchObject([{ type: 'comment.removed', comment: { id: c.id, status: 'removed', body: null, author: null } }]);
+      expect(notifier.readerEvents()).toMatchObject([
+        { type: 'comment.removed', comment: { id: c.id, status: 'removed', body: null, author: null } },
+      ]);
       expect(JSON.stringify(notifier.readerEvents())).not.toContain('insulting text');
-      const audit = { action: 'remove', moderator: { id: mia.id, name: 'Mia' }, articleId: ARTICLE, commentId: c.id, userId: ann.id, reason: 'insult', at: clock.now().toISOString() };
-      expect(notifier.modEvents).toMatchObject([{ type: 'comment.removed', comment: { id: c.id, status: 'removed', removedReason: 'insult' }, audit }]);
+      const audit = {
+        action: 'remove',
+        moderator: { id: mia.id, name: 'Mia' },
+        articleId: ARTICLE,
+        commentId: c.id,
+        userId: ann.id,
+        reason: 'insult',
+        at: clock.now().toISOString(),
+      };
+      expect(notifier.modEvents).toMatchObject([
+        { type: 'comment.removed', comment: { id: c.id, status: 'removed', removedReason: 'insult' }, audit },
+      ]);
       expect(await discussion.auditLog(mia)).toMatchObject([audit]);
       expect(await discussion.queue(mia)).toEqual([]);
       expect((await discussion.snapshot(ann, ARTICLE)).comments.find(byId(c.id))).toMatchObject({ status: 'removed', body: null });
@@ -167,8 +189,12 @@ describe('moderator actions', () => {
       await discussion.remove(mia, { articleId: ARTICLE, commentId: c.id });
       notifier.clear();
       await discussion.restore(mia, { articleId: ARTICLE, commentId: c.id });
-      expect(notifier.readerEvents()).toMatchObject([{ type: 'comment.restored', comment: { id: c.id, status: 'visible', body: 'not so bad' } }]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'comment.restored', audit: { action: 'restore', commentId: c.id, userId: ann.id } }]);
+      expect(notifier.readerEvents()).toMatchObject([
+        { type: 'comment.restored', comment: { id: c.id, status: 'visible', body: 'not so bad' } },
+      ]);
+      expect(notifier.modEvents).toMatchObject([
+        { type: 'comment.restored', audit: { action: 'restore', commentId: c.id, userId: ann.id } },
+      ]);
       expect((await discussion.snapshot(bob, ARTICLE)).comments.find(byId(c.id))?.body).toBe('not so bad');
       expect(await discussion.counts([ARTICLE])).toEqual({ [ARTICLE]: 1 });
     });
@@ -211,8 +237,16 @@ describe('moderator actions', () => {
       const c = await post(ann, 'casino review');
       notifier.clear();
       await discussion.approve(mia, { articleId: ARTICLE, commentId: c.id });
-      expect(notifier.readerEvents()).toMatchObject([{ seq: 1, type: 'comment.created', comment: { id: c.id, status: 'visible', body: 'casino review' } }]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'comment.approved', comment: { id: c.id, status: 'visible', heldReason: null }, audit: { action: 'approve', commentId: c.id, userId: ann.id } }]);
+      expect(notifier.readerEvents()).toMatchObject([
+        { seq: 1, type: 'comment.created', comment: { id: c.id, status: 'visible', body: 'casino review' } },
+      ]);
+      expect(notifier.modEvents).toMatchObject([
+        {
+          type: 'comment.approved',
+          comment: { id: c.id, status: 'visible', heldReason: null },
+          audit: { action: 'approve', commentId: c.id, userId: ann.id },
+        },
+      ]);
       expect(await discussion.queue(mia)).toEqual([]);
       expect(await discussion.counts([ARTICLE])).toEqual({ [ARTICLE]: 1 });
     });
@@ -245,10 +279,20 @@ describe('moderator actions', () => {
       const { discussion, notifier } = discussionFixture();
       await discussion.ban(mia, { userId: bob.id, reason: 'trolling' });
       expect(notifier.published).toEqual([]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'user.banned', articleId: null, comment: null, audit: { action: 'ban', userId: bob.id, reason: 'trolling', commentId: null } }]);
+      expect(notifier.modEvents).toMatchObject([
+        {
+          type: 'user.banned',
+          articleId: null,
+          comment: null,
+          audit: { action: 'ban', userId: bob.id, reason: 'trolling', commentId: null },
+        },
+      ]);
       await discussion.unban(mia, { userId: bob.id });
       expect(notifier.modTypes()).toEqual(['user.banned', 'user.unbanned']);
-      expect((await discussion.auditLog(mia)).map((a) => [a.action, a.userId])).toEqual([['ban', bob.id], ['unban', bob.id]]);
+      expect((await discussion.auditLog(mia)).map((a) => [a.action, a.userId])).toEqual([
+        ['ban', bob.id],
+        ['unban', bob.id],
+      ]);
     });
 
     it('banning a banned user, or unbanning one who is not banned, changes nothing and is not logged', async () => {
@@ -291,7 +335,9 @@ describe('moderator actions', () => {
       const { discussion, notifier } = discussionFixture();
       await discussion.close(mia, { articleId: ARTICLE, closed: true });
       expect(notifier.readerEvents()).toMatchObject([{ seq: 1, type: 'thread.closed', comment: null }]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'thread.closed', articleId: ARTICLE, audit: { action: 'close', articleId: ARTICLE } }]);
+      expect(notifier.modEvents).toMatchObject([
+        { type: 'thread.closed', articleId: ARTICLE, audit: { action: 'close', articleId: ARTICLE } },
+      ]);
       expect((await discussion.snapshot(null, ARTICLE)).closed).toBe(true);
       await discussion.close(mia, { articleId: ARTICLE, closed: false });
       expect(notifier.publishedTypes()).toEqual(['thread.closed', 'thread.reopened']);

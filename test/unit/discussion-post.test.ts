@@ -6,7 +6,14 @@ describe('posting a comment', () => {
   it('stores it, answers the author with it and publishes comment.created to readers and moderators', async () => {
     const { discussion, notifier, post } = discussionFixture();
     const c = await post(ann, 'First!');
-    expect(c).toMatchObject({ articleId: ARTICLE, parentId: null, rootId: c.id, author: { id: ann.id, name: 'Ann' }, body: 'First!', status: 'visible' });
+    expect(c).toMatchObject({
+      articleId: ARTICLE,
+      parentId: null,
+      rootId: c.id,
+      author: { id: ann.id, name: 'Ann' },
+      body: 'First!',
+      status: 'visible',
+    });
     expect(notifier.readerEvents()).toMatchObject([{ seq: 1, type: 'comment.created', comment: { id: c.id, body: 'First!' } }]);
     expect(notifier.modTypes()).toEqual(['comment.created']);
     const snap = await discussion.snapshot(null, ARTICLE);
@@ -33,7 +40,10 @@ describe('posting a comment', () => {
     const first = await post(ann, 'Once only', { clientId: 'k1' });
     limiter.refuse('post');
     await expect(post(ann, 'Once only', { clientId: 'k1' })).resolves.toMatchObject({ id: first.id });
-    await expect(post(ann, 'Something else', { clientId: 'k2' })).rejects.toMatchObject({ code: 'rate_limited', extra: { retryAfterMs: 2000 } });
+    await expect(post(ann, 'Something else', { clientId: 'k2' })).rejects.toMatchObject({
+      code: 'rate_limited',
+      extra: { retryAfterMs: 2000 },
+    });
   });
 
   it('the same clientId from another user is another comment', async () => {
@@ -148,7 +158,9 @@ describe('posting a comment', () => {
       const c = await post(ann, 'Best Casino in town');
       expect(c).toMatchObject({ status: 'pending', body: 'Best Casino in town' });
       expect(notifier.published).toEqual([]);
-      expect(notifier.modEvents).toMatchObject([{ type: 'comment.held', comment: { id: c.id, heldReason: 'contains a held word: Casino' } }]);
+      expect(notifier.modEvents).toMatchObject([
+        { type: 'comment.held', comment: { id: c.id, heldReason: 'contains a held word: Casino' } },
+      ]);
       expect((await discussion.snapshot(bob, ARTICLE)).comments).toEqual([]);
       expect((await discussion.snapshot(ann, ARTICLE)).comments.map((x) => x.id)).toEqual([c.id]);
       expect((await discussion.queue(mia)).map((q) => [q.comment.id, q.reason])).toEqual([[c.id, 'held']]);

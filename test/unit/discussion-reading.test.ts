@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { CATCH_UP_EVENTS } from '../../server/core/discussion.js';
 import { HeldWords } from '../../server/core/moderation.js';
-import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES, isCatchUp, type CatchUp, type Comment, type JoinResult, type Snapshot } from '../../shared/schemas.js';
+import {
+  EMPTY_EPOCH,
+  PAGE_ROOTS,
+  REPLIES_PAGE,
+  SNAPSHOT_REPLIES,
+  isCatchUp,
+  type CatchUp,
+  type Comment,
+  type JoinResult,
+  type Snapshot,
+} from '../../shared/schemas.js';
 import { ARTICLE, EPOCH, ann, bob, discussionFixture, gil, mia } from './support/discussion-fixture.js';
 
 type Fixture = ReturnType<typeof discussionFixture>;
@@ -30,7 +40,13 @@ describe('snapshots', () => {
   it('an article nobody wrote in is empty, at the empty epoch', async () => {
     const { discussion } = discussionFixture();
     expect(await discussion.join(null, { articleId: 'nothing-here' })).toEqual({
-      articleId: 'nothing-here', epoch: EMPTY_EPOCH, head: 0, comments: [], cursor: null, replyCursors: {}, closed: false,
+      articleId: 'nothing-here',
+      epoch: EMPTY_EPOCH,
+      head: 0,
+      comments: [],
+      cursor: null,
+      replyCursors: {},
+      closed: false,
     });
   });
 
@@ -51,12 +67,18 @@ describe('snapshots', () => {
     const held = await f.post(gil, 'held text');
     await f.discussion.remove(mia, { articleId: ARTICLE, commentId: removed.id, reason: 'rude' });
     const reader = (await f.discussion.snapshot(bob, ARTICLE)).comments;
-    expect(reader.map((c) => [c.id, c.body])).toEqual([[removed.id, null], [visible.id, 'visible']]);
+    expect(reader.map((c) => [c.id, c.body])).toEqual([
+      [removed.id, null],
+      [visible.id, 'visible'],
+    ]);
     expect(JSON.stringify(reader)).not.toContain('removed text');
     expect((await f.discussion.snapshot(gil, ARTICLE)).comments.map((c) => c.id)).toContain(held.id);
     const moderator = (await f.discussion.snapshot(mia, ARTICLE)).comments;
     expect(moderator.find((c) => c.id === removed.id)).toMatchObject({ body: 'removed text', moderation: { removedReason: 'rude' } });
-    expect(moderator.find((c) => c.id === held.id)).toMatchObject({ status: 'pending', moderation: { heldReason: 'premoderation of guests' } });
+    expect(moderator.find((c) => c.id === held.id)).toMatchObject({
+      status: 'pending',
+      moderation: { heldReason: 'premoderation of guests' },
+    });
   });
 
   it(`pages hold at most ${PAGE_ROOTS} root threads and the cursor leads to the older ones`, async () => {
@@ -134,7 +156,11 @@ describe('earlier replies', () => {
     let cursor: string | null = s.replyCursors![root!.id]!;
     const pages: Comment[][] = [];
     while (cursor) {
-      const p: { comments: Comment[]; cursor: string | null } = await f.discussion.replies(null, { articleId: ARTICLE, rootId: root!.id, cursor });
+      const p: { comments: Comment[]; cursor: string | null } = await f.discussion.replies(null, {
+        articleId: ARTICLE,
+        rootId: root!.id,
+        cursor,
+      });
       expect(p.comments.length).toBeGreaterThan(0);
       pages.unshift(p.comments);
       cursor = p.cursor;
@@ -184,7 +210,10 @@ describe('catching up', () => {
     const c = await f.post(ann, 'insulting text');
     await f.discussion.remove(mia, { articleId: ARTICLE, commentId: c.id });
     const reader = asCatchUp(await f.discussion.join(bob, { articleId: ARTICLE, since: 0, epoch: EPOCH }));
-    expect(reader.events).toMatchObject([{ type: 'comment.created', comment: null }, { type: 'comment.removed', comment: { status: 'removed', body: null, author: null } }]);
+    expect(reader.events).toMatchObject([
+      { type: 'comment.created', comment: null },
+      { type: 'comment.removed', comment: { status: 'removed', body: null, author: null } },
+    ]);
     expect(JSON.stringify(reader)).not.toContain('insulting text');
     const moderator = asCatchUp(await f.discussion.join(mia, { articleId: ARTICLE, since: 1, epoch: EPOCH }));
     expect(moderator.events).toMatchObject([{ type: 'comment.removed', comment: { body: 'insulting text', status: 'removed' } }]);
@@ -214,7 +243,9 @@ describe('catching up', () => {
     const f = discussionFixture({}, { logSize: 5 });
     for (let i = 1; i <= 8; i++) await f.post(ann, `c${i}`);
     expect(await f.discussion.join(null, { articleId: ARTICLE, since: 2, epoch: EPOCH })).toMatchObject({ reset: true, head: 8 });
-    expect(asCatchUp(await f.discussion.join(null, { articleId: ARTICLE, since: 3, epoch: EPOCH })).events.map((e) => e.seq)).toEqual([4, 5, 6, 7, 8]);
+    expect(asCatchUp(await f.discussion.join(null, { articleId: ARTICLE, since: 3, epoch: EPOCH })).events.map((e) => e.seq)).toEqual([
+      4, 5, 6, 7, 8,
+    ]);
   });
 
   it('a reader whose missed events pass the byte bound gets them in pages, each seq once, in order', async () => {

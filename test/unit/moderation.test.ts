@@ -7,7 +7,12 @@ const guest: User = { id: 'g1', name: 'Gil', role: 'commenter', guest: true };
 const staff: User = { id: 'm1', name: 'Mia', role: 'moderator' };
 
 const ctx = (over: Partial<PostContext>): PostContext => ({
-  user: member, body: 'a fine comment', banned: false, heldWords: new HeldWords(['casino']), premoderation: 'off', ...over,
+  user: member,
+  body: 'a fine comment',
+  banned: false,
+  heldWords: new HeldWords(['casino']),
+  premoderation: 'off',
+  ...over,
 });
 
 describe('the moderation phases', () => {

@@ -137,7 +137,9 @@ describe('isReservedName', () => {
   });
 
   it('stays fast on the longest names: 80 one-letter words', () => {
-    const name = Array.from({ length: 40 }, (_, i) => String.fromCharCode(97 + (i % 26))).join(' ').padEnd(80, 'x');
+    const name = Array.from({ length: 40 }, (_, i) => String.fromCharCode(97 + (i % 26)))
+      .join(' ')
+      .padEnd(80, 'x');
     const start = performance.now();
     for (let i = 0; i < 100; i++) isReservedName(name, ['Mia Chen']);
     expect((performance.now() - start) / 100).toBeLessThan(5);

@@ -31,8 +31,18 @@ describe('text cleaning (PROTOCOL.md §5)', () => {
 
 describe('what each viewer sees', () => {
   const base: StoredComment = {
-    id: 'c1', articleId: 'a', parentId: null, rootId: 'c1', author: { id: 'u1', name: 'Ann' }, body: 'hi',
-    status: 'visible', createdAt: 't', editedAt: null, replyCount: 0, order: 1, version: 1,
+    id: 'c1',
+    articleId: 'a',
+    parentId: null,
+    rootId: 'c1',
+    author: { id: 'u1', name: 'Ann' },
+    body: 'hi',
+    status: 'visible',
+    createdAt: 't',
+    editedAt: null,
+    replyCount: 0,
+    order: 1,
+    version: 1,
   };
   it('readers get tombstones for removed and deleted comments, and nothing for pending ones', () => {
     expect(readerView({ ...base, status: 'removed' })).toMatchObject({ id: 'c1', status: 'removed', body: null, author: null });
@@ -44,7 +54,19 @@ describe('what each viewer sees', () => {
     expect(viewFor({ ...base, status: 'pending' }, { id: 'u2', name: 'Bo', role: 'commenter' })).toBeNull();
     const mod = viewFor({ ...base, status: 'removed' }, { id: 'm', name: 'M', role: 'moderator' });
     expect(mod?.body).toBe('hi');
-    expect(Object.keys(mod!).sort()).toEqual(['articleId', 'author', 'body', 'createdAt', 'editedAt', 'id', 'moderation', 'parentId', 'replyCount', 'rootId', 'status']);
+    expect(Object.keys(mod!).sort()).toEqual([
+      'articleId',
+      'author',
+      'body',
+      'createdAt',
+      'editedAt',
+      'id',
+      'moderation',
+      'parentId',
+      'replyCount',
+      'rootId',
+      'status',
+    ]);
     expect(Object.keys(mod!.moderation!).sort()).toEqual(['heldReason', 'pendingEdit', 'removedReason', 'version']);
   });
 });

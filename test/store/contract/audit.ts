@@ -16,7 +16,16 @@ export function auditContract(storeName: string, factory: StoreFactory): void {
     });
 
     it('keeps the audit log in order', async () => {
-      const entry = (i: number) => ({ id: `${article}-${i}`, at, moderator: { id: 'm', name: 'M' }, action: 'remove' as const, articleId: article, commentId: `c${i}`, userId: null, reason: null });
+      const entry = (i: number) => ({
+        id: `${article}-${i}`,
+        at,
+        moderator: { id: 'm', name: 'M' },
+        action: 'remove' as const,
+        articleId: article,
+        commentId: `c${i}`,
+        userId: null,
+        reason: null,
+      });
       for (let i = 0; i < 3; i++) await store.appendAudit(entry(i));
       const log = (await store.auditLog(1000)).filter((e) => e.articleId === article);
       expect(log.map((e) => e.id)).toEqual([0, 1, 2].map((i) => `${article}-${i}`));

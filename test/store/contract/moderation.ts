@@ -7,7 +7,7 @@ import { at, useStore, type StoreFactory } from './fixture.js';
 
 export function moderationContract(storeName: string, factory: StoreFactory): void {
   describe(`ModerationStore contract: ${storeName}`, () => {
-    const { ctx, post, } = useStore(factory);
+    const { ctx, post } = useStore(factory);
     let store: CommentStore;
     let article: string;
     beforeEach(() => {
@@ -33,7 +33,7 @@ export function moderationContract(storeName: string, factory: StoreFactory): vo
       expect((await store.queue(1000)).filter((e) => e.articleId === article)).toEqual([]);
     });
 
-    it('bans and unbans, and lists a user\'s comments', async () => {
+    it("bans and unbans, and lists a user's comments", async () => {
       const user = `user-${article}`;
       expect(await store.isBanned(user)).toBe(false);
       expect(await store.setBan(user, true)).toBe(true);

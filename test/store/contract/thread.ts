@@ -12,7 +12,7 @@ const UNBOUNDED = { limit: 1000, maxBytes: 1 << 30 };
 
 export function threadContract(storeName: string, factory: StoreFactory): void {
   describe(`ThreadStore contract: ${storeName}`, () => {
-    const { ctx, comment, post, } = useStore(factory);
+    const { ctx, comment, post } = useStore(factory);
     let store: CommentStore;
     let article: string;
     beforeEach(() => {
@@ -40,7 +40,14 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
 
     it('stores one comment for a repeated idempotency key and returns it', async () => {
       const first = await post({ id: 'same-1' }, true, 'u1:k1');
-      const again = await store.create({ comment: comment({ id: 'same-2' }), clientKey: 'u1:k1', publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+      const again = await store.create({
+        comment: comment({ id: 'same-2' }),
+        clientKey: 'u1:k1',
+        publish: true,
+        rejectIfClosed: true,
+        epochCandidate: 'ep1',
+        at,
+      });
       expect(again.kind).toBe('duplicate');
       expect(again.kind === 'duplicate' && again.comment.id).toBe(first.comment.id);
       const s = await store.snapshot(article, ALL);
@@ -70,7 +77,16 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
 
     it('updates only from the expected version, and logs the event', async () => {
       const c = await post();
-      const edit = { articleId: article, commentId: c.comment.id, patch: { body: 'edited', editedAt: at }, eventType: 'comment.edited' as const, visibleDelta: 0, parentReplyDelta: 0, epochCandidate: 'x', at };
+      const edit = {
+        articleId: article,
+        commentId: c.comment.id,
+        patch: { body: 'edited', editedAt: at },
+        eventType: 'comment.edited' as const,
+        visibleDelta: 0,
+        parentReplyDelta: 0,
+        epochCandidate: 'x',
+        at,
+      };
       const ok = await store.update({ ...edit, expect: { version: c.comment.version } });
       expect(ok.kind).toBe('updated');
       expect(ok.kind === 'updated' && ok.event?.seq).toBe(2);
@@ -86,13 +102,43 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       const c = await post();
       for (let i = 0; i < 3; i++) {
         const cur = (await store.get(article, c.comment.id))!;
-        await store.update({ articleId: article, commentId: c.comment.id, expect: { version: cur.version }, patch: { body: `edit ${i}` }, eventType: 'comment.edited', visibleDelta: 0, parentReplyDelta: 0, epochCandidate: 'x', at });
+        await store.update({
+          articleId: article,
+          commentId: c.comment.id,
+          expect: { version: cur.version },
+          patch: { body: `edit ${i}` },
+          eventType: 'comment.edited',
+          visibleDelta: 0,
+          parentReplyDelta: 0,
+          epochCandidate: 'x',
+          at,
+        });
       }
-      const removed = await store.update({ articleId: article, commentId: c.comment.id, expect: { status: 'visible' }, patch: { status: 'removed', removedReason: 'r', removedFrom: 'visible' }, eventType: 'comment.removed', visibleDelta: -1, parentReplyDelta: 0, epochCandidate: 'x', at });
+      const removed = await store.update({
+        articleId: article,
+        commentId: c.comment.id,
+        expect: { status: 'visible' },
+        patch: { status: 'removed', removedReason: 'r', removedFrom: 'visible' },
+        eventType: 'comment.removed',
+        visibleDelta: -1,
+        parentReplyDelta: 0,
+        epochCandidate: 'x',
+        at,
+      });
       expect(removed.kind).toBe('updated');
       const stored = (await store.get(article, c.comment.id))!;
       expect([stored.status, stored.body, stored.removedReason]).toEqual(['removed', 'edit 2', 'r']);
-      const again = await store.update({ articleId: article, commentId: c.comment.id, expect: { status: 'visible' }, patch: { status: 'removed' }, eventType: 'comment.removed', visibleDelta: -1, parentReplyDelta: 0, epochCandidate: 'x', at });
+      const again = await store.update({
+        articleId: article,
+        commentId: c.comment.id,
+        expect: { status: 'visible' },
+        patch: { status: 'removed' },
+        eventType: 'comment.removed',
+        visibleDelta: -1,
+        parentReplyDelta: 0,
+        epochCandidate: 'x',
+        at,
+      });
       expect(again.kind).toBe('conflict');
       expect(await store.counts([article])).toEqual({ [article]: 0 });
     });
@@ -100,7 +146,18 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
     it('refuses an update of a closed thread when asked to, atomically', async () => {
       const c = await post();
       await store.setClosed({ articleId: article, closed: true, epochCandidate: 'ep1', at });
-      const r = await store.update({ articleId: article, commentId: c.comment.id, expect: { version: c.comment.version }, patch: { body: 'late' }, eventType: 'comment.edited', visibleDelta: 0, parentReplyDelta: 0, rejectIfClosed: true, epochCandidate: 'x', at });
+      const r = await store.update({
+        articleId: article,
+        commentId: c.comment.id,
+        expect: { version: c.comment.version },
+        patch: { body: 'late' },
+        eventType: 'comment.edited',
+        visibleDelta: 0,
+        parentReplyDelta: 0,
+        rejectIfClosed: true,
+        epochCandidate: 'x',
+        at,
+      });
       expect(r.kind).toBe('closed');
       expect((await store.get(article, c.comment.id))?.body).toBe(c.comment.body);
     });
@@ -123,9 +180,29 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       const a = await post({ body: 'doxxing text' });
       const b = await post({ body: 'first draft' });
       const edit = (id: string, body: string, version: number) =>
-        store.update({ articleId: article, commentId: id, expect: { version }, patch: { body, editedAt: at }, eventType: 'comment.edited', visibleDelta: 0, parentReplyDelta: 0, epochCandidate: 'x', at });
+        store.update({
+          articleId: article,
+          commentId: id,
+          expect: { version },
+          patch: { body, editedAt: at },
+          eventType: 'comment.edited',
+          visibleDelta: 0,
+          parentReplyDelta: 0,
+          epochCandidate: 'x',
+          at,
+        });
       await edit(b.comment.id, 'second draft', b.comment.version);
-      await store.update({ articleId: article, commentId: a.comment.id, expect: { status: 'visible' }, patch: { status: 'removed', removedFrom: 'visible' }, eventType: 'comment.removed', visibleDelta: -1, parentReplyDelta: 0, epochCandidate: 'x', at });
+      await store.update({
+        articleId: article,
+        commentId: a.comment.id,
+        expect: { status: 'visible' },
+        patch: { status: 'removed', removedFrom: 'visible' },
+        eventType: 'comment.removed',
+        visibleDelta: -1,
+        parentReplyDelta: 0,
+        epochCandidate: 'x',
+        at,
+      });
       const r = await store.eventsSince(article, 0, UNBOUNDED);
       if (r.kind !== 'events') throw new Error('expected events');
       expect(r.events.map((e) => [e.seq, e.type, e.comment?.id ?? null])).toEqual([
@@ -145,7 +222,17 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       let version = big.comment.version;
       // Ten edits of one big comment: one copy of it, not ten.
       for (let i = 0; i < 10; i++) {
-        const r = await store.update({ articleId: article, commentId: big.comment.id, expect: { version }, patch: { body: 'y'.repeat(4000) + i }, eventType: 'comment.edited', visibleDelta: 0, parentReplyDelta: 0, epochCandidate: 'x', at });
+        const r = await store.update({
+          articleId: article,
+          commentId: big.comment.id,
+          expect: { version },
+          patch: { body: 'y'.repeat(4000) + i },
+          eventType: 'comment.edited',
+          visibleDelta: 0,
+          parentReplyDelta: 0,
+          epochCandidate: 'x',
+          at,
+        });
         if (r.kind !== 'updated') throw new Error(r.kind);
         version = r.comment.version;
       }
@@ -202,7 +289,12 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const p: Awaited<ReturnType<CommentStore['snapshot']>> = await store.snapshot(article, { cursor, limit: 100, replies: 10, maxBytes: 5000 });
+        const p: Awaited<ReturnType<CommentStore['snapshot']>> = await store.snapshot(article, {
+          cursor,
+          limit: 100,
+          replies: 10,
+          maxBytes: 5000,
+        });
         expect(p.comments.length).toBeGreaterThan(0);
         expect(p.comments.length).toBeLessThanOrEqual(2);
         seen.push(...p.comments.map((c) => c.id));
@@ -222,7 +314,14 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
     it('loads a thread with 9,000 replies under one comment, in bounded pages', async () => {
       const root = await post();
       for (let i = 0; i < 9000; i++) {
-        await store.create({ comment: comment({ parentId: root.comment.id, rootId: root.comment.id, body: `reply ${i}` }), clientKey: null, publish: true, rejectIfClosed: false, epochCandidate: 'ep1', at });
+        await store.create({
+          comment: comment({ parentId: root.comment.id, rootId: root.comment.id, body: `reply ${i}` }),
+          clientKey: null,
+          publish: true,
+          rejectIfClosed: false,
+          epochCandidate: 'ep1',
+          at,
+        });
       }
       const s = await store.snapshot(article, { cursor: null, limit: 100, replies: 20, maxBytes: 512 * 1024 });
       expect(s.comments).toHaveLength(21);
@@ -260,7 +359,7 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       expect(reopened?.seq).toBe(2);
     });
 
-    it('tells each article\'s epoch and head', async () => {
+    it("tells each article's epoch and head", async () => {
       await post();
       await post();
       expect(await store.heads([article, 'never-written'])).toEqual({
@@ -272,7 +371,17 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
     it('counts visible comments', async () => {
       const c = await post();
       await post();
-      await store.update({ articleId: article, commentId: c.comment.id, expect: { status: 'visible' }, patch: { status: 'deleted' }, eventType: 'comment.deleted', visibleDelta: -1, parentReplyDelta: 0, epochCandidate: 'x', at });
+      await store.update({
+        articleId: article,
+        commentId: c.comment.id,
+        expect: { status: 'visible' },
+        patch: { status: 'deleted' },
+        eventType: 'comment.deleted',
+        visibleDelta: -1,
+        parentReplyDelta: 0,
+        epochCandidate: 'x',
+        at,
+      });
       expect(await store.counts([article, 'nothing-here'])).toEqual({ [article]: 1, 'nothing-here': 0 });
     });
 
