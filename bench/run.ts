@@ -3,7 +3,7 @@
  *
  * Runs the baselines (bare `ws`, plain Socket.IO) and livethread in the same run, each server in
  * its own process on one core and the load generators on the other, then prints the figures with
- * their ratios to the baselines and writes them to bench/results/latest.json. Not a test: nothing
+ * their ratios to the baselines and writes them to bench/runs/ (not in git). Not a test: nothing
  * here asserts; the targets are reported PASS or FAIL. See bench/README.md for the method.
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,8 +50,8 @@ const ONLY = argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
-/** Print the table again from bench/results/latest.json (targets recomputed), without running anything. */
-const REPORT_ONLY = argv.includes('--report');
+/** Print the table again from the latest run (`--report`) or the reviewed baseline (`--report=baseline`), without running anything. */
+const REPORT_ONLY = argv.find((a) => a === '--report' || a.startsWith('--report='));
 const want = (s: string) => !ONLY || ONLY.includes(s);
 
 const STEP_MS = QUICK ? 1500 : 2500;
@@ -76,6 +76,9 @@ const PROFILE_RESERVE_S = PROFILE ? 50 : 0;
 const RAMP_UNTIL_S: Record<number, number> = { 1000: 330 - PROFILE_RESERVE_S, 5000: 500 - PROFILE_RESERVE_S };
 
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+/** Where runs go (not in git): each run as runs/<time>.json and runs/latest.json. The reviewed
+ * figures the READMEs quote are results/baseline.json, replaced by hand from a run worth keeping. */
+const RUNS_DIR = path.join(BENCH_DIR, 'runs');
 const elapsed = () => Math.round(performance.now() / 1000);
 
 // ── targets ─────────────────────────────────────────────────────────────────────────────────
@@ -363,7 +366,7 @@ async function writes(): Promise<WritesResult> {
 // ── profile ─────────────────────────────────────────────────────────────────────────────────
 
 async function profile(postsPerSec: number): Promise<ProfileSummary> {
-  const dir = path.join(RESULTS_DIR, 'profile');
+  const dir = path.join(RUNS_DIR, 'profile');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const launchedAt = now();
@@ -717,13 +720,14 @@ process.on('unhandledRejection', (e) => void abort(`error: ${e instanceof Error 
 
 async function main(): Promise<void> {
   if (REPORT_ONLY) {
-    const saved = JSON.parse(readFileSync(path.join(RESULTS_DIR, 'latest.json'), 'utf8'), (_k, v: unknown) =>
+    const from = REPORT_ONLY === '--report=baseline' ? path.join(RESULTS_DIR, 'baseline.json') : path.join(RUNS_DIR, 'latest.json');
+    const saved = JSON.parse(readFileSync(from, 'utf8'), (_k, v: unknown) =>
       v === 'Infinity' ? Infinity : v === null ? NaN : v,
     ) as Results;
     Object.assign(results, saved, { targets: [] });
     evaluate();
     process.stdout.write(
-      `\n${render()}\n\nFrom ${path.relative(process.cwd(), path.join(RESULTS_DIR, 'latest.json'))} (run of ${saved.elapsedSeconds} s)\n`,
+      `\n${render()}\n\nFrom ${path.relative(process.cwd(), from)} (run of ${saved.elapsedSeconds} s)\n`,
     );
     return;
   }
@@ -750,9 +754,11 @@ async function main(): Promise<void> {
   }
   evaluate();
   results.elapsedSeconds = elapsed();
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  const file = path.join(RESULTS_DIR, 'latest.json');
-  writeFileSync(file, `${JSON.stringify(results, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n`);
+  mkdirSync(RUNS_DIR, { recursive: true });
+  const json = `${JSON.stringify(results, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n`;
+  writeFileSync(path.join(RUNS_DIR, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`), json);
+  const file = path.join(RUNS_DIR, 'latest.json');
+  writeFileSync(file, json);
   process.stdout.write(`\n${render()}\n\nFigures written to ${path.relative(process.cwd(), file)} (${results.elapsedSeconds} s)\n`);
 }
 
