@@ -726,9 +726,7 @@ async function main(): Promise<void> {
     ) as Results;
     Object.assign(results, saved, { targets: [] });
     evaluate();
-    process.stdout.write(
-      `\n${render()}\n\nFrom ${path.relative(process.cwd(), from)} (run of ${saved.elapsedSeconds} s)\n`,
-    );
+    process.stdout.write(`\n${render()}\n\nFrom ${path.relative(process.cwd(), from)} (run of ${saved.elapsedSeconds} s)\n`);
     return;
   }
   if (TASKSET) pin(process.pid, LOAD_CORE);
