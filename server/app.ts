@@ -95,7 +95,7 @@ export function createApp(deps: AppDeps): App {
   }
   const onRefused = (bucket: string) => metrics.rateLimited.inc({ bucket });
   const limiter = createLimiter(
-    { post: config.POST_RATE, edit: config.EDIT_RATE, guest: config.GUEST_RATE, report: REPORT_RATE },
+    { post: config.POST_RATE, edit: config.EDIT_RATE, vote: config.VOTE_RATE, guest: config.GUEST_RATE, report: REPORT_RATE },
     deps.sharedRedis,
     onRefused,
   );

@@ -109,6 +109,7 @@ const EnvSchema = z.object({
   EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(900),
   POST_RATE: RateSpec.prefault('1/3'),
   EDIT_RATE: RateSpec.prefault('10/60'),
+  VOTE_RATE: RateSpec.prefault('30/60'),
   READ_RATE: RateSpec.prefault('1200/60'),
   SOCKET_RATE: RateSpec.prefault('20/1'),
   GUEST_RATE: RateSpec.prefault('10/60'),

@@ -49,6 +49,11 @@ export const OPERATIONS: { [K in keyof PayloadSchemas]?: Operation<K> } = {
     run: (d, v, p) => none(d.delete(v, p)),
     http: { method: 'delete', path: '/articles/:articleId/comments/:commentId', from: 'none' },
   },
+  'comment:vote': {
+    run: (d, v, p) => d.vote(v, p),
+    http: { method: 'post', path: '/articles/:articleId/comments/:commentId/vote', from: 'body' },
+  },
+  'comment:preview': { run: (d, v, p) => d.preview(v, p), http: { method: 'post', path: '/preview', from: 'body' } },
   'comment:report': {
     run: (d, v, p) => none(d.report(v, p)),
     http: { method: 'post', path: '/articles/:articleId/comments/:commentId/report', from: 'body' },

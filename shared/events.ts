@@ -2,7 +2,8 @@
  * Typed Socket.IO event maps shared by the server and the client (PROTOCOL.md §2).
  * Imports only the schemas' types.
  */
-import type { CatchUp, Comment, ErrorBody, JoinResult, PayloadIn, ThreadEvent } from './schemas.js';
+import type { Doc } from './markdown.js';
+import type { CatchUp, Comment, ErrorBody, JoinResult, PayloadIn, ScoresPayload, ThreadEvent } from './schemas.js';
 import type { ModEventPayload, QueueItem } from './moderation.js';
 
 export type { AuditEntry, ModEventPayload, QueueItem, Report } from './moderation.js';
@@ -24,6 +25,8 @@ export interface ClientToServerEvents {
   'comment:edit': (payload: PayloadIn<'comment:edit'>, ack: AckFn<{ comment: Comment }>) => void;
   'comment:delete': (payload: PayloadIn<'comment:delete'>, ack: AckFn) => void;
   'comment:report': (payload: PayloadIn<'comment:report'>, ack: AckFn) => void;
+  'comment:vote': (payload: PayloadIn<'comment:vote'>, ack: AckFn<{ up: number; down: number; myVote: -1 | 0 | 1 }>) => void;
+  'comment:preview': (payload: PayloadIn<'comment:preview'>, ack: AckFn<{ doc: Doc }>) => void;
   'mod:remove': (payload: PayloadIn<'mod:remove'>, ack: AckFn) => void;
   'mod:restore': (payload: PayloadIn<'mod:restore'>, ack: AckFn) => void;
   'mod:approve': (payload: PayloadIn<'mod:approve'>, ack: AckFn) => void;
@@ -50,6 +53,8 @@ export interface ServerToClientEvents {
   'thread:event': (event: ThreadEvent) => void;
   'thread:presence': (payload: PresencePayload) => void;
   'thread:resync': (payload: { articleId: string }) => void;
+  /** Vote counts that changed, at most about once a second per node and article. */
+  'thread:scores': (payload: ScoresPayload) => void;
   'mod:event': (payload: ModEventPayload) => void;
   /** The token's `exp` has passed: the socket is anonymous now; sign in again to write. */
   'session:expired': (payload: { reason: 'expired' }) => void;

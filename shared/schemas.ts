@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ARTICLE_ID_RE } from './constants.js';
+import type { Doc } from './markdown.js';
 import { cleanName, cleanText, isInvisibleOnly } from './text.js';
 export { EMPTY_EPOCH } from './constants.js';
 export { capMarkRuns, cleanName, cleanText, isInvisibleOnly, MARK_RUN_MAX } from './text.js';
@@ -76,10 +77,16 @@ export const Epoch = z.string().min(1).max(64);
 export const Seq = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const Cursor = z.string().min(1).max(32).regex(/^\d+$/, { message: 'not a cursor' });
 
+export const SORTS = ['newest', 'oldest', 'top'] as const;
+/** The orders of root threads: newest first (the default), oldest first, top (net votes, then the older). */
+export const Sort = z.enum(SORTS);
+export type Sort = z.infer<typeof Sort>;
+
 export const CommentStatus = z.enum(['visible', 'pending', 'removed', 'deleted']);
 export type CommentStatus = z.infer<typeof CommentStatus>;
 
-export const Author = z.object({ id: z.string(), name: z.string() });
+/** `staff`: the author wrote it as a moderator (the widget shows a badge). */
+export const Author = z.object({ id: z.string(), name: z.string(), staff: z.literal(true).optional() });
 export type Author = z.infer<typeof Author>;
 
 export const PendingEditView = z.object({ body: z.string(), at: z.string(), reason: z.string() });
@@ -91,11 +98,19 @@ export const Comment = z.object({
   /** The root comment of its thread (itself for a root). */
   rootId: z.string(),
   author: Author.nullable(),
+  /** The Markdown source, as written (for editing; renderers use `doc`). */
   body: z.string().nullable(),
+  /** The body as a safe document (shared/markdown.ts), null for a tombstone. */
+  doc: z.custom<Doc>().nullable().optional(),
   status: CommentStatus,
   createdAt: z.string(),
   editedAt: z.string().nullable(),
   replyCount: z.number().int().nonnegative(),
+  /** Votes: in snapshots, pages and replies (live events leave them out: `thread:scores` carries them). */
+  up: z.number().int().nonnegative().optional(),
+  down: z.number().int().nonnegative().optional(),
+  /** The viewer's own vote, when there is one (snapshots, pages, replies). */
+  myVote: z.union([z.literal(1), z.literal(-1)]).optional(),
   /** Only for its author: an edit of theirs waits for a moderator (`body` is that edit). */
   editPending: z.literal(true).optional(),
   /**
@@ -130,6 +145,8 @@ export const ThreadEvent = z.object({
   seq: z.number().int().positive(),
   type: EventType,
   comment: Comment.nullable(),
+  /** Live events: the article's visible comments after this one. */
+  count: z.number().int().nonnegative().optional(),
   /** In a catch-up answer, an event whose comment a later event carries: which comment it is about. */
   commentId: z.string().optional(),
   at: z.string(),
@@ -140,10 +157,34 @@ export type ThreadEvent = z.infer<typeof ThreadEvent>;
 export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
   const Body = cleanTextSchema(commentMaxLength, 'body');
   return {
-    'thread:join': z.strictObject({ articleId: ArticleId, since: Seq.optional(), epoch: Epoch.optional() }),
+    'thread:join': z.strictObject({
+      articleId: ArticleId,
+      since: Seq.optional(),
+      epoch: Epoch.optional(),
+      /** With `since`: the scores version the client has; the answer carries the counts changed after it. */
+      scores: Seq.optional(),
+      sort: Sort.optional(),
+      /** A permalink: the page that holds this comment and its root thread. */
+      around: CommentId.optional(),
+    }),
     'thread:leave': z.strictObject({ articleId: ArticleId }),
-    'thread:page': z.strictObject({ articleId: ArticleId, cursor: Cursor }),
-    'thread:replies': z.strictObject({ articleId: ArticleId, rootId: CommentId, cursor: Cursor }),
+    'thread:page': z
+      .strictObject({
+        articleId: ArticleId,
+        sort: Sort.optional(),
+        /** newest and oldest: continue after this cursor (or, with `backward`, before it). */
+        cursor: Cursor.optional(),
+        backward: z.boolean().optional(),
+        /** top: these root threads, in this order (from `rank`). */
+        roots: z.array(CommentId).min(1).max(PAGE_ROOTS).optional(),
+      })
+      .refine((p) => (p.cursor === undefined) !== (p.roots === undefined), { message: 'give a cursor or, for top, the roots' }),
+    'thread:replies': z.strictObject({ articleId: ArticleId, rootId: CommentId, cursor: Cursor, later: z.boolean().optional() }),
+    'comment:vote': z.strictObject({
+      articleId: ArticleId,
+      commentId: CommentId,
+      value: z.union([z.literal(1), z.literal(-1), z.literal(0)]),
+    }),
     'thread:typing': z.strictObject({ articleId: ArticleId }),
     'comment:post': z.strictObject({
       articleId: ArticleId,
@@ -152,6 +193,7 @@ export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
       clientId: ClientId.optional(),
     }),
     'comment:edit': z.strictObject({ articleId: ArticleId, commentId: CommentId, body: Body }),
+    'comment:preview': z.strictObject({ body: Body }),
     'comment:delete': z.strictObject({ articleId: ArticleId, commentId: CommentId }),
     'comment:report': z.strictObject({
       articleId: ArticleId,
@@ -203,10 +245,27 @@ export interface Snapshot {
   articleId: string;
   epoch: string;
   head: number;
+  /** The order of its root threads. */
+  sort?: Sort;
+  /** Visible comments of the article (not the number loaded). */
+  count?: number;
+  /** The article's scores version: `thread:scores` pushes with a lower one are older news. */
+  scoresVersion?: number;
   comments: Comment[];
+  /** newest and oldest: the cursor for the next page; null when there is nothing more. */
   cursor: string | null;
+  /** A permalink's page: the cursor for the threads on its other side (newer in newest order). */
+  before?: string | null;
+  /** top: the ids of the root threads ranked after this page (ask for them with `thread:page { roots }`). */
+  rank?: string[];
   /** rootId → cursor of that thread's earlier replies (`thread:replies`), for threads with more. */
   replyCursors?: Record<string, string>;
+  /** A permalink's page: rootId → cursor of that thread's later replies (`thread:replies { later }`). */
+  laterReplies?: Record<string, string>;
+  /** A permalink's page: the comment it was asked for. */
+  target?: string;
+  /** How long an author may edit a comment, from its creation. */
+  editWindowSeconds?: number;
   closed?: boolean;
   reset?: true;
 }
@@ -219,6 +278,18 @@ export interface CatchUp {
   events: ThreadEvent[];
   /** The answer stopped at its size bound: join again with `since` = the last event's seq. */
   more?: true;
+  /** Visible comments of the article now. */
+  count?: number;
+  /** Asked with `scores`: the counts changed since, and the version they bring the client to. */
+  scores?: Record<string, [number, number]>;
+  scoresVersion?: number;
+}
+
+/** `thread:scores`: vote counts that changed, pushed at most about once a second per node. */
+export interface ScoresPayload {
+  articleId: string;
+  version: number;
+  scores: Record<string, [number, number]>;
 }
 
 export type JoinResult = Snapshot | CatchUp;

@@ -3,9 +3,11 @@
  * No socket, request or Redis here: adapters call these with a parsed payload and the viewer.
  */
 import type { QueueItem } from '../../shared/moderation.js';
-import type { CatchUp, Comment, Payload, Snapshot } from '../../shared/schemas.js';
+import type { Doc } from '../../shared/markdown.js';
+import type { CatchUp, Comment, Payload, Snapshot, Sort } from '../../shared/schemas.js';
 import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
+import { renderMarkdown } from './markdown.js';
 import { HeldWords, moderate, type Premoderation } from './moderation.js';
 import type {
   AuditAction,
@@ -46,6 +48,13 @@ export const ANSWER_BYTES = {
 };
 /** Events per catch-up answer, at most. */
 export const CATCH_UP_EVENTS = 500;
+/** Changed vote counts per answer, at most. */
+const SCORES_PAGE = 500;
+/** Root threads a Top first page ranks after itself (ids the client pages through). */
+export const TOP_RANK = 2000;
+/** A permalink's page: threads shown from the other side of the target's, and replies before it. */
+const AROUND_BEFORE = 10;
+const AROUND_EARLIER = 5;
 /** A user's comments that a ban with "remove their comments" goes through. */
 const BAN_REMOVES = 10_000;
 
@@ -81,17 +90,31 @@ export class Discussion {
   }
 
   /**
-   * A reader joining: a snapshot, or with `since` the events it missed, in bounded pages (`more`
-   * says to ask again from the last one); a snapshot with `reset` once the log no longer has them.
+   * A reader joining: a snapshot in its sort order, the page around a permalinked comment, or with
+   * `since` the events it missed, in bounded pages (`more` says to ask again from the last one),
+   * with the vote counts changed since its scores version; a snapshot with `reset` once the log
+   * no longer has the events.
    */
   join(viewer: Viewer, p: Payload<'thread:join'>): Promise<Snapshot | CatchUp> {
-    if (p.since === undefined) return this.snapshot(viewer, p.articleId);
-    return this.events(viewer, p.articleId, p.since, p.epoch);
+    if (p.since !== undefined) return this.events(viewer, p.articleId, p.since, p.epoch, p.scores, p.sort);
+    if (p.around !== undefined) return this.around(viewer, p.articleId, p.around, p.sort ?? 'newest');
+    return this.snapshot(viewer, p.articleId, p.sort ?? 'newest');
   }
 
   /** The events after `since` (the HTTP event feed, and a join with `since`). */
-  async events(viewer: Viewer, articleId: string, since: number, epoch: string | undefined): Promise<Snapshot | CatchUp> {
-    const r = await this.deps.store.eventsSince(articleId, since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp });
+  async events(
+    viewer: Viewer,
+    articleId: string,
+    since: number,
+    epoch: string | undefined,
+    scoresSince?: number,
+    sort: Sort = 'newest',
+  ): Promise<Snapshot | CatchUp> {
+    const { store } = this.deps;
+    const [r, scores] = await Promise.all([
+      store.eventsSince(articleId, since, { limit: CATCH_UP_EVENTS, maxBytes: this.bytes.catchUp }),
+      scoresSince === undefined ? null : store.scoresSince(articleId, scoresSince, SCORES_PAGE),
+    ]);
     // A client that saw the article empty may take its whole history as events.
     const sameHistory = r.kind === 'events' && (r.epoch === epoch || (epoch === EMPTY_EPOCH && since === 0));
     if (r.kind === 'events' && sameHistory) {
@@ -100,48 +123,167 @@ export class Discussion {
         articleId,
         epoch: r.epoch,
         head: r.head,
+        count: r.count,
         events: r.events.map((e) => eventView(e, moderator)),
         ...(r.more ? { more: true as const } : {}),
+        // More changed counts than one answer holds: the client's next join asks from this version.
+        ...(scores ? { scores: scores.scores, scoresVersion: scores.version } : {}),
       };
     }
-    return { ...(await this.snapshot(viewer, articleId)), reset: true };
+    return { ...(await this.snapshot(viewer, articleId, sort)), reset: true };
   }
 
-  async snapshot(viewer: Viewer, articleId: string): Promise<Snapshot> {
-    const s = await this.deps.store.snapshot(articleId, {
-      cursor: null,
-      limit: PAGE_ROOTS,
-      replies: SNAPSHOT_REPLIES,
-      maxBytes: this.bytes.snapshot,
-    });
+  async snapshot(viewer: Viewer, articleId: string, sort: Sort = 'newest'): Promise<Snapshot> {
+    const s = await this.deps.store.snapshot(articleId, { sort, cursor: null, rankAfter: TOP_RANK, ...this.pageBounds });
     return {
       articleId,
       epoch: s.epoch,
       head: s.head,
-      comments: viewAll(s.comments, viewer),
+      sort,
+      count: s.count,
+      scoresVersion: s.scoresVersion,
+      comments: await this.view(articleId, s.comments, viewer),
       cursor: s.cursor,
+      ...(s.rank ? { rank: s.rank } : {}),
       replyCursors: s.replyCursors,
+      editWindowSeconds: Math.floor(this.deps.config.editWindowMs / 1000),
       closed: s.closed,
     };
   }
 
+  /** More root threads: after (or before) a cursor in newest or oldest order, or the given roots of a top ranking. */
   async page(
     viewer: Viewer,
     p: Payload<'thread:page'>,
   ): Promise<{ comments: Comment[]; cursor: string | null; replyCursors: Record<string, string> }> {
+    const sort = p.sort ?? 'newest';
     const s = await this.deps.store.snapshot(p.articleId, {
-      cursor: p.cursor,
-      limit: PAGE_ROOTS,
-      replies: SNAPSHOT_REPLIES,
-      maxBytes: this.bytes.snapshot,
+      sort,
+      cursor: p.cursor ?? null,
+      ...(p.backward ? { backward: true } : {}),
+      ...(p.roots ? { roots: p.roots } : {}),
+      ...this.pageBounds,
     });
-    return { comments: viewAll(s.comments, viewer), cursor: s.cursor, replyCursors: s.replyCursors };
+    return { comments: await this.view(p.articleId, s.comments, viewer), cursor: s.cursor, replyCursors: s.replyCursors };
   }
 
-  /** Earlier replies of one root thread, in creation order. */
+  /** Earlier (or later) replies of one root thread, in creation order. */
   async replies(viewer: Viewer, p: Payload<'thread:replies'>): Promise<{ comments: Comment[]; cursor: string | null }> {
-    const r = await this.deps.store.replies(p.articleId, p.rootId, p.cursor, { limit: REPLIES_PAGE, maxBytes: this.bytes.replies });
-    return { comments: viewAll(r.comments, viewer), cursor: r.cursor };
+    const r = await this.deps.store.replies(
+      p.articleId,
+      p.rootId,
+      { cursor: p.cursor, ...(p.later ? { later: true } : {}) },
+      { limit: REPLIES_PAGE, maxBytes: this.bytes.replies },
+    );
+    return { comments: await this.view(p.articleId, r.comments, viewer), cursor: r.cursor };
+  }
+
+  /**
+   * A permalink: the page of root threads that holds `commentId`'s thread (newest or oldest order;
+   * top reads as newest, whose places do not move), a few threads from its other side with the
+   * cursor to go on there (`before`), and in its thread a window of replies around it with cursors
+   * both ways. A removed comment is there as its tombstone; one a reader may not see is not_found.
+   */
+  async around(viewer: Viewer, articleId: string, commentId: string, sort: Sort): Promise<Snapshot> {
+    const { store } = this.deps;
+    const target = await store.get(articleId, commentId);
+    if (!target || viewFor(target, viewer) === null) throw new DomainError('not_found', 'this comment does not exist');
+    const root = target.parentId === null ? target : await store.get(articleId, target.rootId);
+    if (!root) throw new DomainError('not_found', 'this comment does not exist');
+    const order = sort === 'oldest' ? 'oldest' : 'newest';
+    // Exclusive cursors: the forward page starts at the root, the backward one just before it.
+    const from = String(order === 'newest' ? root.order + 1 : root.order - 1);
+    const [forward, backward] = await Promise.all([
+      store.snapshot(articleId, { sort: order, cursor: from, ...this.pageBounds }),
+      store.snapshot(articleId, { sort: order, cursor: String(root.order), backward: true, ...this.pageBounds, limit: AROUND_BEFORE }),
+    ]);
+    const laterReplies: Record<string, string> = {};
+    const replyCursors = { ...backward.replyCursors, ...forward.replyCursors };
+    let comments = forward.comments;
+    if (target.parentId !== null) {
+      // The target's thread: a window from a few replies before the target on, not its newest replies.
+      const bounds = { limit: REPLIES_PAGE, maxBytes: this.bytes.replies };
+      const [earlier, later] = await Promise.all([
+        store.replies(
+          articleId,
+          root.id,
+          { cursor: String(target.order + 1) },
+          { limit: AROUND_EARLIER + 1, maxBytes: this.bytes.replies },
+        ),
+        store.replies(articleId, root.id, { cursor: String(target.order), later: true }, bounds),
+      ]);
+      const window = [...earlier.comments, ...later.comments];
+      comments = [...comments.filter((c) => c.rootId !== root.id || c.id === root.id), ...window];
+      if (earlier.cursor) replyCursors[root.id] = earlier.cursor;
+      else delete replyCursors[root.id];
+      if (later.cursor) laterReplies[root.id] = later.cursor;
+    }
+    // The other side nearest first: shown in page order, it comes before the forward page.
+    const before = backward.comments.filter((c) => c.parentId === null).reverse();
+    const all = [...before.flatMap((r) => [r, ...backward.comments.filter((c) => c.parentId !== null && c.rootId === r.id)]), ...comments];
+    return {
+      articleId,
+      epoch: forward.epoch,
+      head: forward.head,
+      sort: order,
+      count: forward.count,
+      scoresVersion: forward.scoresVersion,
+      comments: await this.view(articleId, all, viewer),
+      cursor: forward.cursor,
+      before: backward.cursor,
+      replyCursors,
+      ...(Object.keys(laterReplies).length ? { laterReplies } : {}),
+      target: commentId,
+      editWindowSeconds: Math.floor(this.deps.config.editWindowMs / 1000),
+      closed: forward.closed,
+    };
+  }
+
+  /** What `viewer` sees of stored comments, with their own votes. */
+  private async view(articleId: string, comments: StoredComment[], viewer: Viewer): Promise<Comment[]> {
+    const views = viewAll(comments, viewer);
+    if (!viewer || views.length === 0) return views;
+    const mine = await this.deps.store.myVotes(
+      articleId,
+      viewer.id,
+      views.map((c) => c.id),
+    );
+    for (const c of views) {
+      const v = mine[c.id];
+      if (v) c.myVote = v;
+    }
+    return views;
+  }
+
+  private get pageBounds() {
+    return { limit: PAGE_ROOTS, replies: SNAPSHOT_REPLIES, maxBytes: this.bytes.snapshot };
+  }
+
+  /**
+   * A vote on a comment: up (1), down (-1) or taken back (0); once per user and comment. Not on
+   * one's own comment, nor on one readers cannot see. Rate limited like posts (`vote` bucket).
+   */
+  async vote(viewer: Viewer, p: Payload<'comment:vote'>): Promise<{ up: number; down: number; myVote: -1 | 0 | 1 }> {
+    const user = requireUser(viewer);
+    const { store } = this.deps;
+    const c = await store.get(p.articleId, p.commentId);
+    if (!c || c.status !== 'visible') throw new DomainError('not_found', 'no such comment');
+    if (c.author.id === user.id) throw new DomainError('forbidden', 'you cannot vote on your own comment');
+    await this.deps.limiter?.consume('vote', user.id);
+    const r = await store.vote({
+      articleId: p.articleId,
+      commentId: p.commentId,
+      userId: user.id,
+      value: p.value,
+      rootOrder: c.parentId === null ? c.order : null,
+    });
+    return { up: r.up, down: r.down, myVote: r.myVote };
+  }
+
+  /** What a text would look like once posted: its document. */
+  preview(viewer: Viewer, p: Payload<'comment:preview'>): Promise<{ doc: Doc }> {
+    requireUser(viewer);
+    return Promise.resolve({ doc: renderMarkdown(p.body) });
   }
 
   async post(viewer: Viewer, p: Payload<'comment:post'>): Promise<Comment> {
@@ -193,8 +335,9 @@ export class Discussion {
         articleId: p.articleId,
         parentId,
         rootId: rootId ?? id,
-        author: { id: user.id, name: user.name },
+        author: user.role === 'moderator' ? { id: user.id, name: user.name, staff: true } : { id: user.id, name: user.name },
         body: p.body,
+        doc: renderMarkdown(p.body),
         status: verdict.status,
         createdAt: now,
         ...(held ? { heldReason: verdict.reason } : {}),
@@ -242,14 +385,18 @@ export class Discussion {
       queued = verdict.status === 'pending';
       if (c.status === 'pending') {
         if (c.body === p.body) return null;
-        return { ...base, patch: { body: p.body, editedAt: at }, eventType: null };
+        return { ...base, patch: { body: p.body, doc: renderMarkdown(p.body), editedAt: at }, eventType: null };
       }
       if (verdict.status === 'pending') {
         if (c.pendingEdit?.body === p.body) return null;
         return { ...base, patch: { pendingEdit: { body: p.body, at, reason: `edit: ${verdict.reason}` } }, eventType: null };
       }
       if (c.body === p.body && !c.pendingEdit) return null;
-      return { ...base, patch: { body: p.body, editedAt: at, pendingEdit: null }, eventType: 'comment.edited' };
+      return {
+        ...base,
+        patch: { body: p.body, doc: renderMarkdown(p.body), editedAt: at, pendingEdit: null },
+        eventType: 'comment.edited',
+      };
     });
     if (changed) {
       const held = updated.status === 'pending' || Boolean(updated.pendingEdit);
@@ -421,7 +568,7 @@ export class Discussion {
         const e = c.pendingEdit;
         return {
           guard: 'version',
-          patch: { body: e.body, editedAt: e.at, pendingEdit: null },
+          patch: { body: e.body, doc: renderMarkdown(e.body), editedAt: e.at, pendingEdit: null },
           eventType: 'comment.edited',
           visibleDelta: 0,
         };

@@ -1,6 +1,7 @@
 /**
  * The ports the core depends on. Each states what it guarantees, not how.
  */
+import type { Doc } from '../../shared/markdown.js';
 import type { AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
 import type { CommentStatus, EventType, Role } from '../../shared/schemas.js';
 
@@ -31,8 +32,11 @@ export interface StoredComment {
   parentId: string | null;
   /** The root of its thread (itself for a root comment). */
   rootId: string;
-  author: { id: string; name: string };
+  /** `staff`: written by a moderator. */
+  author: { id: string; name: string; staff?: boolean };
   body: string;
+  /** The body rendered (core/markdown.ts), kept with it; absent for comments from before. */
+  doc?: Doc;
   status: CommentStatus;
   createdAt: string;
   editedAt: string | null;
@@ -40,7 +44,7 @@ export interface StoredComment {
   replyCount: number;
   /** Per-article creation order; orders root threads and pages. */
   order: number;
-  /** Bumped by every change; optimistic concurrency for updates. */
+  /** Bumped by every change of the comment (not by votes); optimistic concurrency for updates. */
   version: number;
   /** Why it is held, when pending. */
   heldReason?: string | null;
@@ -50,11 +54,14 @@ export interface StoredComment {
   removedFrom?: 'visible' | 'pending' | null;
   /** An edit of a visible comment waiting for a moderator. */
   pendingEdit?: PendingEdit | null;
+  /** Votes, when read with the comment (snapshots, pages, replies); not part of its stored record. */
+  up?: number;
+  down?: number;
 }
 
 /** The fields an update may change; everything else of a comment is fixed at creation. */
 export type CommentPatch = Partial<
-  Pick<StoredComment, 'body' | 'editedAt' | 'status' | 'heldReason' | 'removedReason' | 'removedFrom' | 'pendingEdit'>
+  Pick<StoredComment, 'body' | 'doc' | 'editedAt' | 'status' | 'heldReason' | 'removedReason' | 'removedFrom' | 'pendingEdit'>
 >;
 
 /**
@@ -75,6 +82,8 @@ export interface StoredEvent {
   /** The comment the event is about, when `comment` is null (catch-up; null for thread events). */
   commentId?: string | null;
   at: string;
+  /** Live events: the article's visible comments after it. */
+  count?: number;
 }
 
 export interface NewComment {
@@ -82,8 +91,10 @@ export interface NewComment {
   articleId: string;
   parentId: string | null;
   rootId: string;
-  author: { id: string; name: string };
+  author: { id: string; name: string; staff?: boolean };
   body: string;
+  /** The body rendered; readers render it when absent (comments from elsewhere). */
+  doc?: Doc;
   status: 'visible' | 'pending';
   createdAt: string;
   heldReason?: string | null;
@@ -106,10 +117,38 @@ export interface ReadBounds {
   maxBytes: number;
 }
 
+/** The orders a thread's root comments can be read in. */
+export type Sort = 'newest' | 'oldest' | 'top';
+
+/** Which root threads a page holds. */
+export interface PageQuery extends ReadBounds {
+  sort: Sort;
+  /**
+   * newest and oldest: the roots after this one in the sort's direction (exclusive); null from
+   * the start. Creation order never changes, so a cursor never skips or repeats a thread.
+   */
+  cursor: string | null;
+  /** newest and oldest: the roots before `cursor` instead, nearest first (a permalink's other side). */
+  backward?: boolean;
+  /**
+   * top: these roots, in this order (the client holds the ranking its first page gave it, so that
+   * votes between pages cannot skip or repeat a thread).
+   */
+  roots?: string[];
+  /** top, first page: also rank up to this many roots after the page (`SnapshotPage.rank`). */
+  rankAfter?: number;
+  /** Replies per root thread: the newest ones. */
+  replies: number;
+}
+
 export interface SnapshotPage {
   epoch: string;
   head: number;
   closed: boolean;
+  /** Visible comments of the article. */
+  count: number;
+  /** The article's scores version (see `scoresSince`). */
+  scoresVersion: number;
   /**
    * Root threads newest first, each root followed by the newest `replies` comments of its thread
    * (any depth) in creation order.
@@ -119,6 +158,8 @@ export interface SnapshotPage {
   cursor: string | null;
   /** rootId → cursor of the thread's earlier replies, for roots with more than were returned. */
   replyCursors: Record<string, string>;
+  /** top, first page: the ids of the roots ranked after this page, best first. */
+  rank?: string[];
 }
 
 export interface RepliesPage {
@@ -129,7 +170,16 @@ export interface RepliesPage {
 }
 
 export type EventsSince =
-  | { kind: 'events'; epoch: string; head: number; events: StoredEvent[]; /** The answer stopped at a bound. */ more: boolean }
+  | {
+      kind: 'events';
+      epoch: string;
+      head: number;
+      /** Visible comments of the article now. */
+      count: number;
+      events: StoredEvent[];
+      /** The answer stopped at a bound. */
+      more: boolean;
+    }
   | { kind: 'gone'; epoch: string | null; head: number };
 
 /**
@@ -189,17 +239,65 @@ export interface ThreadStore {
   setClosed(input: { articleId: string; closed: boolean; epochCandidate: string; at: string }): Promise<StoredEvent | null>;
 
   /** `limit` root threads (fewer when `maxBytes` is reached), each with its newest `replies` replies. */
-  snapshot(articleId: string, opts: { cursor: string | null; replies: number } & ReadBounds): Promise<SnapshotPage>;
-  /** The replies of one thread created before `cursor`, newest `limit` of them, in creation order. */
-  replies(articleId: string, rootId: string, cursor: string, bounds: ReadBounds): Promise<RepliesPage>;
+  snapshot(articleId: string, query: PageQuery): Promise<SnapshotPage>;
+  /**
+   * The replies of one thread created before `cursor` (the newest `limit` of them), or with `later`
+   * after it (the oldest `limit`); in creation order either way.
+   */
+  replies(articleId: string, rootId: string, page: { cursor: string; later?: boolean }, bounds: ReadBounds): Promise<RepliesPage>;
   /** Events after `since`, oldest first, each with the comment as it is now (see StoredEvent). */
   eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince>;
   /** Visible comments per article. */
   counts(articleIds: string[]): Promise<Record<string, number>>;
-  /** The epoch and last `seq` of each article (cheap: no comment is read). */
-  heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>>;
+  /** The epoch, last `seq` and scores version of each article (cheap: no comment is read). */
+  heads(articleIds: string[]): Promise<Record<string, Head>>;
   /** The comment an idempotency key already stored, if any. */
   findByClientKey(articleId: string, clientKey: string): Promise<StoredComment | null>;
+}
+
+export interface Head {
+  epoch: string;
+  head: number;
+  /** Bumped by every vote that changed a count; never a `seq`. */
+  scores: number;
+}
+
+/**
+ * Votes: one per user and comment, counted per comment. A vote takes no `seq` and never enters
+ * the event log (it would push comment events out); it bumps the article's scores version
+ * instead, and `scoresSince` tells what changed, so readers converge without an event per vote.
+ */
+export interface VoteStore {
+  /** Sets `userId`'s vote on a comment (0 takes it back), atomically with its counts. */
+  vote(input: {
+    articleId: string;
+    commentId: string;
+    userId: string;
+    value: -1 | 0 | 1;
+    /** The comment's creation order when it is a root (Top ranks roots), else null. */
+    rootOrder: number | null;
+  }): Promise<VoteResult>;
+  /** The votes `userId` gave among `commentIds` (absent: none). */
+  myVotes(articleId: string, userId: string, commentIds: string[]): Promise<Record<string, 1 | -1>>;
+  /** Counts changed after scores version `since`, at most `limit` comments; `more` when cut. */
+  scoresSince(articleId: string, since: number, limit: number): Promise<ScoreChanges>;
+}
+
+export interface VoteResult {
+  up: number;
+  down: number;
+  myVote: -1 | 0 | 1;
+  /** False when the vote was already so (nothing written, no version bumped). */
+  changed: boolean;
+  /** The article's scores version after it. */
+  version: number;
+}
+
+export interface ScoreChanges {
+  version: number;
+  /** commentId → [up, down]. */
+  scores: Record<string, [number, number]>;
+  more: boolean;
 }
 
 /** The moderation queue, reports, bans and what moderators look up about users. */
@@ -239,7 +337,7 @@ export interface AbuseStore {
   claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean>;
 }
 
-export interface CommentStore extends ThreadStore, ModerationStore, AuditStore, AbuseStore {
+export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -291,7 +389,7 @@ export interface RateLimiter {
   /** Takes one point from `key`'s bucket; throws DomainError('rate_limited') with retryAfterMs when empty. */
   consume(bucket: RateBucket, key: string): Promise<void>;
 }
-export type RateBucket = 'post' | 'edit' | 'guest' | 'report';
+export type RateBucket = 'post' | 'edit' | 'vote' | 'guest' | 'report';
 
 export interface Clock {
   now(): Date;

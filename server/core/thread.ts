@@ -2,6 +2,7 @@
  * Pure rules of what each viewer sees of a comment (PROTOCOL.md "What readers see").
  */
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
+import { renderMarkdown } from './markdown.js';
 import type { StoredComment, StoredEvent, Viewer } from './ports.js';
 
 /** The public shape with everything readers may see of a visible comment. */
@@ -11,8 +12,9 @@ export function fullView(c: StoredComment): Comment {
     articleId: c.articleId,
     parentId: c.parentId,
     rootId: c.rootId,
-    author: { id: c.author.id, name: c.author.name },
+    author: c.author.staff ? { id: c.author.id, name: c.author.name, staff: true } : { id: c.author.id, name: c.author.name },
     body: c.body,
+    doc: c.doc ?? renderMarkdown(c.body),
     status: c.status,
     createdAt: c.createdAt,
     editedAt: c.editedAt,
@@ -35,14 +37,15 @@ export function modView(c: StoredComment): Comment {
 
 /** What its author sees: their own edit waiting for review, in place of the public body. */
 export function authorView(c: StoredComment): Comment {
-  if (c.pendingEdit && c.status === 'visible') return { ...fullView(c), body: c.pendingEdit.body, editPending: true };
+  if (c.pendingEdit && c.status === 'visible')
+    return { ...fullView(c), body: c.pendingEdit.body, doc: renderMarkdown(c.pendingEdit.body), editPending: true };
   return fullView(c);
 }
 
 /** What a reader sees: removed and deleted comments as tombstones, pending ones not at all. */
 export function readerView(c: StoredComment): Comment | null {
   if (c.status === 'pending') return null;
-  if (c.status === 'removed' || c.status === 'deleted') return { ...fullView(c), author: null, body: null };
+  if (c.status === 'removed' || c.status === 'deleted') return { ...fullView(c), author: null, body: null, doc: null };
   return fullView(c);
 }
 

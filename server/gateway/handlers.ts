@@ -30,8 +30,10 @@ export interface SocketData {
   address: string;
   /** Admission state, created at the first request. */
   slot?: Slot;
-  /** When this socket last said it is typing (ms). */
+  /** When this socket last said it is typing (ms); unset once it posted. */
   typingAt?: number;
+  /** It typed at some point: its leaving ends its "someone is replying". */
+  typed?: true;
 }
 
 /** Articles one socket may follow at once. */
@@ -50,7 +52,9 @@ export interface HandlerDeps {
   /** Drops what an expired token granted on this socket (see session-expiry.ts). */
   expire: (socket: AppSocket) => void;
   metrics: Metrics;
-  presence?: { typing(articleId: string, socket: AppSocket): void };
+  presence?: { typing(articleId: string, socket: AppSocket): void; stopTyping(articleId: string, socket: AppSocket): void };
+  /** Told of each snapshot's scores version, so that vote pushes continue from it. */
+  scores?: { joined(articleId: string, version: number | undefined): void };
   schemas: PayloadSchemas;
   logger: Logger;
 }
@@ -81,7 +85,9 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     // drops what its snapshot already covers (seq <= head).
     await s.join(room);
     if (s.data.viewer?.role === 'moderator') await s.join(modRoom(p.articleId));
-    return discussion.join(s.data.viewer, p);
+    const result = await discussion.join(s.data.viewer, p);
+    deps.scores?.joined(p.articleId, result.scoresVersion);
+    return result;
   });
   on('thread:leave', async (p, s) => {
     await s.leave(articleRoom(p.articleId));
@@ -92,11 +98,26 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
   for (const [name, op] of operations()) {
     table.set(name, { event: name, schema: deps.schemas[name], run: (p, s) => op.run(discussion, s.data.viewer, p as never) });
   }
+  // A posted comment ends its author's "someone is replying".
+  const post = table.get('comment:post')!;
+  table.set('comment:post', {
+    ...post,
+    run: async (p, s) => {
+      const result = await post.run(p, s);
+      deps.presence?.stopTyping((p as { articleId: string }).articleId, s);
+      return result;
+    },
+  });
   on('thread:typing', async (p, s) => {
     requireUser(s.data.viewer);
     if (!s.rooms.has(articleRoom(p.articleId))) throw new DomainError('forbidden', 'join the thread first');
     const now = Date.now();
     if (now - (s.data.typingAt ?? 0) >= TYPING_EVERY_MS) {
+      // A tab closed while typing ends "someone is replying" (a listener only on sockets that typed).
+      if (!s.data.typed) {
+        s.data.typed = true;
+        s.once('disconnecting', stopTypingOnLeave);
+      }
       s.data.typingAt = now;
       deps.presence?.typing(p.articleId, s);
     }
@@ -108,6 +129,13 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     await s.join(MODERATORS_ROOM);
     return { queue: await discussion.queue(s.data.viewer) };
   });
+
+  function stopTypingOnLeave(this: AppSocket): void {
+    for (const room of this.rooms) {
+      const articleId = articleOfRoom(room);
+      if (articleId !== null) deps.presence?.stopTyping(articleId, this);
+    }
+  }
 
   return function dispatch(this: AppSocket, event: unknown, ...args: unknown[]): void {
     // onAny listeners run before Socket.IO's own check: events read after a disconnect are dropped.

@@ -22,6 +22,8 @@ export interface PresenceTable {
   /** Records this node's reader count for each article (0 removes it). */
   report(nodeId: string, counts: Map<string, number>, now: number): Promise<void>;
   typing(articleId: string, userId: string, now: number): Promise<void>;
+  /** `userId` no longer types in `articleId` (posted, or left). */
+  stopTyping(articleId: string, userId: string): Promise<void>;
   /** Fresh totals across all nodes. */
   read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>>;
 }
@@ -52,6 +54,12 @@ export class MemoryPresenceTable implements PresenceTable {
     }
     t.set(userId, now);
     this.typists.set(articleId, t);
+  }
+
+  async stopTyping(articleId: string, userId: string): Promise<void> {
+    const t = this.typists.get(articleId);
+    if (t?.delete(userId)) this.typistCount--;
+    if (t && t.size === 0) this.typists.delete(articleId);
   }
 
   /** Forgets typists who stopped, in every article (read() only visits the ones served). */
@@ -114,6 +122,10 @@ export class RedisPresenceTable implements PresenceTable {
       .exec();
   }
 
+  async stopTyping(articleId: string, userId: string): Promise<void> {
+    await this.redis.hdel(this.key(articleId, 't'), userId);
+  }
+
   async read(articleIds: string[], now: number): Promise<Map<string, { readers: number; typing: number }>> {
     const out = new Map<string, { readers: number; typing: number }>();
     await Promise.all(
@@ -160,6 +172,14 @@ export class Presence {
     const user = socket.data.viewer;
     if (!user) return;
     this.table.typing(articleId, user.id, Date.now()).catch((err: unknown) => this.logger.debug({ err }, 'presence typing failed'));
+  }
+
+  /** The socket's user stopped typing in `articleId` (posted, or left): readers hear it on the next tick. */
+  stopTyping(articleId: string, socket: AppSocket): void {
+    const user = socket.data.viewer;
+    if (!user || socket.data.typingAt === undefined) return;
+    socket.data.typingAt = undefined;
+    this.table.stopTyping(articleId, user.id).catch((err: unknown) => this.logger.debug({ err }, 'presence stop typing failed'));
   }
 
   /** One round: report local counts, read totals, push changes. Skipped while one is running. */

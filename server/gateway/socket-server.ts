@@ -22,6 +22,7 @@ import { createDispatch, type AppServer } from './handlers.js';
 import type { InFlight } from './in-flight.js';
 import { originAllowed, RefusedOrigins } from './origin.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './presence.js';
+import { ScoresPusher } from './scores.js';
 import { expireSession, watchExpiry } from './session-expiry.js';
 import type { StaffNames } from '../core/staff-names.js';
 
@@ -29,7 +30,7 @@ export interface SocketServerDeps {
   config: Config;
   schemas: PayloadSchemas;
   tokens: Tokens;
-  store: Pick<CommentStore, 'heads'>;
+  store: Pick<CommentStore, 'heads' | 'scoresSince'>;
   staffNames: Pick<StaffNames, 'note'>;
   /** Reads per client address on this node (shared with the HTTP reads); throws rate_limited. */
   readLimit: (address: string) => Promise<void>;
@@ -147,12 +148,14 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     logger,
     (ids) => deps.store.heads(ids),
   );
+  const scores = new ScoresPusher(io, deps.store, logger);
   const serve = (discussion: Discussion) => {
     const dispatch = createDispatch({
       discussion,
       schemas: deps.schemas,
       logger,
       presence,
+      scores,
       inFlight: deps.inFlight,
       metrics,
       admission: new Admission(deps.admission ?? admissionFor(config)),
@@ -164,6 +167,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       socket.onAny(dispatch);
     });
     presence.start();
+    scores.start();
   };
   const stopBackpressure = watchBackpressure(io, logger, deps.backpressure ?? DEFAULT_BACKPRESSURE, () => metrics.slowReadersDropped.inc());
   const stopExpiry = watchExpiry(io);
@@ -174,6 +178,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     serve,
     stop: () => {
       presence.stop();
+      scores.stop();
       stopBackpressure();
       stopExpiry();
     },

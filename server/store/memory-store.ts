@@ -9,7 +9,11 @@ import type {
   Report,
   CreateResult,
   EventsSince,
+  Head,
+  PageQuery,
   ReadBounds,
+  ScoreChanges,
+  VoteResult,
   RepliesPage,
   SnapshotPage,
   StoredComment,
@@ -30,6 +34,11 @@ interface Article {
   sizes: Map<string, number>;
   /** Root ids in creation order. */
   roots: string[];
+  /** commentId → [up, down]; `commentId|userId` → a vote; commentId → scores version of its last change. */
+  scores: Map<string, [number, number]>;
+  votes: Map<string, 1 | -1>;
+  scoreChanges: Map<string, number>;
+  scoresVersion: number;
   /** rootId → descendant ids in creation order. */
   descendants: Map<string, string[]>;
   log: LogRef[];
@@ -78,6 +87,10 @@ export class MemoryStore implements CommentStore {
         comments: new Map(),
         sizes: new Map(),
         roots: [],
+        scores: new Map(),
+        votes: new Map(),
+        scoreChanges: new Map(),
+        scoresVersion: 0,
         descendants: new Map(),
         log: [],
         idempotency: new Map(),
@@ -100,7 +113,7 @@ export class MemoryStore implements CommentStore {
     a.seq += 1;
     a.log.push({ seq: a.seq, type, commentId: comment?.id ?? null, at });
     if (a.log.length > this.logSize) a.log.splice(0, a.log.length - this.logSize);
-    return { articleId, epoch: a.epoch, seq: a.seq, type, comment: comment && clone(comment), at };
+    return { articleId, epoch: a.epoch, seq: a.seq, type, comment: comment && clone(comment), at, count: a.visible };
   }
 
   async create(input: Parameters<CommentStore['create']>[0]): Promise<CreateResult> {
@@ -175,66 +188,150 @@ export class MemoryStore implements CommentStore {
     return this.append(a, input.articleId, input.closed ? 'thread.closed' : 'thread.reopened', null, input.at);
   }
 
-  async snapshot(articleId: string, opts: Parameters<CommentStore['snapshot']>[1]): Promise<SnapshotPage> {
+  async snapshot(articleId: string, q: PageQuery): Promise<SnapshotPage> {
     const a = this.articles.get(articleId);
-    if (!a) return { epoch: EMPTY_EPOCH, head: 0, closed: false, comments: [], cursor: null, replyCursors: {} };
-    const before = opts.cursor === null ? Infinity : Number(opts.cursor);
+    if (!a) return { epoch: EMPTY_EPOCH, head: 0, closed: false, count: 0, scoresVersion: 0, comments: [], cursor: null, replyCursors: {} };
+    const order = (id: string) => a.comments.get(id)!.order;
+    // The candidate roots, in the order of the page.
+    let candidates: string[];
+    let ranking = false;
+    if (q.sort === 'top') {
+      ranking = !q.roots;
+      candidates = q.roots
+        ? q.roots.filter((id) => a.comments.get(id)?.parentId === null)
+        : [...a.roots].sort((x, y) => this.net(a, y) - this.net(a, x) || order(x) - order(y));
+    } else {
+      const bound = q.cursor === null ? null : Number(q.cursor);
+      const newestFirst = (q.sort === 'newest') !== Boolean(q.backward);
+      const list = newestFirst ? [...a.roots].reverse() : a.roots;
+      candidates = bound === null ? list : list.filter((id) => (newestFirst ? order(id) < bound : order(id) > bound));
+    }
     const comments: StoredComment[] = [];
     const replyCursors: Record<string, string> = {};
     let bytes = 0;
-    let roots = 0;
-    let cursor: string | null = null;
-    let lastRoot = 0;
-    for (let i = a.roots.length - 1; i >= 0; i--) {
-      const root = a.comments.get(a.roots[i]!)!;
-      if (root.order >= before) continue;
-      if (roots === opts.limit || (roots > 0 && bytes >= opts.maxBytes)) {
-        cursor = String(lastRoot);
-        break;
-      }
-      roots++;
-      lastRoot = root.order;
-      comments.push(clone(root));
+    let taken = 0;
+    let i = 0;
+    for (; i < candidates.length; i++) {
+      if (taken === q.limit || (taken > 0 && bytes >= q.maxBytes)) break;
+      const root = a.comments.get(candidates[i]!)!;
+      taken++;
+      comments.push(this.read(a, root));
       bytes += a.sizes.get(root.id) ?? 0;
       const desc = a.descendants.get(root.id) ?? [];
-      const first = Math.max(0, desc.length - opts.replies);
+      const first = Math.max(0, desc.length - q.replies);
       for (let j = first; j < desc.length; j++) {
-        comments.push(clone(a.comments.get(desc[j]!)!));
+        comments.push(this.read(a, a.comments.get(desc[j]!)!));
         bytes += a.sizes.get(desc[j]!) ?? 0;
       }
       if (first > 0) replyCursors[root.id] = String(a.comments.get(desc[first]!)!.order);
     }
-    return { epoch: a.epoch, head: a.seq, closed: a.closed, comments, cursor, replyCursors };
+    const more = i < candidates.length;
+    const lastRoot = comments.findLast((c) => c.parentId === null);
+    return {
+      epoch: a.epoch,
+      head: a.seq,
+      closed: a.closed,
+      count: a.visible,
+      scoresVersion: a.scoresVersion,
+      comments,
+      cursor: q.sort !== 'top' && more && lastRoot ? String(lastRoot.order) : null,
+      replyCursors,
+      ...(ranking ? { rank: candidates.slice(i, i + (q.rankAfter ?? 0)) } : {}),
+    };
   }
 
-  async replies(articleId: string, rootId: string, cursor: string, bounds: ReadBounds): Promise<RepliesPage> {
+  async replies(articleId: string, rootId: string, page: { cursor: string; later?: boolean }, bounds: ReadBounds): Promise<RepliesPage> {
     const a = this.articles.get(articleId);
     const desc = a?.descendants.get(rootId);
     if (!a || !desc) return { comments: [], cursor: null };
-    const before = Number(cursor);
-    // Descendants are in creation order: the first one at or after the cursor ends this page.
-    let end = desc.length;
+    const at = Number(page.cursor);
+    const orderAt = (i: number) => a.comments.get(desc[i]!)!.order;
+    // Descendants are in creation order: `first` is the first one at or after the cursor.
+    let first = desc.length;
     let lo = 0;
-    while (lo < end) {
-      const mid = (lo + end) >> 1;
-      if (a.comments.get(desc[mid]!)!.order < before) lo = mid + 1;
-      else end = mid;
+    while (lo < first) {
+      const mid = (lo + first) >> 1;
+      if (orderAt(mid) < at) lo = mid + 1;
+      else first = mid;
     }
-    let start = end;
     let bytes = 0;
-    while (start > 0 && end - start < bounds.limit && (start === end || bytes < bounds.maxBytes)) {
-      start--;
-      bytes += a.sizes.get(desc[start]!) ?? 0;
+    if (page.later) {
+      const start = first < desc.length && orderAt(first) === at ? first + 1 : first;
+      let end = start;
+      while (end < desc.length && end - start < bounds.limit && (end === start || bytes < bounds.maxBytes))
+        bytes += a.sizes.get(desc[end++]!) ?? 0;
+      const comments = desc.slice(start, end).map((id) => this.read(a, a.comments.get(id)!));
+      return { comments, cursor: end < desc.length && comments.length ? String(comments.at(-1)!.order) : null };
     }
-    const comments = desc.slice(start, end).map((id) => clone(a.comments.get(id)!));
+    let start = first;
+    while (start > 0 && first - start < bounds.limit && (start === first || bytes < bounds.maxBytes))
+      bytes += a.sizes.get(desc[--start]!) ?? 0;
+    const comments = desc.slice(start, first).map((id) => this.read(a, a.comments.get(id)!));
     return { comments, cursor: start > 0 ? String(comments[0]!.order) : null };
+  }
+
+  /** A comment as reads return it: a copy, with its votes. */
+  private read(a: Article, c: StoredComment): StoredComment {
+    const [up, down] = a.scores.get(c.id) ?? [0, 0];
+    return { ...clone(c), up, down };
+  }
+
+  private net(a: Article, id: string): number {
+    const [up, down] = a.scores.get(id) ?? [0, 0];
+    return up - down;
+  }
+
+  async vote(input: Parameters<CommentStore['vote']>[0]): Promise<VoteResult> {
+    const a = this.article(input.articleId, EMPTY_EPOCH);
+    const key = `${input.commentId}|${input.userId}`;
+    const before = a.votes.get(key) ?? 0;
+    const [up, down] = a.scores.get(input.commentId) ?? [0, 0];
+    if (before === input.value) return { up, down, myVote: input.value, changed: false, version: a.scoresVersion };
+    const next: [number, number] = [
+      up - (before === 1 ? 1 : 0) + (input.value === 1 ? 1 : 0),
+      down - (before === -1 ? 1 : 0) + (input.value === -1 ? 1 : 0),
+    ];
+    if (input.value === 0) a.votes.delete(key);
+    else a.votes.set(key, input.value);
+    a.scores.set(input.commentId, next);
+    a.scoresVersion += 1;
+    // Deleted and set again so that the map stays in version order (scoresSince reads its tail).
+    a.scoreChanges.delete(input.commentId);
+    a.scoreChanges.set(input.commentId, a.scoresVersion);
+    return { up: next[0], down: next[1], myVote: input.value, changed: true, version: a.scoresVersion };
+  }
+
+  async myVotes(articleId: string, userId: string, commentIds: string[]): Promise<Record<string, 1 | -1>> {
+    const a = this.articles.get(articleId);
+    const out: Record<string, 1 | -1> = {};
+    for (const id of commentIds) {
+      const v = a?.votes.get(`${id}|${userId}`);
+      if (v === 1 || v === -1) out[id] = v;
+    }
+    return out;
+  }
+
+  async scoresSince(articleId: string, since: number, limit: number): Promise<ScoreChanges> {
+    const a = this.articles.get(articleId);
+    if (!a) return { version: 0, scores: {}, more: false };
+    const changed: [string, number][] = [];
+    for (const entry of [...a.scoreChanges].reverse()) {
+      if (entry[1] <= since) break;
+      changed.push(entry);
+    }
+    changed.reverse();
+    const page = changed.slice(0, limit);
+    const scores: Record<string, [number, number]> = {};
+    for (const [id] of page) scores[id] = [...(a.scores.get(id) ?? [0, 0])] as [number, number];
+    const more = changed.length > limit;
+    return { version: more ? page.at(-1)![1] : a.scoresVersion, scores, more };
   }
 
   async eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince> {
     const a = this.articles.get(articleId);
     if (!a)
       return since === 0
-        ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, events: [], more: false }
+        ? { kind: 'events', epoch: EMPTY_EPOCH, head: 0, count: 0, events: [], more: false }
         : { kind: 'gone', epoch: null, head: 0 };
     const first = a.seq - a.log.length + 1;
     if (since < first - 1 || since > a.seq) return { kind: 'gone', epoch: a.epoch, head: a.seq };
@@ -247,7 +344,7 @@ export class MemoryStore implements CommentStore {
       const c = plan.carries[i] ? a.comments.get(e.commentId!) : undefined;
       events.push({ articleId, epoch: a.epoch, seq: e.seq, type: e.type, comment: c ? clone(c) : null, commentId: e.commentId, at: e.at });
     }
-    return { kind: 'events', epoch: a.epoch, head: a.seq, events, more: from + plan.count < a.log.length };
+    return { kind: 'events', epoch: a.epoch, head: a.seq, count: a.visible, events, more: from + plan.count < a.log.length };
   }
 
   async counts(articleIds: string[]): Promise<Record<string, number>> {
@@ -255,11 +352,11 @@ export class MemoryStore implements CommentStore {
     return Object.fromEntries(articleIds.map((id) => [id, this.articles.get(id)?.visible ?? 0]));
   }
 
-  async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {
+  async heads(articleIds: string[]): Promise<Record<string, Head>> {
     return Object.fromEntries(
       articleIds.map((id) => {
         const a = this.articles.get(id);
-        return [id, { epoch: a?.epoch ?? EMPTY_EPOCH, head: a?.seq ?? 0 }];
+        return [id, { epoch: a?.epoch ?? EMPTY_EPOCH, head: a?.seq ?? 0, scores: a?.scoresVersion ?? 0 }];
       }),
     );
   }

@@ -27,7 +27,11 @@ import type {
   Report,
   CreateResult,
   EventsSince,
+  Head,
+  PageQuery,
   ReadBounds,
+  ScoreChanges,
+  VoteResult,
   RepliesPage,
   SnapshotPage,
   StoredComment,
@@ -49,7 +53,7 @@ function scripts(redis: Client) {
     create: defineScript<string[]>(
       redis,
       'create',
-      ['meta', 'comments', 'roots', 'desc', 'log', 'idem', 'held'] as const,
+      ['meta', 'comments', 'roots', 'desc', 'log', 'idem', 'held', 'top'] as const,
       ['comment_json', 'use_idem', 'publish', 'reject_if_closed', 'epoch_candidate', 'at', 'log_size', 'idem_ttl', 'at_ms'] as const,
     ),
     update: defineScript<string[]>(
@@ -79,10 +83,22 @@ function scripts(redis: Client) {
     snapshot: defineScript<string[]>(
       redis,
       'snapshot',
-      ['meta', 'comments', 'roots', 'desc'] as const,
-      ['cursor', 'limit', 'replies', 'max_bytes'] as const,
+      ['meta', 'comments', 'roots', 'desc', 'score', 'top'] as const,
+      ['sort', 'cursor', 'backward', 'root_ids', 'limit', 'replies', 'max_bytes', 'rank_after'] as const,
     ),
-    replies: defineScript<string[]>(redis, 'replies', ['comments', 'desc'] as const, ['root_id', 'cursor', 'limit', 'max_bytes'] as const),
+    replies: defineScript<string[]>(
+      redis,
+      'replies',
+      ['comments', 'desc', 'score'] as const,
+      ['root_id', 'cursor', 'later', 'limit', 'max_bytes'] as const,
+    ),
+    vote: defineScript<string[]>(
+      redis,
+      'vote',
+      ['meta', 'score', 'votes', 'changes', 'top'] as const,
+      ['comment_id', 'user_id', 'value', 'root_order'] as const,
+    ),
+    scoresSince: defineScript<string[]>(redis, 'scores-since', ['meta', 'changes', 'score'] as const, ['since', 'limit'] as const),
     eventsSince: defineScript<string[]>(
       redis,
       'events-since',
@@ -147,6 +163,7 @@ export class RedisStore implements CommentStore {
         log: this.key(a, 'log'),
         idem: this.key(a, `idem:${clientKey ?? ''}`),
         held: this.key(a, 'held'),
+        top: this.key(a, 'top'),
       },
       {
         comment_json: JSON.stringify(comment),
@@ -163,7 +180,7 @@ export class RedisStore implements CommentStore {
     if (r[0] === 'closed') return { kind: 'closed' };
     const stored = parseComment(r[1]!);
     if (r[0] === 'duplicate') return { kind: 'duplicate', comment: stored };
-    return { kind: 'created', comment: stored, event: liveEvent(stored, 'comment.created', r[2]!, r[3]!, at) };
+    return { kind: 'created', comment: stored, event: liveEvent(stored, 'comment.created', r[2]!, r[3]!, at, r[4]!) };
   }
 
   async get(articleId: string, commentId: string): Promise<StoredComment | null> {
@@ -191,7 +208,11 @@ export class RedisStore implements CommentStore {
     );
     if (r[0] === 'not_found' || r[0] === 'conflict' || r[0] === 'closed') return { kind: r[0] };
     const stored = parseComment(r[1]!);
-    return { kind: 'updated', comment: stored, event: input.eventType ? liveEvent(stored, input.eventType, r[2]!, r[3]!, input.at) : null };
+    return {
+      kind: 'updated',
+      comment: stored,
+      event: input.eventType ? liveEvent(stored, input.eventType, r[2]!, r[3]!, input.at, r[4]!) : null,
+    };
   }
 
   async setClosed(input: Parameters<CommentStore['setClosed']>[0]): Promise<StoredEvent | null> {
@@ -211,34 +232,105 @@ export class RedisStore implements CommentStore {
     };
   }
 
-  async snapshot(articleId: string, opts: Parameters<CommentStore['snapshot']>[1]): Promise<SnapshotPage> {
+  async snapshot(articleId: string, q: PageQuery): Promise<SnapshotPage> {
     const a = articleId;
+    // A page of `top` is at most the page's own roots; ids cannot hold a comma (CommentId).
     const r = await this.lua.snapshot(
-      { meta: this.key(a, 'meta'), comments: this.key(a, 'c'), roots: this.key(a, 'roots'), desc: this.key(a, 'desc') },
-      { cursor: opts.cursor ?? '', limit: opts.limit, replies: opts.replies, max_bytes: opts.maxBytes },
+      {
+        meta: this.key(a, 'meta'),
+        comments: this.key(a, 'c'),
+        roots: this.key(a, 'roots'),
+        desc: this.key(a, 'desc'),
+        score: this.key(a, 'score'),
+        top: this.key(a, 'top'),
+      },
+      {
+        sort: q.sort,
+        cursor: q.cursor ?? '',
+        backward: q.backward ? '1' : '',
+        root_ids: (q.roots ?? []).slice(0, q.limit).join(','),
+        limit: q.limit,
+        replies: q.replies,
+        max_bytes: q.maxBytes,
+        rank_after: q.sort === 'top' && !q.roots ? (q.rankAfter ?? 0) : 0,
+      },
     );
-    const [epoch, head, closed, next] = r;
+    const [epoch, head, closed, next, visible, sv, rankCount] = r;
+    const ranked = Number(rankCount);
+    const rank = r.slice(7, 7 + ranked);
     const comments: StoredComment[] = [];
     const replyCursors: Record<string, string> = {};
-    let i = 4;
+    let i = 7 + ranked;
     while (i < r.length) {
-      const root = parseComment(r[i]!);
-      const replyCursor = r[i + 1]!;
-      const n = Number(r[i + 2]);
+      const root = withScore(r[i]!, r[i + 1]!);
+      const replyCursor = r[i + 2]!;
+      const n = Number(r[i + 3]);
       comments.push(root);
       if (replyCursor) replyCursors[root.id] = replyCursor;
-      for (let j = 0; j < n; j++) comments.push(parseComment(r[i + 3 + j]!));
-      i += 3 + n;
+      for (let j = 0; j < n; j++) comments.push(withScore(r[i + 4 + 2 * j]!, r[i + 5 + 2 * j]!));
+      i += 4 + 2 * n;
     }
-    return { epoch: epoch || EMPTY_EPOCH, head: Number(head), closed: closed === '1', comments, cursor: next || null, replyCursors };
+    return {
+      epoch: epoch || EMPTY_EPOCH,
+      head: Number(head),
+      closed: closed === '1',
+      count: Number(visible),
+      scoresVersion: Number(sv),
+      comments,
+      cursor: next || null,
+      replyCursors,
+      ...(q.sort === 'top' && !q.roots ? { rank } : {}),
+    };
   }
 
-  async replies(articleId: string, rootId: string, cursor: string, bounds: ReadBounds): Promise<RepliesPage> {
-    const [earlier, ...rows] = await this.lua.replies(
-      { comments: this.key(articleId, 'c'), desc: this.key(articleId, 'desc') },
-      { root_id: rootId, cursor, limit: bounds.limit, max_bytes: bounds.maxBytes },
+  async replies(articleId: string, rootId: string, page: { cursor: string; later?: boolean }, bounds: ReadBounds): Promise<RepliesPage> {
+    const [next, ...rows] = await this.lua.replies(
+      { comments: this.key(articleId, 'c'), desc: this.key(articleId, 'desc'), score: this.key(articleId, 'score') },
+      { root_id: rootId, cursor: page.cursor, later: page.later ? '1' : '', limit: bounds.limit, max_bytes: bounds.maxBytes },
     );
-    return { comments: rows.map(parseComment), cursor: earlier || null };
+    const comments: StoredComment[] = [];
+    for (let i = 0; i < rows.length; i += 2) comments.push(withScore(rows[i]!, rows[i + 1]!));
+    return { comments, cursor: next || null };
+  }
+
+  async vote(input: Parameters<CommentStore['vote']>[0]): Promise<VoteResult> {
+    const a = input.articleId;
+    const root = input.rootOrder ?? null;
+    const r = await this.lua.vote(
+      {
+        meta: this.key(a, 'meta'),
+        score: this.key(a, 'score'),
+        votes: this.key(a, 'votes'),
+        changes: this.key(a, 'schg'),
+        top: this.key(a, 'top'),
+      },
+      { comment_id: input.commentId, user_id: input.userId, value: input.value, root_order: root === null ? '' : root },
+    );
+    return { up: Number(r[0]), down: Number(r[1]), myVote: Number(r[2]) as -1 | 0 | 1, changed: r[3] === '1', version: Number(r[4]) };
+  }
+
+  async myVotes(articleId: string, userId: string, commentIds: string[]): Promise<Record<string, 1 | -1>> {
+    const out: Record<string, 1 | -1> = {};
+    // In slices: a page holds at most a few thousand comments, and no command takes them all at once.
+    for (let i = 0; i < commentIds.length; i += 500) {
+      const ids = commentIds.slice(i, i + 500);
+      const values = await this.redis.hmget(this.key(articleId, 'votes'), ...ids.map((id) => `${id}|${userId}`));
+      ids.forEach((id, j) => {
+        if (values[j] === '1') out[id] = 1;
+        else if (values[j] === '-1') out[id] = -1;
+      });
+    }
+    return out;
+  }
+
+  async scoresSince(articleId: string, since: number, limit: number): Promise<ScoreChanges> {
+    const r = await this.lua.scoresSince(
+      { meta: this.key(articleId, 'meta'), changes: this.key(articleId, 'schg'), score: this.key(articleId, 'score') },
+      { since, limit },
+    );
+    const scores: Record<string, [number, number]> = {};
+    for (let i = 2; i < r.length; i += 2) scores[r[i]!] = parseScore(r[i + 1]!);
+    return { version: Number(r[0]), scores, more: r[1] === '1' };
   }
 
   async eventsSince(articleId: string, since: number, bounds: ReadBounds): Promise<EventsSince> {
@@ -246,16 +338,16 @@ export class RedisStore implements CommentStore {
       { meta: this.key(articleId, 'meta'), log: this.key(articleId, 'log'), comments: this.key(articleId, 'c') },
       { since, limit: bounds.limit, max_bytes: bounds.maxBytes, overhead: EVENT_OVERHEAD_BYTES },
     );
-    const [rawEpoch, head, ok, more] = r;
+    const [rawEpoch, head, ok, more, visible] = r;
     if (ok !== '1') return { kind: 'gone', epoch: rawEpoch || null, head: Number(head) };
     const epoch = rawEpoch || EMPTY_EPOCH;
     const events: StoredEvent[] = [];
-    for (let i = 4; i < r.length; i += 2) {
+    for (let i = 5; i < r.length; i += 2) {
       const [seq, type, commentId, at] = r[i]!.split('|', 4) as [string, EventType, string, string];
       const comment = r[i + 1] ? parseComment(r[i + 1]!) : null;
       events.push({ articleId, epoch, seq: Number(seq), type, comment, commentId: commentId || null, at });
     }
-    return { kind: 'events', epoch, head: Number(head), events, more: more === '1' };
+    return { kind: 'events', epoch, head: Number(head), count: Number(visible), events, more: more === '1' };
   }
 
   async counts(articleIds: string[]): Promise<Record<string, number>> {
@@ -369,9 +461,14 @@ export class RedisStore implements CommentStore {
     );
   }
 
-  async heads(articleIds: string[]): Promise<Record<string, { epoch: string; head: number }>> {
-    const rows = await Promise.all(articleIds.map((id) => this.redis.hmget(this.key(id, 'meta'), 'epoch', 'seq')));
-    return Object.fromEntries(articleIds.map((id, i) => [id, { epoch: rows[i]?.[0] || EMPTY_EPOCH, head: Number(rows[i]?.[1] ?? 0) }]));
+  async heads(articleIds: string[]): Promise<Record<string, Head>> {
+    const rows = await Promise.all(articleIds.map((id) => this.redis.hmget(this.key(id, 'meta'), 'epoch', 'seq', 'sv')));
+    return Object.fromEntries(
+      articleIds.map((id, i) => [
+        id,
+        { epoch: rows[i]?.[0] || EMPTY_EPOCH, head: Number(rows[i]?.[1] ?? 0), scores: Number(rows[i]?.[2] ?? 0) },
+      ]),
+    );
   }
 
   async ping(): Promise<void> {
@@ -388,9 +485,21 @@ export class RedisStore implements CommentStore {
 }
 
 /** The event a write just logged, with the comment as the write left it. */
-function liveEvent(comment: StoredComment, type: EventType, seq: string, epoch: string, at: string): StoredEvent | null {
+function liveEvent(comment: StoredComment, type: EventType, seq: string, epoch: string, at: string, visible: string): StoredEvent | null {
   if (!seq) return null;
-  return { articleId: comment.articleId, epoch, seq: Number(seq), type, comment, at };
+  return { articleId: comment.articleId, epoch, seq: Number(seq), type, comment, at, count: Number(visible) };
+}
+
+/** "up|down", or nothing for a comment nobody voted on. */
+function parseScore(raw: string): [number, number] {
+  const [up, down] = raw.split('|');
+  return [Number(up ?? 0) || 0, Number(down ?? 0) || 0];
+}
+
+/** A comment as reads return it: with its votes. */
+function withScore(json: string, score: string): StoredComment {
+  const [up, down] = parseScore(score);
+  return { ...parseComment(json), up, down };
 }
 
 function parseComment(raw: string): StoredComment {

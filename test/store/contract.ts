@@ -8,6 +8,7 @@ import { auditContract } from './contract/audit.js';
 import type { StoreFactory } from './contract/fixture.js';
 import { moderationContract } from './contract/moderation.js';
 import { threadContract } from './contract/thread.js';
+import { votesContract } from './contract/votes.js';
 
 export type { StoreFactory } from './contract/fixture.js';
 
@@ -17,6 +18,7 @@ export function describeStore(name: string, factory: StoreFactory): void {
       await factory.teardown?.();
     });
     threadContract(name, factory);
+    votesContract(name, factory);
     moderationContract(name, factory);
     auditContract(name, factory);
     abuseContract(name, factory);

@@ -43,9 +43,13 @@ describe('snapshots', () => {
       articleId: 'nothing-here',
       epoch: EMPTY_EPOCH,
       head: 0,
+      sort: 'newest',
+      count: 0,
+      scoresVersion: 0,
       comments: [],
       cursor: null,
       replyCursors: {},
+      editWindowSeconds: 900,
       closed: false,
     });
   });

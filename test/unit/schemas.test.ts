@@ -59,6 +59,7 @@ describe('what each viewer sees', () => {
       'author',
       'body',
       'createdAt',
+      'doc',
       'editedAt',
       'id',
       'moderation',

@@ -1,5 +1,5 @@
 -- Stores a new comment. With `publish`, takes the next seq and logs comment.created, atomically.
--- Returns {'created', commentJson, seq|'', epoch} | {'duplicate', commentJson} | {'closed'}.
+-- Returns {'created', commentJson, seq|'', epoch, visible} | {'duplicate', commentJson} | {'closed'}.
 local meta = KEYS[1]
 local comments = KEYS[2]
 local roots = KEYS[3]
@@ -7,6 +7,7 @@ local desc = KEYS[4]
 local log = KEYS[5]
 local idem = KEYS[6]
 local held = KEYS[7]
+local top = KEYS[8]
 local comment_json = ARGV[1]
 local use_idem = ARGV[2]
 local publish = ARGV[3]
@@ -36,6 +37,8 @@ local json = cjson.encode(c)
 redis.call('HSET', comments, c.id, json)
 if c.parentId == cjson.null then
   redis.call('ZADD', roots, order, c.id)
+  -- Top order: net votes (none yet), then the older first (see vote.lua).
+  redis.call('ZADD', top, -order, c.id)
 else
   redis.call('ZADD', desc, 0, c.rootId .. ':' .. string.format('%012d', order) .. ':' .. c.id)
 end
@@ -47,4 +50,4 @@ if publish == '1' then
   redis.call('HINCRBY', meta, 'visible', 1)
   seq = append_event(meta, log, 'comment.created', c.id, at, log_size)
 end
-return {'created', json, tostring(seq), epoch}
+return {'created', json, tostring(seq), epoch, redis.call('HGET', meta, 'visible') or '0'}

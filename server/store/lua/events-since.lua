@@ -1,7 +1,7 @@
 -- The events after `since`, at most `limit`, cut where the distinct comments they carry pass
 -- `max_bytes` (after one event). Only the last event of each comment in the answer carries it,
 -- as it is now (see core/catch-up.ts, which this mirrors).
--- Returns {epoch|'', head, ok ('1'|'0'), more ('1'|'0'), then per event: logEntry, commentJson|''}.
+-- Returns {epoch|'', head, ok ('1'|'0'), more ('1'|'0'), visible, then per event: logEntry, commentJson|''}.
 local meta = KEYS[1]
 local log = KEYS[2]
 local comments = KEYS[3]
@@ -10,12 +10,12 @@ local limit = tonumber(ARGV[2])
 local max_bytes = tonumber(ARGV[3])
 local overhead = tonumber(ARGV[4])
 
-local m = redis.call('HMGET', meta, 'epoch', 'seq')
+local m = redis.call('HMGET', meta, 'epoch', 'seq', 'visible')
 local head = tonumber(m[2] or '0')
 local len = redis.call('LLEN', log)
 local first = head - len + 1
-if since < first - 1 or since > head then return {m[1] or '', tostring(head), '0', '0'} end
-local out = {m[1] or '', tostring(head), '1', '0'}
+if since < first - 1 or since > head then return {m[1] or '', tostring(head), '0', '0', m[3] or '0'} end
+local out = {m[1] or '', tostring(head), '1', '0', m[3] or '0'}
 if since == head then return out end
 local start = len - (head - since)
 local entries = redis.call('LRANGE', log, start, start + limit - 1)

@@ -1,5 +1,5 @@
 -- Applies a patch to a comment if it still matches what the caller read, with its event.
--- Returns {'updated', commentJson, seq|'', epoch} | {'conflict'} | {'closed'} | {'not_found'}.
+-- Returns {'updated', commentJson, seq|'', epoch, visible} | {'conflict'} | {'closed'} | {'not_found'}.
 local meta = KEYS[1]
 local comments = KEYS[2]
 local log = KEYS[3]
@@ -30,4 +30,4 @@ if visible_delta ~= 0 then redis.call('HINCRBY', meta, 'visible', visible_delta)
 if cur.parentId ~= cjson.null then bump_parent(comments, cur.parentId, parent_reply_delta) end
 local seq = ''
 if event_type ~= '' then seq = append_event(meta, log, event_type, comment_id, at, log_size) end
-return {'updated', json, tostring(seq), epoch}
+return {'updated', json, tostring(seq), epoch, redis.call('HGET', meta, 'visible') or '0'}

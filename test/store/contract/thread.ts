@@ -6,8 +6,8 @@ import type { CommentStore } from '../../../server/core/ports.js';
 import { EMPTY_EPOCH } from '../../../shared/schemas.js';
 import { at, useStore, type StoreFactory } from './fixture.js';
 
-const ALL = { cursor: null, limit: 100, replies: 1000, maxBytes: 1 << 30 };
-const pageOf = (cursor: string | null, limit: number) => ({ cursor, limit, replies: 1000, maxBytes: 1 << 30 });
+const ALL = { sort: 'newest' as const, cursor: null, limit: 100, replies: 1000, maxBytes: 1 << 30 };
+const pageOf = (cursor: string | null, limit: number) => ({ sort: 'newest' as const, cursor, limit, replies: 1000, maxBytes: 1 << 30 });
 const UNBOUNDED = { limit: 1000, maxBytes: 1 << 30 };
 
 export function threadContract(storeName: string, factory: StoreFactory): void {
@@ -22,7 +22,16 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
 
     it('an article with no history has the empty epoch and head 0', async () => {
       const s = await store.snapshot(article, ALL);
-      expect(s).toEqual({ epoch: EMPTY_EPOCH, head: 0, closed: false, comments: [], cursor: null, replyCursors: {} });
+      expect(s).toEqual({
+        epoch: EMPTY_EPOCH,
+        head: 0,
+        closed: false,
+        count: 0,
+        scoresVersion: 0,
+        comments: [],
+        cursor: null,
+        replyCursors: {},
+      });
     });
 
     it('numbers public events 1, 2, 3 and keeps the epoch of the first write', async () => {
@@ -268,13 +277,13 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
         parent = r.comment.id;
       }
       const other = await post();
-      const s = await store.snapshot(article, { cursor: null, limit: 10, replies: 5, maxBytes: 1 << 30 });
+      const s = await store.snapshot(article, { sort: 'newest', cursor: null, limit: 10, replies: 5, maxBytes: 1 << 30 });
       expect(s.comments.map((c) => c.id)).toEqual([other.comment.id, root.comment.id, ...replies.slice(-5)]);
       expect(Object.keys(s.replyCursors)).toEqual([root.comment.id]);
       const seen = [...replies.slice(-5)];
       let cursor: string | null = s.replyCursors[root.comment.id]!;
       while (cursor) {
-        const p = await store.replies(article, root.comment.id, cursor, { limit: 7, maxBytes: 1 << 30 });
+        const p = await store.replies(article, root.comment.id, { cursor: cursor }, { limit: 7, maxBytes: 1 << 30 });
         expect(p.comments.length).toBeGreaterThan(0);
         seen.unshift(...p.comments.map((c) => c.id));
         cursor = p.cursor;
@@ -290,6 +299,7 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       let pages = 0;
       do {
         const p: Awaited<ReturnType<CommentStore['snapshot']>> = await store.snapshot(article, {
+          sort: 'newest',
           cursor,
           limit: 100,
           replies: 10,
@@ -306,7 +316,7 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       const root = roots[0]!;
       const replies: string[] = [];
       for (let i = 0; i < 5; i++) replies.push((await post({ parentId: root, rootId: root, body: 'q'.repeat(3000) })).comment.id);
-      const first = await store.replies(article, root, '999999', { limit: 100, maxBytes: 1 });
+      const first = await store.replies(article, root, { cursor: '999999' }, { limit: 100, maxBytes: 1 });
       expect(first.comments.map((c) => c.id)).toEqual([replies[4]]);
       expect(first.cursor).not.toBeNull();
     });
@@ -323,10 +333,15 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
           at,
         });
       }
-      const s = await store.snapshot(article, { cursor: null, limit: 100, replies: 20, maxBytes: 512 * 1024 });
+      const s = await store.snapshot(article, { sort: 'newest', cursor: null, limit: 100, replies: 20, maxBytes: 512 * 1024 });
       expect(s.comments).toHaveLength(21);
       expect(s.comments.at(-1)?.body).toBe('reply 8999');
-      const p = await store.replies(article, root.comment.id, s.replyCursors[root.comment.id]!, { limit: 50, maxBytes: 256 * 1024 });
+      const p = await store.replies(
+        article,
+        root.comment.id,
+        { cursor: s.replyCursors[root.comment.id]! },
+        { limit: 50, maxBytes: 256 * 1024 },
+      );
       expect(p.comments.map((c) => c.body)).toEqual(Array.from({ length: 50 }, (_, i) => `reply ${8930 + i}`));
       expect((await store.get(article, root.comment.id))?.replyCount).toBe(9000);
     }, 60_000);
@@ -363,8 +378,8 @@ export function threadContract(storeName: string, factory: StoreFactory): void {
       await post();
       await post();
       expect(await store.heads([article, 'never-written'])).toEqual({
-        [article]: { epoch: 'ep1', head: 2 },
-        'never-written': { epoch: EMPTY_EPOCH, head: 0 },
+        [article]: { epoch: 'ep1', head: 2, scores: 0 },
+        'never-written': { epoch: EMPTY_EPOCH, head: 0, scores: 0 },
       });
     });
 
