@@ -12,8 +12,9 @@
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, PresencePayload, ServerToClientEvents } from '../shared/events.js';
-import { EMPTY_EPOCH } from '../shared/constants.js';
-import type { Comment, ErrorBody, ErrorCode, JoinResult, ThreadEvent } from '../shared/schemas.js';
+import { EMPTY_EPOCH, PAGE_ROOTS } from '../shared/constants.js';
+import type { Doc } from '../shared/markdown.js';
+import type { Comment, ErrorBody, ErrorCode, JoinResult, Sort, ThreadEvent } from '../shared/schemas.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -37,14 +38,30 @@ export interface ThreadState {
   head: number;
   /** Every known comment by id (tombstones included); the widget builds the tree. */
   comments: Map<string, Comment>;
-  /** Cursor for older root threads; null when everything is loaded. */
+  /** The order of root threads this state was loaded in (`setSort` changes it). */
+  sort: Sort;
+  /** Visible comments of the article, not the number loaded (kept right by events). */
+  count: number;
+  /** The vote counts are as of this scores version (`thread:scores` brings newer ones). */
+  scoresVersion: number;
+  /** Cursor for the next root threads (newest and oldest); null when everything is loaded. */
   cursor: string | null;
+  /** top: ids of the root threads still to load, best first (`loadOlder` takes them in pages). */
+  rank: string[];
+  /** A permalink's page: the cursor for the threads on its other side (`loadNewer`). */
+  before: string | null;
   /** rootId → cursor of that thread's earlier replies (`loadReplies`), for threads with more. */
   replyCursors: Map<string, string>;
+  /** A permalink's page: rootId → cursor of that thread's later replies (`loadReplies(…, true)`). */
+  laterReplies: Map<string, string>;
+  /** A permalink's page: the comment it was opened for. */
+  target: string | null;
+  /** How long an author may edit a comment (seconds from its creation). */
+  editWindowSeconds: number | null;
   closed: boolean;
 }
 
-export type ChangeReason = 'snapshot' | 'reset' | 'event' | 'page' | 'replies' | 'local';
+export type ChangeReason = 'snapshot' | 'reset' | 'event' | 'page' | 'replies' | 'scores' | 'local';
 
 export interface ThreadListener {
   /** After any change to the thread state. */
@@ -89,6 +106,9 @@ interface Subscription {
   /** A head the server reported that no event has brought us to yet. */
   expectHead: number;
   wantFresh: boolean;
+  /** What a fresh join asks for: the sort order, and a permalink's comment (once). */
+  sort: Sort;
+  around: string | null;
 }
 
 export function newClientId(): string {
@@ -120,6 +140,13 @@ export class DiscussionClient {
         auth: opts.token ? { token: opts.token } : {},
       }) as ClientSocket);
     this.socket.on('thread:event', (e) => this.onEvent(e));
+    this.socket.on('thread:scores', (p) => {
+      const sub = this.subs.get(p.articleId);
+      const state = sub?.state;
+      if (!sub || !state || p.version <= state.scoresVersion) return;
+      applyScores(state, p.scores, p.version);
+      this.notify(sub, 'scores');
+    });
     this.socket.on('session:expired', () => opts.onSessionExpired?.());
     this.socket.on('thread:presence', (p) => {
       const sub = this.subs.get(p.articleId);
@@ -183,11 +210,16 @@ export class DiscussionClient {
     return ack as never;
   }
 
-  /** Joins a thread (snapshot), keeps it live, and resolves with its state. */
-  async join(articleId: string, listener?: ThreadListener): Promise<ThreadState> {
+  /**
+   * Joins a thread (snapshot), keeps it live, and resolves with its state. `sort` orders its root
+   * threads; `around` opens it at a comment (a permalink: its page, with its thread).
+   */
+  async join(articleId: string, listener?: ThreadListener, opts: { sort?: Sort; around?: string } = {}): Promise<ThreadState> {
     let sub = this.subs.get(articleId);
     if (!sub) {
       sub = {
+        sort: opts.sort ?? 'newest',
+        around: opts.around ?? null,
         state: null,
         listeners: new Set(),
         buffered: [],
@@ -226,30 +258,92 @@ export class DiscussionClient {
     return this.subs.get(articleId)?.state ?? null;
   }
 
-  /** Loads the next page of older root threads into the state; resolves false when there is none. */
+  /** Reloads a thread in another order of its root threads (a fresh snapshot). */
+  async setSort(articleId: string, sort: Sort): Promise<ThreadState | null> {
+    const sub = this.subs.get(articleId);
+    if (!sub) return null;
+    sub.sort = sort;
+    sub.around = null;
+    sub.wantFresh = true;
+    await this.rejoin(articleId, sub);
+    return sub.state;
+  }
+
+  /**
+   * Loads the next page of root threads in the thread's order (older ones in newest order, newer
+   * ones in oldest order, the next of the ranking in top order); resolves false when there is none.
+   * Threads already shown are not shown again, whatever changed meanwhile.
+   */
   async loadOlder(articleId: string): Promise<boolean> {
     const sub = this.subs.get(articleId);
-    const cursor = sub?.state?.cursor;
-    if (!sub?.state || !cursor) return false;
-    const r = await this.request('thread:page', { articleId, cursor });
-    for (const c of r.comments) if (!sub.state.comments.has(c.id)) sub.state.comments.set(c.id, c);
-    for (const [rootId, c] of Object.entries(r.replyCursors ?? {})) sub.state.replyCursors.set(rootId, c);
-    sub.state.cursor = r.cursor;
-    this.notify(sub, 'page');
+    const state = sub?.state;
+    if (!sub || !state) return false;
+    if (state.sort === 'top') {
+      const wanted = state.rank.slice(0, PAGE_ROOTS);
+      if (wanted.length === 0) return false;
+      const r = await this.request('thread:page', { articleId, sort: 'top', roots: wanted });
+      const got = new Set(r.comments.filter((c) => c.parentId === null).map((c) => c.id));
+      // Roots the answer could not hold (its size bound) stay first in line.
+      state.rank = [...wanted.filter((id) => !got.has(id)), ...state.rank.slice(wanted.length)];
+      if (got.size === 0) state.rank = state.rank.slice(1); // a root that is gone: skip it
+      this.mergePage(sub, r.comments, r.replyCursors);
+      return true;
+    }
+    if (!state.cursor) return false;
+    const r = await this.request('thread:page', { articleId, sort: state.sort, cursor: state.cursor });
+    state.cursor = r.cursor;
+    this.mergePage(sub, r.comments, r.replyCursors);
     return true;
   }
 
-  /** Loads earlier replies of one root thread; resolves false when there are none. */
-  async loadReplies(articleId: string, rootId: string): Promise<boolean> {
+  /** A permalink's page: loads the threads on its other side (newer, in newest order). */
+  async loadNewer(articleId: string): Promise<boolean> {
     const sub = this.subs.get(articleId);
-    const cursor = sub?.state?.replyCursors.get(rootId);
-    if (!sub?.state || !cursor) return false;
-    const r = await this.request('thread:replies', { articleId, rootId, cursor });
+    const state = sub?.state;
+    if (!sub || !state?.before) return false;
+    const r = await this.request('thread:page', { articleId, sort: state.sort, cursor: state.before, backward: true });
+    state.before = r.cursor;
+    this.mergePage(sub, r.comments, r.replyCursors);
+    return true;
+  }
+
+  private mergePage(sub: Subscription, comments: Comment[], replyCursors: Record<string, string> | undefined): void {
+    const state = sub.state!;
+    for (const c of comments) if (!state.comments.has(c.id)) state.comments.set(c.id, c);
+    for (const [rootId, c] of Object.entries(replyCursors ?? {})) state.replyCursors.set(rootId, c);
+    this.notify(sub, 'page');
+  }
+
+  /** Loads earlier replies of one root thread (or, `later`, a permalink's later ones); resolves false when there are none. */
+  async loadReplies(articleId: string, rootId: string, later = false): Promise<boolean> {
+    const sub = this.subs.get(articleId);
+    const cursors = later ? sub?.state?.laterReplies : sub?.state?.replyCursors;
+    const cursor = cursors?.get(rootId);
+    if (!sub?.state || !cursors || !cursor) return false;
+    const r = await this.request('thread:replies', { articleId, rootId, cursor, ...(later ? { later: true } : {}) });
     for (const c of r.comments) if (!sub.state.comments.has(c.id)) sub.state.comments.set(c.id, c);
-    if (r.cursor) sub.state.replyCursors.set(rootId, r.cursor);
-    else sub.state.replyCursors.delete(rootId);
+    if (r.cursor) cursors.set(rootId, r.cursor);
+    else cursors.delete(rootId);
     this.notify(sub, 'replies');
     return true;
+  }
+
+  /** Votes on a comment (1 up, -1 down, 0 takes the vote back); the counts are in the state at once. */
+  async vote(input: { articleId: string; commentId: string; value: -1 | 0 | 1 }): Promise<{ up: number; down: number; myVote: -1 | 0 | 1 }> {
+    const r = await this.request('comment:vote', input);
+    const sub = this.subs.get(input.articleId);
+    const c = sub?.state?.comments.get(input.commentId);
+    if (sub && c) {
+      const { myVote: _old, ...rest } = c;
+      sub.state!.comments.set(c.id, { ...rest, up: r.up, down: r.down, ...(r.myVote ? { myVote: r.myVote } : {}) });
+      this.notify(sub, 'local');
+    }
+    return { up: r.up, down: r.down, myVote: r.myVote };
+  }
+
+  /** How a text would look once posted: its document (the widget renders it). */
+  async preview(body: string): Promise<Doc> {
+    return (await this.request('comment:preview', { body })).doc;
   }
 
   /**
@@ -324,7 +418,10 @@ export class DiscussionClient {
         sub.joinAgain = false;
         sub.buffered = [];
         const state = sub.state;
-        const payload = state && !sub.wantFresh ? { articleId, since: state.head, epoch: state.epoch } : { articleId };
+        const payload =
+          state && !sub.wantFresh
+            ? { articleId, since: state.head, epoch: state.epoch, scores: state.scoresVersion, sort: state.sort }
+            : { articleId, sort: sub.sort, ...(sub.around ? { around: sub.around } : {}) };
         try {
           const r = await this.request('thread:join', payload);
           if (this.subs.get(articleId) !== sub) {
@@ -354,18 +451,33 @@ export class DiscussionClient {
   private applyJoin(sub: Subscription, r: JoinResult): void {
     if ('events' in r) {
       for (const e of r.events) this.applyInOrder(sub, e);
+      const state = sub.state!;
+      if (r.count !== undefined) state.count = r.count;
+      if (r.scores && r.scoresVersion !== undefined && r.scoresVersion > state.scoresVersion) {
+        applyScores(state, r.scores, r.scoresVersion);
+        this.notify(sub, 'scores');
+      }
       // The answer stopped at its size bound: ask for the rest from where it ended.
       if (r.more) sub.joinAgain = true;
     } else {
       const comments = new Map<string, Comment>();
       for (const c of r.comments) comments.set(c.id, c);
+      sub.around = null;
       sub.state = {
         articleId: r.articleId,
         epoch: r.epoch,
         head: r.head,
+        sort: r.sort ?? sub.sort,
+        count: r.count ?? [...comments.values()].filter((c) => c.status === 'visible').length,
+        scoresVersion: r.scoresVersion ?? 0,
         comments,
         cursor: r.cursor,
+        rank: r.rank ?? [],
+        before: r.before ?? null,
         replyCursors: new Map(Object.entries(r.replyCursors ?? {})),
+        laterReplies: new Map(Object.entries(r.laterReplies ?? {})),
+        target: r.target ?? null,
+        editWindowSeconds: r.editWindowSeconds ?? null,
         closed: r.closed ?? false,
       };
       sub.ahead.clear();
@@ -445,6 +557,7 @@ export class DiscussionClient {
 
 /** The thread state after one event (pure on the state it is given). */
 export function applyEvent(state: ThreadState, e: ThreadEvent): void {
+  if (e.count !== undefined) state.count = e.count;
   switch (e.type) {
     case 'thread.closed':
       state.closed = true;
@@ -453,6 +566,26 @@ export function applyEvent(state: ThreadState, e: ThreadEvent): void {
       state.closed = false;
       return;
     default:
-      if (e.comment) state.comments.set(e.comment.id, e.comment);
+      if (e.comment) state.comments.set(e.comment.id, withVotesOf(state.comments.get(e.comment.id), e.comment));
   }
+}
+
+/** An event's comment carries no votes (`thread:scores` does): keep the ones known. */
+function withVotesOf(known: Comment | undefined, c: Comment): Comment {
+  if (!known || c.up !== undefined) return c;
+  return {
+    ...c,
+    ...(known.up !== undefined ? { up: known.up } : {}),
+    ...(known.down !== undefined ? { down: known.down } : {}),
+    ...(known.myVote ? { myVote: known.myVote } : {}),
+  };
+}
+
+/** Vote counts that changed, as of scores version `version`, on the comments the state holds. */
+export function applyScores(state: ThreadState, scores: Record<string, [number, number]>, version: number): void {
+  for (const [id, [up, down]] of Object.entries(scores)) {
+    const c = state.comments.get(id);
+    if (c) state.comments.set(id, { ...c, up, down });
+  }
+  state.scoresVersion = version;
 }

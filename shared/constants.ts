@@ -11,3 +11,6 @@ export const EMPTY_EPOCH = 'empty';
 
 /** PROTOCOL.md §5: an article id is 1–256 characters from letters, digits and -_.~:/@%+. */
 export const ARTICLE_ID_RE = /^[A-Za-z0-9\-_.~:/@%+]{1,256}$/;
+
+/** Root threads per snapshot or page (fewer when the page reaches its size bound). */
+export const PAGE_ROOTS = 100;

@@ -31,8 +31,8 @@ export const DEFAULT_COMMENT_MAX_LENGTH = 5000;
 export const NAME_MAX_LENGTH = 80;
 /** One Socket.IO packet, at most (`maxHttpBufferSize`). */
 export const MAX_PACKET_BYTES = 64 * 1024;
-/** Root threads per snapshot or page (fewer when the page reaches its size bound). */
-export const PAGE_ROOTS = 100;
+import { PAGE_ROOTS } from './constants.js';
+export { PAGE_ROOTS } from './constants.js';
 /** Replies per root thread in a snapshot: the newest ones; earlier ones come with `thread:replies`. */
 export const SNAPSHOT_REPLIES = 20;
 /** Replies per `thread:replies` page. */
