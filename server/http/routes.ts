@@ -5,7 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
-import { ArticleId, Cursor, Epoch } from '../../shared/schemas.js';
+import { ArticleId, CommentId, Cursor, Epoch, Sort } from '../../shared/schemas.js';
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
@@ -52,7 +52,8 @@ declare module 'express-serve-static-core' {
 
 const ArticleParams = z.object({ articleId: ArticleId });
 const EventsQuery = z.object({ since: z.coerce.number().int().nonnegative(), epoch: Epoch });
-const ThreadQuery = z.object({ cursor: Cursor.optional() });
+const ThreadQuery = z.object({ cursor: Cursor.optional(), sort: Sort.optional() });
+const AroundParams = z.object({ articleId: ArticleId, commentId: CommentId });
 
 const CountsQuery = z.object({
   articleIds: z
@@ -98,16 +99,26 @@ export function apiRouter(deps: ApiDeps): express.Router {
   r.get('/articles/:articleId/thread', gate);
   r.get('/articles/:articleId/events', gate);
   r.get('/articles/:articleId/comments/:rootId/replies', gate);
+  r.get('/articles/:articleId/comments/:commentId', gate);
   r.get(
     '/articles/:articleId/thread',
     wrap(async (req, res) => {
       const { articleId } = parse(ArticleParams, req.params);
-      const { cursor } = parse(ThreadQuery, req.query);
+      const { cursor, sort } = parse(ThreadQuery, req.query);
       if (cursor) {
-        res.json({ articleId, ...(await discussion.page(req.viewer ?? null, { articleId, cursor })) });
+        res.json({ articleId, ...(await discussion.page(req.viewer ?? null, { articleId, cursor, ...(sort ? { sort } : {}) })) });
       } else {
-        res.json(await discussion.snapshot(req.viewer ?? null, articleId));
+        res.json(await discussion.snapshot(req.viewer ?? null, articleId, sort));
       }
+    }),
+  );
+  // A permalink: the page that holds a comment and its thread.
+  r.get(
+    '/articles/:articleId/comments/:commentId',
+    wrap(async (req, res) => {
+      const { articleId, commentId } = parse(AroundParams, req.params);
+      const { sort } = parse(ThreadQuery, req.query);
+      res.json(await discussion.around(req.viewer ?? null, articleId, commentId, sort ?? 'newest'));
     }),
   );
   r.get(
