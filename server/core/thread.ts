@@ -19,6 +19,8 @@ export function fullView(c: StoredComment): Comment {
     createdAt: c.createdAt,
     editedAt: c.editedAt,
     replyCount: c.replyCount,
+    // Votes come with reads (snapshots, pages, replies), not with live events.
+    ...(c.up !== undefined ? { up: c.up, down: c.down ?? 0 } : {}),
   };
 }
 
