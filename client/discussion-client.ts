@@ -329,7 +329,11 @@ export class DiscussionClient {
   }
 
   /** Votes on a comment (1 up, -1 down, 0 takes the vote back); the counts are in the state at once. */
-  async vote(input: { articleId: string; commentId: string; value: -1 | 0 | 1 }): Promise<{ up: number; down: number; myVote: -1 | 0 | 1 }> {
+  async vote(input: {
+    articleId: string;
+    commentId: string;
+    value: -1 | 0 | 1;
+  }): Promise<{ up: number; down: number; myVote: -1 | 0 | 1 }> {
     const r = await this.request('comment:vote', input);
     const sub = this.subs.get(input.articleId);
     const c = sub?.state?.comments.get(input.commentId);
@@ -559,6 +563,12 @@ export class DiscussionClient {
 export function applyEvent(state: ThreadState, e: ThreadEvent): void {
   if (e.count !== undefined) state.count = e.count;
   switch (e.type) {
+    case 'comment.hidden': {
+      // Held for review after it was public: it leaves the thread until a moderator brings it back.
+      const id = e.comment?.id ?? e.commentId;
+      if (id) state.comments.delete(id);
+      return;
+    }
     case 'thread.closed':
       state.closed = true;
       return;

@@ -16,10 +16,12 @@ import type { HeldWords } from './core/moderation.js';
 import { fanOut } from './core/fan-out.js';
 import type { Clock, CommentStore, CommitSubscriber, Ids } from './core/ports.js';
 import { isReservedName } from './core/reserved-names.js';
+import { ModeratorDesk } from './core/moderator-desk.js';
 import { StaffNames } from './core/staff-names.js';
+import { externalChecks } from './moderation/external-checks.js';
 import type { AdmissionLimits } from './gateway/admission.js';
 import type { BackpressureLimits } from './gateway/backpressure.js';
-import { addressKey, clientAddress, trustFor } from './gateway/connections.js';
+import { addressKey, clientAddress, requestContexts, trustFor } from './gateway/connections.js';
 import type { EnginePackage } from './gateway/engine-tuning.js';
 import { attachFanout, type PubSub } from './gateway/fanout.js';
 import type { AppServer } from './gateway/handlers.js';
@@ -95,7 +97,14 @@ export function createApp(deps: AppDeps): App {
   }
   const onRefused = (bucket: string) => metrics.rateLimited.inc({ bucket });
   const limiter = createLimiter(
-    { post: config.POST_RATE, edit: config.EDIT_RATE, vote: config.VOTE_RATE, guest: config.GUEST_RATE, report: REPORT_RATE },
+    {
+      post: config.POST_RATE,
+      edit: config.EDIT_RATE,
+      vote: config.VOTE_RATE,
+      guest: config.GUEST_RATE,
+      report: REPORT_RATE,
+      burst: config.SPAM_BURST,
+    },
     deps.sharedRedis,
     onRefused,
   );
@@ -103,6 +112,8 @@ export function createApp(deps: AppDeps): App {
   const reads = createLimiter({ read: config.READ_RATE }, undefined, onRefused);
   const readLimit = (address: string) => reads.consume('read', address);
   const staffNames = new StaffNames(store, config.STAFF_NAMES);
+  const contexts = requestContexts(config.AUTH_SECRET);
+  const checks = externalChecks(config, logger);
 
   // Socket.IO takes its own paths and passes every other request to the listener given here, which
   // is the web app once it is built (below: it needs the core, which needs the socket server).
@@ -120,6 +131,8 @@ export function createApp(deps: AppDeps): App {
     inFlight,
     draining: () => draining,
     readLimit,
+    contexts,
+    keepUserAgent: checks.length > 0,
     sharedRedis: deps.sharedRedis,
     backpressure: deps.backpressure,
     admission: deps.admission,
@@ -136,15 +149,25 @@ export function createApp(deps: AppDeps): App {
     ids: deps.ids ?? randomIds,
     limiter,
     hash: (text) => createHash('sha256').update(text).digest('base64url').slice(0, 22),
+    checks,
     config: {
       editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
       premoderation: config.PREMODERATION,
       heldWords: deps.heldWords,
       // The same body twice from one user within 10 minutes is refused (off with POST_RATE=off).
       duplicateBodySeconds: config.POST_RATE ? 600 : 0,
+      reportHoldThreshold: config.REPORT_HOLD_THRESHOLD,
+      spam: {
+        maxLinks: config.SPAM_MAX_LINKS,
+        firstCommentLink: config.SPAM_FIRST_LINK,
+        maxArticles: config.SPAM_SAME_TEXT,
+        articlesWindowSeconds: 3600,
+      },
     },
   });
-  sockets.serve(discussion);
+  const desk = new ModeratorDesk({ store, readersOf: sockets.readersOf, now: () => (deps.clock ?? systemClock).now().toISOString() });
+  const core = { discussion, desk };
+  sockets.serve(core);
   if (deps.pubsub) attachFanout(io, deps.pubsub, metrics, logger);
 
   const ready = async (): Promise<boolean> => {
@@ -165,6 +188,8 @@ export function createApp(deps: AppDeps): App {
     ready,
     api: {
       discussion,
+      core,
+      contexts: (req) => contexts(addressKey(clientAddress(req, trust)), req.headers['user-agent'] ?? null, req.headers.referer ?? null),
       schemas,
       tokens,
       allowGuests: config.ALLOW_GUESTS,

@@ -118,6 +118,24 @@ const EnvSchema = z.object({
   /** Serve the bundles' source maps (/assets/*.map): they show the client's source to anyone. */
   SERVE_SOURCE_MAPS: bool.default(false),
   HELD_WORDS_FILE: z.string().min(1).optional(),
+  /** Reports from different users that hold a visible comment for review (0: never). */
+  REPORT_HOLD_THRESHOLD: z.coerce.number().int().min(0).default(3),
+  /** Spam signals: more links than this hold a comment (0: no limit). */
+  SPAM_MAX_LINKS: z.coerce.number().int().min(0).default(5),
+  /** A link in a guest's first comment holds it. */
+  SPAM_FIRST_LINK: bool.default(false),
+  /** The same text on this many articles within an hour (anyone) holds it (0: off). */
+  SPAM_SAME_TEXT: z.coerce.number().int().min(0).default(3),
+  /** Comments per address, same form as POST_RATE: past it they are held (not refused). */
+  SPAM_BURST: RateSpec.prefault('10/60'),
+  AKISMET_KEY: z.string().min(1).optional(),
+  AKISMET_SITE: z.url({ message: 'expected the site URL Akismet knows, such as https://news.example' }).optional(),
+  AKISMET_URL: z.url().default('https://rest.akismet.com'),
+  AKISMET_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
+  MODERATION_WEBHOOK_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
+  MODERATION_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
+  /** This service's public address, for links in e-mails and the moderator sign-in link. */
+  PUBLIC_URL: z.url({ message: 'expected the public URL, such as https://comments.example.com' }).optional(),
   // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
   STAFF_NAMES: z
     .string()
@@ -153,6 +171,9 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = r.data;
+  if (c.AKISMET_KEY && !c.AKISMET_SITE) {
+    throw new ConfigError('invalid configuration:\n  AKISMET_SITE: required with AKISMET_KEY (the site URL Akismet knows)');
+  }
   const distributed = c.REDIS_URL !== undefined || c.REDIS_CLUSTER_NODES !== undefined;
   if (distributed && !c.AUTH_SECRET) {
     throw new ConfigError(

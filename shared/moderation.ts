@@ -20,7 +20,22 @@ export interface QueueItem {
   reports: Report[];
 }
 
-export type AuditAction = 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'close' | 'reopen';
+export type AuditAction = 'remove' | 'restore' | 'approve' | 'ban' | 'unban' | 'hold' | 'unhold' | 'note' | 'close' | 'reopen' | 'erase';
+
+export const BAN_DURATIONS = ['1h', '1d', '7d', 'permanent'] as const;
+export type BanDuration = (typeof BAN_DURATIONS)[number];
+
+/** A ban in force, as moderators see it (`GET /api/moderation/bans`). */
+export interface BanView {
+  userId: string;
+  /** When it ends (ISO); null: for good. */
+  until: string | null;
+  reason: string | null;
+  by: { id: string; name: string };
+  at: string;
+  /** It also covers the address the guest wrote from (never shown). */
+  address: boolean;
+}
 
 /** One moderator action in the audit log (`GET /api/moderation/log`, `mod:event.audit`). */
 export interface AuditEntry {
@@ -46,6 +61,10 @@ export type ModEventType =
   | 'comment.deleted'
   | 'user.banned'
   | 'user.unbanned'
+  | 'user.held'
+  | 'user.unheld'
+  | 'user.noted'
+  | 'user.erased'
   | 'thread.closed'
   | 'thread.reopened';
 
@@ -57,4 +76,34 @@ export interface ModEventPayload {
   report?: { userId: string; reason: string | null };
   /** Present when a moderator did it: the audit log entry. */
   audit?: AuditEntry;
+  /** user.banned: the ban. */
+  ban?: BanView;
+  /** Its place in the activity log (`mod:watch { since }` continues after it). */
+  seq?: number;
+}
+
+/** One entry of the activity feed (`mod:watch`), with its comment as moderators see it. */
+export interface ActivityView {
+  seq: number;
+  at: string;
+  type: ModEventType;
+  articleId: string | null;
+  userId: string | null;
+  comment: Comment | null;
+}
+
+/** A user as moderators look them up (`mod:user`). */
+export interface UserCard {
+  userId: string;
+  /** The name on their newest comment. */
+  name: string | null;
+  /** All their comments, any status. */
+  total: number;
+  /** The newest 100, across articles. */
+  comments: Comment[];
+  /** Reports against those comments. */
+  reports: { articleId: string; commentId: string; reports: Report[] }[];
+  ban: BanView | null;
+  hold: { by: { id: string; name: string }; at: string; reason: string | null } | null;
+  notes: { id: string; by: { id: string; name: string }; at: string; text: string }[];
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ARTICLE_ID_RE } from './constants.js';
 import type { Doc } from './markdown.js';
+import { BAN_DURATIONS } from './moderation.js';
 import { cleanName, cleanText, isInvisibleOnly } from './text.js';
 export { EMPTY_EPOCH } from './constants.js';
 export { capMarkRuns, cleanName, cleanText, isInvisibleOnly, MARK_RUN_MAX } from './text.js';
@@ -134,6 +135,7 @@ export const EventType = z.enum([
   'comment.deleted',
   'comment.removed',
   'comment.restored',
+  'comment.hidden',
   'thread.closed',
   'thread.reopened',
 ]);
@@ -216,10 +218,23 @@ export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
       userId: UserId,
       reason: cleanTextSchema(500, 'reason').optional(),
       removeComments: z.boolean().optional(),
+      /** How long (default permanent). */
+      duration: z.enum(BAN_DURATIONS).optional(),
+      /** For a guest, the address they wrote from too (default true). */
+      address: z.boolean().optional(),
     }),
+    'mod:hold': z.strictObject({ userId: UserId, hold: z.boolean(), reason: cleanTextSchema(500, 'reason').optional() }),
+    'mod:note': z.strictObject({ userId: UserId, text: cleanTextSchema(1000, 'note') }),
+    'mod:bans': z.strictObject({}),
+    'mod:articles': z.strictObject({}),
+    'mod:search': z
+      .strictObject({ text: cleanTextSchema(200, 'text').optional(), author: z.string().trim().min(1).max(128).optional() })
+      .refine((q) => q.text !== undefined || q.author !== undefined, { message: 'search by text or by author' }),
+    'mod:user': z.strictObject({ userId: UserId }),
     'mod:unban': z.strictObject({ userId: UserId }),
     'mod:close': z.strictObject({ articleId: ArticleId, closed: z.boolean() }),
-    'mod:watch': z.strictObject({}),
+    /** `since`: the last activity `seq` this console saw (after a reconnect): what came after it. */
+    'mod:watch': z.strictObject({ since: Seq.optional() }),
     guestSession: z.strictObject({ name: DisplayName }),
   } as const;
 }

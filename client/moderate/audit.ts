@@ -17,6 +17,10 @@ const VERB: Record<AuditEntry['action'], string> = {
   approve: 'approved',
   ban: 'banned',
   unban: 'unbanned',
+  hold: 'put on hold',
+  unhold: 'took off hold',
+  note: 'wrote a note about',
+  erase: 'erased',
   close: 'closed',
   reopen: 'reopened',
 };

@@ -2,18 +2,24 @@
  * The use cases of a discussion: join, page, post, edit, delete.
  * No socket, request or Redis here: adapters call these with a parsed payload and the viewer.
  */
-import type { QueueItem } from '../../shared/moderation.js';
+import type { BanDuration, BanView, QueueItem } from '../../shared/moderation.js';
 import type { Doc } from '../../shared/markdown.js';
 import type { CatchUp, Comment, Payload, Snapshot, Sort } from '../../shared/schemas.js';
 import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
 import { renderMarkdown } from './markdown.js';
-import { HeldWords, moderate, type Premoderation } from './moderation.js';
+import { countLinks, HeldWords, moderate, type Premoderation, type SpamSignals } from './moderation.js';
 import type {
   AuditAction,
   AuditEntry,
+  Ban,
   Clock,
   CommentPatch,
+  UserNote,
+  ExternalCheck,
+  ExternalVerdict,
+  RequestContext,
+  ReviewDraft,
   CommentStore,
   Ids,
   ModEvent,
@@ -35,6 +41,20 @@ export interface DiscussionConfig {
   duplicateBodySeconds?: number;
   /** Size bounds of answers, in bytes of stored JSON (defaults: ANSWER_BYTES). */
   answerBytes?: Partial<typeof ANSWER_BYTES>;
+  /** The built-in spam signals; absent: off. */
+  spam?: SpamConfig;
+  /** Reports from different users that hold a visible comment for review (0: never). */
+  reportHoldThreshold?: number;
+}
+
+export interface SpamConfig {
+  /** More links than this hold a comment (0: no limit). */
+  maxLinks: number;
+  /** A link in a guest's first comment holds it. */
+  firstCommentLink: boolean;
+  /** The same text on this many articles (by anyone, within the window) holds it (0: off). */
+  maxArticles: number;
+  articlesWindowSeconds: number;
 }
 
 /**
@@ -68,6 +88,8 @@ export interface DiscussionDeps {
   limiter?: RateLimiter;
   /** A stable hash of a body, for the duplicate check. */
   hash: (text: string) => string;
+  /** Outside opinions on new texts (Akismet, a moderation hook), in order. */
+  checks?: ExternalCheck[];
 }
 
 const AUDIT_PAGE = 500;
@@ -286,80 +308,153 @@ export class Discussion {
     return Promise.resolve({ doc: renderMarkdown(p.body) });
   }
 
-  async post(viewer: Viewer, p: Payload<'comment:post'>): Promise<Comment> {
+  async post(viewer: Viewer, p: Payload<'comment:post'>, ctx: RequestContext | null = null): Promise<Comment> {
     const user = requireUser(viewer);
     const clientKey = p.clientId ? `${user.id}:${p.clientId}` : null;
-    if (!clientKey) return this.store(user, p, null);
+    if (!clientKey) return this.store(user, p, null, ctx);
     // A retry that arrives while the first attempt is being stored gets the same comment (not a
     // rate limit, not a second comment). Across nodes the store's idempotency key does this.
     const inFlight = this.posting.get(clientKey);
     if (inFlight) return inFlight;
-    const work = this.store(user, p, clientKey).finally(() => this.posting.delete(clientKey));
+    const work = this.store(user, p, clientKey, ctx).finally(() => this.posting.delete(clientKey));
     this.posting.set(clientKey, work);
     return work;
   }
 
-  private async store(user: User, p: Payload<'comment:post'>, clientKey: string | null): Promise<Comment> {
+  private async store(user: User, p: Payload<'comment:post'>, clientKey: string | null, ctx: RequestContext | null): Promise<Comment> {
     const { store, clock, ids, config } = this.deps;
     const parentId = p.parentId ?? null;
+    const now = clock.now().toISOString();
+    const staff = user.role === 'moderator';
     // The reads a post needs do not depend on each other: they go to the store together.
     const reads = await Promise.allSettled([
       clientKey ? store.findByClientKey(p.articleId, clientKey) : null,
-      store.isBanned(user.id),
+      store.activeBan(user.id, user.guest ? (ctx?.addressHash ?? null) : null, now),
       parentId ? store.get(p.articleId, parentId) : null,
+      staff ? null : store.hold(user.id),
+      user.guest && !staff ? store.userComments(user.id, 1) : null,
     ]);
     // A retry of a stored post is answered before any limit, and whatever the other reads met.
     const existing = settled(reads[0]);
     if (existing) return viewFor(existing, user) ?? authorView(existing);
-    const banned = settled(reads[1]);
+    const banned = settled(reads[1]) !== null;
     const parent = settled(reads[2]);
-    const verdict = this.verdict(user, p.body, banned);
-    if (user.role !== 'moderator') await this.deps.limiter?.consume('post', user.id);
+    const userHeld = settled(reads[3]) !== null;
+    const firstComment = (settled(reads[4])?.length ?? 1) === 0;
+    if (banned) throw new DomainError('banned', 'you are banned from commenting');
+    if (!staff) await this.deps.limiter?.consume('post', user.id);
     let rootId: string | null = null;
     if (parentId) {
       if (!parent || parent.status === 'pending') throw new DomainError('not_found', 'the comment you reply to does not exist');
       if (parent.status !== 'visible') throw new DomainError('not_found', 'the comment you reply to was removed');
       rootId = parent.rootId;
     }
+    const bodyHash = this.deps.hash(p.body.toLowerCase());
     const dupSeconds = config.duplicateBodySeconds ?? 0;
-    if (dupSeconds > 0 && user.role !== 'moderator') {
-      const claimed = await store.claimBody(user.id, this.deps.hash(p.body.toLowerCase()), p.clientId ?? ids.commentId(), dupSeconds);
+    if (dupSeconds > 0 && !staff) {
+      const claimed = await store.claimBody(user.id, bodyHash, p.clientId ?? ids.commentId(), dupSeconds);
       if (!claimed) throw new DomainError('invalid_input', 'you already posted this comment a moment ago');
     }
-    const held = verdict.status === 'pending';
-    const now = clock.now().toISOString();
+    const verdict = moderate({
+      user,
+      body: p.body,
+      banned,
+      heldWords: config.heldWords ?? NO_WORDS,
+      premoderation: config.premoderation,
+      userHeld,
+      spam: staff ? undefined : await this.spamSignals(p, bodyHash, firstComment, ctx),
+    });
     const id = ids.commentId();
+    const outcome = staff
+      ? null
+      : await this.externalReview('post', { id, articleId: p.articleId, parentId, body: p.body, author: user, createdAt: now }, ctx);
+    const decision = decide(verdict, outcome);
     const r = await store.create({
       comment: {
         id,
         articleId: p.articleId,
         parentId,
         rootId: rootId ?? id,
-        author: user.role === 'moderator' ? { id: user.id, name: user.name, staff: true } : { id: user.id, name: user.name },
+        author: staff ? { id: user.id, name: user.name, staff: true } : { id: user.id, name: user.name },
         body: p.body,
         doc: renderMarkdown(p.body),
-        status: verdict.status,
+        status: decision.status,
         createdAt: now,
-        ...(held ? { heldReason: verdict.reason } : {}),
+        ...(decision.status === 'pending' ? { heldReason: decision.reason } : {}),
+        ...(decision.status === 'removed' ? { removedReason: decision.reason, removedFrom: 'pending' as const } : {}),
+        ...(outcome ? { review: { ...reviewContext(ctx), verdicts: outcome.checked } } : {}),
       },
       clientKey,
-      publish: !held,
-      rejectIfClosed: user.role !== 'moderator',
+      publish: decision.status === 'visible',
+      rejectIfClosed: !staff,
       epochCandidate: ids.epoch(),
       at: now,
     });
     if (r.kind === 'closed') throw new DomainError('thread_closed', 'this discussion is closed');
     if (r.kind === 'created') {
       if (r.event) this.deps.notifier.publish(r.event);
-      this.toModerators({ type: held ? 'comment.held' : 'comment.created', articleId: p.articleId, comment: r.comment });
+      const type = decision.status === 'visible' ? 'comment.created' : decision.status === 'pending' ? 'comment.held' : 'comment.removed';
+      this.toModerators({ type, articleId: p.articleId, comment: r.comment });
+      // Bookkeeping for the console and for bans: the comment is stored whatever happens here.
+      await Promise.allSettled([
+        store.touchArticle(p.articleId, now),
+        user.guest && ctx ? store.noteAddress(user.id, ctx.addressHash) : null,
+      ]);
     }
     return viewFor(r.comment, user) ?? authorView(r.comment);
   }
 
-  /** The moderation phases for a text written by `user` (a post or an edit). */
-  private verdict(user: User, body: string, banned: boolean) {
+  /** The built-in spam signals of a new text (config.spam; all off without it). */
+  private async spamSignals(
+    p: { articleId: string; body: string },
+    bodyHash: string,
+    firstComment: boolean,
+    ctx: RequestContext | null,
+  ): Promise<SpamSignals | undefined> {
+    const spam = this.deps.config.spam;
+    if (!spam) return undefined;
+    const burst = async (): Promise<boolean> => {
+      if (!ctx || !this.deps.limiter) return false;
+      try {
+        await this.deps.limiter.consume('burst', ctx.addressHash);
+        return false;
+      } catch (e) {
+        if (e instanceof DomainError && e.code === 'rate_limited') return true;
+        throw e;
+      }
+    };
+    const [articles, bursting] = await Promise.all([
+      spam.maxArticles > 0 ? this.deps.store.noteBody(bodyHash, p.articleId, spam.articlesWindowSeconds) : Promise.resolve(0),
+      burst(),
+    ]);
+    return {
+      links: countLinks(p.body),
+      maxLinks: spam.maxLinks,
+      firstComment,
+      firstCommentLink: spam.firstCommentLink,
+      articles,
+      maxArticles: spam.maxArticles,
+      burst: bursting,
+    };
+  }
+
+  /**
+   * Asks the outside checks (Akismet, a moderation hook) about a new or edited text, all at once;
+   * each has its own timeout and answers null when it has no opinion or did not answer in time.
+   */
+  private async externalReview(kind: 'post' | 'edit', draft: ReviewDraft, ctx: RequestContext | null): Promise<ReviewOutcome | null> {
+    const checks = this.deps.checks ?? [];
+    if (checks.length === 0) return null;
+    const answers = await Promise.all(checks.map((c) => c.review({ kind, comment: draft, context: ctx }).catch(() => null)));
+    const checked: Record<string, ExternalVerdict['action'] | 'none'> = {};
+    checks.forEach((c, i) => (checked[c.name] = answers[i]?.action ?? 'none'));
+    return { verdicts: answers.filter((a): a is ExternalVerdict => a !== null), checked };
+  }
+
+  /** The moderation phases for a text written by `user` (an edit). */
+  private verdict(user: User, body: string, banned: boolean, userHeld: boolean) {
     const { config } = this.deps;
-    return moderate({ user, body, banned, heldWords: config.heldWords ?? NO_WORDS, premoderation: config.premoderation });
+    return moderate({ user, body, banned, heldWords: config.heldWords ?? NO_WORDS, premoderation: config.premoderation, userHeld });
   }
 
   /**
@@ -367,11 +462,22 @@ export class Discussion {
    * keep the last approved text and a moderator sees the new one in the queue. A held comment's
    * edit replaces its text and stays held (the moderator approves the version they saw).
    */
-  async edit(viewer: Viewer, p: Payload<'comment:edit'>): Promise<Comment> {
+  async edit(viewer: Viewer, p: Payload<'comment:edit'>, ctx: RequestContext | null = null): Promise<Comment> {
     const user = requireUser(viewer);
-    const { store, config } = this.deps;
-    const banned = await store.isBanned(user.id);
-    const verdict = this.verdict(user, p.body, banned);
+    const { store, config, clock } = this.deps;
+    const staff = user.role === 'moderator';
+    const [ban, userHold, current] = await Promise.all([
+      store.activeBan(user.id, user.guest ? (ctx?.addressHash ?? null) : null, clock.now().toISOString()),
+      staff ? null : store.hold(user.id),
+      store.get(p.articleId, p.commentId),
+    ]);
+    let verdict = this.verdict(user, p.body, ban !== null, userHold !== null);
+    // The outside checks see an edit as they see a post: a hold or a remove holds the edit.
+    if (!staff && current && current.author.id === user.id) {
+      const outcome = await this.externalReview('edit', { ...current, author: user, body: p.body }, ctx);
+      const d = decide(verdict, outcome);
+      if (d.status !== 'visible' && verdict.status === 'visible') verdict = { status: 'pending', reason: d.reason };
+    }
     if (user.role !== 'moderator') await this.deps.limiter?.consume('edit', user.id);
     let queued = false;
     const { comment: updated, changed } = await this.mutate(p.articleId, p.commentId, (c, now) => {
@@ -486,14 +592,25 @@ export class Discussion {
     if (!c || (c.status !== 'visible' && user.role !== 'moderator')) throw new DomainError('not_found', 'no such comment');
     await this.deps.limiter?.consume('report', user.id);
     const report = { userId: user.id, reason: p.reason ?? null, at: this.deps.clock.now().toISOString() };
-    if (await store.addReport(p.articleId, p.commentId, report)) {
-      this.toModerators({
-        type: 'comment.reported',
-        articleId: p.articleId,
-        comment: c,
-        report: { userId: user.id, reason: report.reason },
-      });
-    }
+    if (!(await store.addReport(p.articleId, p.commentId, report))) return;
+    this.toModerators({ type: 'comment.reported', articleId: p.articleId, comment: c, report: { userId: user.id, reason: report.reason } });
+    // Enough readers reported it: it leaves readers' screens and waits for a moderator.
+    const threshold = this.deps.config.reportHoldThreshold ?? 0;
+    if (threshold <= 0 || c.status !== 'visible') return;
+    const reporters = (await store.reports(p.articleId, p.commentId)).length;
+    if (reporters < threshold) return;
+    const { comment: hidden, changed } = await this.mutate(p.articleId, p.commentId, (cur) => {
+      if (cur.status !== 'visible') return null;
+      const change: Change = {
+        guard: 'status',
+        patch: { status: 'pending', heldReason: `reported by ${reporters} readers`, heldFrom: 'visible' },
+        eventType: 'comment.hidden',
+        visibleDelta: -1,
+        parentReplyDelta: -1,
+      };
+      return change;
+    });
+    if (changed) this.toModerators({ type: 'comment.held', articleId: p.articleId, comment: hidden });
   }
 
   // ── moderation: every use case starts with requireModerator ─────────────────────────────
@@ -511,6 +628,8 @@ export class Discussion {
       };
     });
     await this.deps.store.dequeue(p.articleId, p.commentId);
+    // An outside check that let it through was wrong: tell it (Akismet submit-spam).
+    if (changed) this.correctChecks(c, true);
     if (!changed) return;
     await this.audit(
       mod,
@@ -554,6 +673,16 @@ export class Discussion {
       if (p.version !== undefined && c.version !== p.version && (c.status === 'pending' || c.pendingEdit)) {
         throw new DomainError('conflict', 'the comment changed since you saw it: look at it again');
       }
+      // Held after it was public (reports): it comes back as it was.
+      if (c.status === 'pending' && c.heldFrom === 'visible') {
+        return {
+          guard: 'version',
+          patch: { status: 'visible', heldReason: null, heldFrom: null },
+          eventType: 'comment.restored',
+          visibleDelta: 1,
+          parentReplyDelta: 1,
+        };
+      }
       // A held comment becomes public now: readers get it as comment.created.
       if (c.status === 'pending') {
         return {
@@ -577,18 +706,37 @@ export class Discussion {
     });
     // Approving a visible comment that was reported keeps it and clears the reports from the queue.
     await this.deps.store.dequeue(p.articleId, p.commentId);
+    // An outside check that held it was wrong: tell it (Akismet submit-ham).
+    if (changed) this.correctChecks(c, false);
     if (!changed && c.status !== 'visible') return;
     await this.audit(mod, 'approve', { articleId: p.articleId, commentId: p.commentId, userId: c.author.id }, c, 'comment.approved');
   }
 
+  /**
+   * Bans a user for a while (or for good) with a reason; for a guest, also the address they last
+   * wrote from (as a salted hash), so that a fresh guest session from there cannot post either.
+   * With `removeComments`, their visible and held comments are removed too.
+   */
   async ban(viewer: Viewer, p: Payload<'mod:ban'>): Promise<void> {
     const mod = requireModerator(viewer);
-    // Banning a banned user changes nothing and is not logged; "remove their comments" still runs.
-    if (await this.deps.store.setBan(p.userId, true))
-      await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned');
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const ms = BAN_DURATIONS[p.duration ?? 'permanent'];
+    const addressHash = p.address === false ? null : await store.lastAddress(p.userId);
+    const ban: Ban = {
+      userId: p.userId,
+      until: ms === null ? null : new Date(now.getTime() + ms).toISOString(),
+      reason: p.reason ?? null,
+      by: { id: mod.id, name: mod.name },
+      at: now.toISOString(),
+      addressHash,
+    };
+    // Banning a banned user the same way changes nothing and is not logged; "remove their comments" still runs.
+    if (await store.ban(ban))
+      await this.audit(mod, 'ban', { userId: p.userId, reason: p.reason }, null, 'user.banned', { ban: banView(ban) });
     if (!p.removeComments) return;
-    for (const ref of await this.deps.store.userComments(p.userId, BAN_REMOVES)) {
-      const c = await this.deps.store.get(ref.articleId, ref.commentId);
+    for (const ref of await store.userComments(p.userId, BAN_REMOVES)) {
+      const c = await store.get(ref.articleId, ref.commentId);
       if (!c || c.author.id !== p.userId || (c.status !== 'visible' && c.status !== 'pending')) continue;
       await this.remove(viewer, { articleId: ref.articleId, commentId: ref.commentId, reason: p.reason ?? 'author banned' });
     }
@@ -596,7 +744,36 @@ export class Discussion {
 
   async unban(viewer: Viewer, p: Payload<'mod:unban'>): Promise<void> {
     const mod = requireModerator(viewer);
-    if (await this.deps.store.setBan(p.userId, false)) await this.audit(mod, 'unban', { userId: p.userId }, null, 'user.unbanned');
+    if (await this.deps.store.unban(p.userId)) await this.audit(mod, 'unban', { userId: p.userId }, null, 'user.unbanned');
+  }
+
+  /** The bans in force, newest first. */
+  async bans(viewer: Viewer): Promise<{ bans: BanView[] }> {
+    requireModerator(viewer);
+    const bans = await this.deps.store.bans(this.deps.clock.now().toISOString(), BANS_PAGE);
+    return { bans: bans.map(banView) };
+  }
+
+  /** Holds all of a user's new comments for review (the soft alternative to a ban), or stops. */
+  async hold(viewer: Viewer, p: Payload<'mod:hold'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const hold = p.hold ? { by: { id: mod.id, name: mod.name }, at: this.deps.clock.now().toISOString(), reason: p.reason ?? null } : null;
+    if (await this.deps.store.setHold(p.userId, hold)) {
+      await this.audit(mod, p.hold ? 'hold' : 'unhold', { userId: p.userId, reason: p.reason }, null, p.hold ? 'user.held' : 'user.unheld');
+    }
+  }
+
+  /** A moderator's note about a user, for the others (the user never sees it). */
+  async note(viewer: Viewer, p: Payload<'mod:note'>): Promise<void> {
+    const mod = requireModerator(viewer);
+    const note: UserNote = {
+      id: this.deps.ids.auditId?.() ?? this.deps.ids.commentId(),
+      by: { id: mod.id, name: mod.name },
+      at: this.deps.clock.now().toISOString(),
+      text: p.text,
+    };
+    await this.deps.store.addNote(p.userId, note);
+    await this.audit(mod, 'note', { userId: p.userId }, null, 'user.noted');
   }
 
   async close(viewer: Viewer, p: Payload<'mod:close'>): Promise<void> {
@@ -638,6 +815,7 @@ export class Discussion {
     target: { articleId?: string; commentId?: string; userId?: string; reason?: string | undefined },
     comment: StoredComment | null,
     type: ModEvent['type'],
+    extra: Pick<ModEvent, 'ban'> = {},
   ): Promise<void> {
     const entry: AuditEntry = {
       id: this.deps.ids.auditId?.() ?? this.deps.ids.commentId(),
@@ -650,15 +828,79 @@ export class Discussion {
       reason: target.reason ?? null,
     };
     await this.deps.store.appendAudit(entry);
-    this.toModerators({ type, articleId: entry.articleId, comment, audit: entry });
+    this.toModerators({ type, articleId: entry.articleId, comment, audit: entry, ...extra });
   }
 
+  /**
+   * A moderator decided against what an outside check said (removed what it passed, published
+   * what it held): each such check is told, in the background.
+   */
+  private correctChecks(c: StoredComment, spam: boolean): void {
+    const verdicts = c.review?.verdicts ?? {};
+    for (const check of this.deps.checks ?? []) {
+      const said = verdicts[check.name];
+      const wrong = spam ? said === 'none' || said === 'approve' : said === 'hold' || said === 'remove';
+      if (wrong && check.correct) void check.correct({ comment: c, spam }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Tells the moderators watching, once the event is in the activity log (its `seq` lets a console
+   * catch up after a reconnect). Not awaited by the write it follows: the ack does not wait for
+   * the console's bookkeeping, and a failed append still tells the consoles (without a seq).
+   */
   private toModerators(e: ModEvent): void {
-    this.deps.notifier.moderators(e);
+    const { store, clock, notifier } = this.deps;
+    void store
+      .appendActivity({
+        at: clock.now().toISOString(),
+        type: e.type,
+        articleId: e.articleId,
+        commentId: e.comment?.id ?? null,
+        userId: e.comment?.author.id ?? e.audit?.userId ?? e.ban?.userId ?? null,
+        auditId: e.audit?.id ?? null,
+      })
+      .then(
+        (seq) => notifier.moderators({ ...e, seq }),
+        () => notifier.moderators(e),
+      );
   }
 }
 
 const NO_WORDS = new HeldWords([]);
+
+/** How long each ban duration lasts (ms); null: for good. */
+const BAN_DURATIONS: Record<BanDuration, number | null> = { '1h': 3600_000, '1d': 86_400_000, '7d': 7 * 86_400_000, permanent: null };
+const BANS_PAGE = 1000;
+
+/** A ban as moderators see it: the address itself is never shown, only that it is covered. */
+export function banView(b: Ban): BanView {
+  return { userId: b.userId, until: b.until, reason: b.reason, by: b.by, at: b.at, address: b.addressHash !== null };
+}
+
+interface ReviewOutcome {
+  verdicts: ExternalVerdict[];
+  /** Each check's answer, kept with the comment (a moderator's correction is reported back). */
+  checked: Record<string, ExternalVerdict['action'] | 'none'>;
+}
+
+/** The final status of a new text: an outside remove or hold wins; an approve never lifts the rules' hold. */
+function decide(
+  verdict: { status: 'visible' } | { status: 'pending'; reason: string },
+  outcome: ReviewOutcome | null,
+): { status: 'visible'; reason?: undefined } | { status: 'pending' | 'removed'; reason: string } {
+  const answers = outcome?.verdicts ?? [];
+  const removed = answers.find((v) => v.action === 'remove');
+  if (removed) return { status: 'removed', reason: removed.reason ?? 'removed by the moderation service' };
+  const held = answers.find((v) => v.action === 'hold');
+  if (held) return { status: 'pending', reason: held.reason ?? 'held by the moderation service' };
+  return verdict;
+}
+
+/** What an outside check may be told again later (Akismet's corrections need the original request). */
+function reviewContext(ctx: RequestContext | null): { ip: string | null; userAgent: string | null; referrer: string | null } {
+  return { ip: ctx?.address ?? null, userAgent: ctx?.userAgent ?? null, referrer: ctx?.referrer ?? null };
+}
 
 interface Change {
   guard: 'version' | 'status';

@@ -2,7 +2,7 @@
  * The ports the core depends on. Each states what it guarantees, not how.
  */
 import type { Doc } from '../../shared/markdown.js';
-import type { AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
+import type { AuditEntry, BanView, ModEventType, Report } from '../../shared/moderation.js';
 import type { CommentStatus, EventType, Role } from '../../shared/schemas.js';
 
 export type { AuditAction, AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
@@ -54,6 +54,13 @@ export interface StoredComment {
   removedFrom?: 'visible' | 'pending' | null;
   /** An edit of a visible comment waiting for a moderator. */
   pendingEdit?: PendingEdit | null;
+  /**
+   * What the outside checks said of it and the request they were asked about (Akismet's
+   * corrections need it). Server-only: never in a view.
+   */
+  review?: { ip: string | null; userAgent: string | null; referrer: string | null; verdicts: Record<string, string> } | null;
+  /** Held after it was public (reports): approving brings it back as `comment.restored`. */
+  heldFrom?: 'visible' | null;
   /** Votes, when read with the comment (snapshots, pages, replies); not part of its stored record. */
   up?: number;
   down?: number;
@@ -61,7 +68,10 @@ export interface StoredComment {
 
 /** The fields an update may change; everything else of a comment is fixed at creation. */
 export type CommentPatch = Partial<
-  Pick<StoredComment, 'body' | 'doc' | 'editedAt' | 'status' | 'heldReason' | 'removedReason' | 'removedFrom' | 'pendingEdit'>
+  Pick<
+    StoredComment,
+    'body' | 'doc' | 'editedAt' | 'status' | 'heldReason' | 'heldFrom' | 'removedReason' | 'removedFrom' | 'pendingEdit' | 'review'
+  >
 >;
 
 /**
@@ -95,9 +105,13 @@ export interface NewComment {
   body: string;
   /** The body rendered; readers render it when absent (comments from elsewhere). */
   doc?: Doc;
-  status: 'visible' | 'pending';
+  /** `removed`: taken out before it was ever public (a moderation service said so). */
+  status: 'visible' | 'pending' | 'removed';
   createdAt: string;
   heldReason?: string | null;
+  removedReason?: string | null;
+  removedFrom?: 'visible' | 'pending' | null;
+  review?: StoredComment['review'];
 }
 
 export type CreateResult =
@@ -311,11 +325,41 @@ export interface ModerationStore {
   queue(limit: number): Promise<QueueEntry[]>;
   /** Takes a comment off the queue (approved, removed or dismissed): both reasons, or one. */
   dequeue(articleId: string, commentId: string, reason?: QueueEntry['reason']): Promise<void>;
-  /** Bans or unbans; resolves true when that changed something. */
-  setBan(userId: string, banned: boolean): Promise<boolean>;
-  isBanned(userId: string): Promise<boolean>;
+  /**
+   * Bans a user (and, with `addressHash`, the address a guest used) until `until` (null: for good),
+   * replacing a ban they had. Resolves false when an equal ban was already there.
+   */
+  ban(ban: Ban): Promise<boolean>;
+  /** Lifts a user's ban and the address ban that came with it; resolves the ban lifted, or null. */
+  unban(userId: string): Promise<Ban | null>;
+  /** The ban in force at `now` for this user or (a guest's) address hash, if any; expired bans count as none. */
+  activeBan(userId: string, addressHash: string | null, now: string): Promise<Ban | null>;
+  /** The bans in force at `now`, newest first, at most `limit`. */
+  bans(now: string, limit: number): Promise<Ban[]>;
+  /** "Hold all their comments for review" (the soft alternative to a ban); null lifts it. False when nothing changed. */
+  setHold(userId: string, hold: UserHold | null): Promise<boolean>;
+  hold(userId: string): Promise<UserHold | null>;
+  /** The address hash a user last wrote from (kept so that a ban can cover it). */
+  noteAddress(userId: string, addressHash: string): Promise<void>;
+  lastAddress(userId: string): Promise<string | null>;
+  /** Moderators' notes about a user, oldest first. */
+  addNote(userId: string, note: UserNote): Promise<void>;
+  notes(userId: string, limit: number): Promise<UserNote[]>;
   /** Comments a user wrote (any status), oldest first, at most `limit`. */
   userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]>;
+  /**
+   * What moderators see happen, across articles, numbered (1, 2, 3, …): the console starts from
+   * the recent past and catches up after a reconnect. Keeps the newest 10,000.
+   */
+  appendActivity(entry: Omit<ActivityEntry, 'seq'>): Promise<number>;
+  /**
+   * Entries after `since`, oldest first, at most `limit`; with `since` null, the newest `limit`
+   * (before `before` when given: paging back), still oldest first.
+   */
+  activity(since: number | null, limit: number, before?: number): Promise<ActivityEntry[]>;
+  /** Articles by their last comment, newest first, with their queue: the console's articles list. */
+  touchArticle(articleId: string, at: string): Promise<void>;
+  recentArticles(limit: number): Promise<ArticleSummary[]>;
   /** Remembers a moderator's display name, so that guests cannot take it (at most 1,000 kept). */
   addStaffName(name: string): Promise<void>;
   staffNames(): Promise<string[]>;
@@ -335,6 +379,56 @@ export interface AbuseStore {
    * (by hash) within that time under another clientId.
    */
   claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Notes that a body (by hash, any author) was posted on an article; resolves how many distinct
+   * articles it was posted on within `ttlSeconds` (the same text posted across articles).
+   */
+  noteBody(bodyHash: string, articleId: string, ttlSeconds: number): Promise<number>;
+}
+
+export interface Ban {
+  userId: string;
+  /** When it ends (ISO); null: for good. */
+  until: string | null;
+  reason: string | null;
+  by: { id: string; name: string };
+  at: string;
+  /** A guest's address (salted hash, IPv6 by /64): the ban covers it too. */
+  addressHash: string | null;
+}
+
+export interface UserHold {
+  by: { id: string; name: string };
+  at: string;
+  reason: string | null;
+}
+
+export interface UserNote {
+  id: string;
+  by: { id: string; name: string };
+  at: string;
+  text: string;
+}
+
+/** One thing moderators saw happen (a comment written, held, reported; an action). */
+export interface ActivityEntry {
+  seq: number;
+  at: string;
+  type: ModEventType;
+  articleId: string | null;
+  commentId: string | null;
+  userId: string | null;
+  /** The audit entry, for a moderator's action. */
+  auditId: string | null;
+}
+
+export interface ArticleSummary {
+  articleId: string;
+  lastAt: string;
+  visible: number;
+  held: number;
+  reported: number;
+  closed: boolean;
 }
 
 export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore {
@@ -355,6 +449,9 @@ export interface ModEvent {
   comment: StoredComment | null;
   report?: { userId: string; reason: string | null };
   audit?: AuditEntry;
+  ban?: BanView;
+  /** Its place in the activity log. */
+  seq?: number;
 }
 
 /**
@@ -384,12 +481,46 @@ export interface Notifier {
   moderators(event: ModEvent): void;
 }
 
+/** Where a request came from: for bans by address, spam checks and outside reviews. */
+export interface RequestContext {
+  /** The client's address (behind trusted proxies: the one they saw). */
+  address: string;
+  /** Its salted hash (an IPv6 address by its /64): what is stored and compared, never the address. */
+  addressHash: string;
+  userAgent: string | null;
+  referrer: string | null;
+}
+
+/** A new or edited text as an outside check sees it. */
+export interface ReviewDraft {
+  id: string;
+  articleId: string;
+  parentId: string | null;
+  body: string;
+  author: { id: string; name: string; guest?: boolean };
+  createdAt: string;
+}
+
+export type ExternalVerdict = { action: 'approve' | 'hold' | 'remove'; reason: string | null };
+
+/**
+ * An outside opinion on a text before it goes public: Akismet, a site's moderation service. Asked
+ * with a timeout of its own; it answers null (no opinion) when it has none, fails or is too slow,
+ * so that posting never waits longer than the timeout. Never throws.
+ */
+export interface ExternalCheck {
+  readonly name: string;
+  review(input: { kind: 'post' | 'edit'; comment: ReviewDraft; context: RequestContext | null }): Promise<ExternalVerdict | null>;
+  /** A moderator said otherwise (published what it held, removed what it passed): tell the service. */
+  correct?(input: { comment: StoredComment; spam: boolean }): Promise<void>;
+}
+
 /** Per-user and per-address limits, shared by every node. */
 export interface RateLimiter {
   /** Takes one point from `key`'s bucket; throws DomainError('rate_limited') with retryAfterMs when empty. */
   consume(bucket: RateBucket, key: string): Promise<void>;
 }
-export type RateBucket = 'post' | 'edit' | 'vote' | 'guest' | 'report';
+export type RateBucket = 'post' | 'edit' | 'vote' | 'guest' | 'report' | 'burst';
 
 export interface Clock {
   now(): Date;

@@ -63,8 +63,10 @@ export function viewFor(c: StoredComment, viewer: Viewer): Comment | null {
  */
 export function eventView(e: StoredEvent, moderator: boolean): ThreadEvent {
   const comment = e.comment ? (moderator ? modView(e.comment) : readerView(e.comment)) : null;
-  // A catch-up event whose comment a later one carries still says which comment it is about.
-  const about = !e.comment && e.commentId ? { commentId: e.commentId } : {};
+  // An event without its comment (a later one carries it, or readers may not see it: a comment
+  // held after it was public) still says which comment it is about.
+  const id = e.comment?.id ?? e.commentId ?? null;
+  const about = comment === null && id ? { commentId: id } : {};
   return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, ...about, at: e.at };
 }
 

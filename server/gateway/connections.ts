@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import proxyaddr from 'proxy-addr';
 import type { TrustProxySetting } from '../config.js';
+import type { RequestContext } from '../core/ports.js';
 
 /** Whether the hop at `index` (0: the peer of the TCP connection) is a proxy we believe. */
 export type Trust = (address: string, index: number) => boolean;
@@ -84,4 +86,18 @@ export class ConnectionCounter {
   get size(): number {
     return this.open_.size;
   }
+}
+
+/**
+ * Makes the request context the core sees: the address key (an IPv6 address by its /64) and its
+ * salted hash, which is what bans store and compare (the address itself is never stored).
+ */
+export function requestContexts(secret: string) {
+  const salt = createHmac('sha256', secret).update('livethread:address-salt').digest();
+  return (addressKey: string, userAgent: string | null, referrer: string | null): RequestContext => ({
+    address: addressKey,
+    addressHash: createHmac('sha256', salt).update(addressKey).digest('base64url').slice(0, 22),
+    userAgent: userAgent?.slice(0, 512) ?? null,
+    referrer: referrer?.slice(0, 1024) ?? null,
+  });
 }

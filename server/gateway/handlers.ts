@@ -11,14 +11,14 @@ import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events.js';
 import type { Payload, PayloadSchemas } from '../../shared/schemas.js';
 import type { Discussion } from '../core/discussion.js';
-import type { Viewer } from '../core/ports.js';
+import type { RequestContext, Viewer } from '../core/ports.js';
 import { DomainError, isDomainError } from '../core/errors.js';
 import type { Metrics } from '../metrics.js';
 import type { InFlight } from './in-flight.js';
 import { requireModerator, requireUser } from '../core/discussion.js';
 import { articleOfRoom, articleRoom, MODERATORS_ROOM, modRoom } from './rooms.js';
 import { errorBody, zodIssues } from './errors.js';
-import { operations } from '../operations.js';
+import { operations, type Core } from '../operations.js';
 import { newSlot, type Admission, type Slot } from './admission.js';
 import { unreadBytes } from './engine-tuning.js';
 
@@ -28,6 +28,8 @@ export interface SocketData {
   viewer: Viewer;
   /** The client's address (its limits' key), set when the connection is accepted. */
   address: string;
+  /** The browser's user agent, kept only when outside checks want it (Akismet). */
+  userAgent?: string;
   /** Admission state, created at the first request. */
   slot?: Slot;
   /** When this socket last said it is typing (ms); unset once it posted. */
@@ -45,6 +47,9 @@ const READS = new Set<string>(['thread:join', 'thread:page', 'thread:replies', '
 
 export interface HandlerDeps {
   discussion: Discussion;
+  core: Core;
+  /** Where a socket's request comes from (bans by address, spam checks). */
+  context: (socket: AppSocket) => RequestContext | null;
   inFlight: InFlight;
   admission: Admission;
   /** Per-address reads (joins, pages) on this node; throws rate_limited. */
@@ -96,7 +101,11 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
   });
   // The operations shared with HTTP (operations.ts).
   for (const [name, op] of operations()) {
-    table.set(name, { event: name, schema: deps.schemas[name], run: (p, s) => op.run(discussion, s.data.viewer, p as never) });
+    table.set(name, {
+      event: name,
+      schema: deps.schemas[name],
+      run: (p, s) => op.run(deps.core, s.data.viewer, p as never, deps.context(s)),
+    });
   }
   // A posted comment ends its author's "someone is replying".
   const post = table.get('comment:post')!;
@@ -123,11 +132,12 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
     }
     return {};
   });
-  on('mod:watch', async (_p, s) => {
+  on('mod:watch', async (p, s) => {
     requireModerator(s.data.viewer);
     // Join before reading, so nothing held or reported in between is in neither.
     await s.join(MODERATORS_ROOM);
-    return { queue: await discussion.queue(s.data.viewer) };
+    const [queue, activity] = await Promise.all([discussion.queue(s.data.viewer), deps.core.desk.activity(s.data.viewer, p.since ?? null)]);
+    return { queue, activity };
   });
 
   function stopTypingOnLeave(this: AppSocket): void {

@@ -158,6 +158,12 @@ export class Presence {
     private readonly heads?: (articleIds: string[]) => Promise<Record<string, { epoch: string; head: number }>>,
   ) {}
 
+  /** Readers on each article now, across nodes (the moderators' articles list). */
+  async readers(articleIds: string[]): Promise<Record<string, number>> {
+    const totals = await this.table.read(articleIds, Date.now());
+    return Object.fromEntries(articleIds.map((id) => [id, totals.get(id)?.readers ?? 0]));
+  }
+
   start(): void {
     this.timer ??= setInterval(() => void this.tick(), TICK_MS);
     this.timer.unref();

@@ -11,17 +11,17 @@ import { Server } from 'socket.io';
 import { MAX_PACKET_BYTES, type PayloadSchemas } from '../../shared/schemas.js';
 import type { Tokens } from '../auth.js';
 import type { Config } from '../config.js';
-import type { Discussion } from '../core/discussion.js';
 import type { CommentStore } from '../core/ports.js';
 import type { Metrics } from '../metrics.js';
 import { Admission, DEFAULT_ADMISSION, type AdmissionLimits } from './admission.js';
 import { DEFAULT_BACKPRESSURE, watchBackpressure, type BackpressureLimits } from './backpressure.js';
-import { addressKey, clientAddress, ConnectionCounter, type Trust } from './connections.js';
+import { addressKey, clientAddress, ConnectionCounter, type requestContexts, type Trust } from './connections.js';
 import { engineTuning, type EnginePackage } from './engine-tuning.js';
 import { createDispatch, type AppServer } from './handlers.js';
 import type { InFlight } from './in-flight.js';
 import { originAllowed, RefusedOrigins } from './origin.js';
 import { MemoryPresenceTable, Presence, RedisPresenceTable } from './presence.js';
+import type { Core } from '../operations.js';
 import { ScoresPusher } from './scores.js';
 import { expireSession, watchExpiry } from './session-expiry.js';
 import type { StaffNames } from '../core/staff-names.js';
@@ -32,6 +32,10 @@ export interface SocketServerDeps {
   tokens: Tokens;
   store: Pick<CommentStore, 'heads' | 'scoresSince'>;
   staffNames: Pick<StaffNames, 'note'>;
+  /** The request context of a socket's writes (address hash for bans; user agent for outside checks). */
+  contexts: ReturnType<typeof requestContexts>;
+  /** Keep signed-in sockets' user agents (an outside check such as Akismet wants them). */
+  keepUserAgent?: boolean;
   /** Reads per client address on this node (shared with the HTTP reads); throws rate_limited. */
   readLimit: (address: string) => Promise<void>;
   logger: Logger;
@@ -51,7 +55,9 @@ export interface SocketServer {
   io: AppServer;
   connections: ConnectionCounter;
   /** Starts answering client events with `discussion` (which itself emits through `io`). */
-  serve(discussion: Discussion): void;
+  serve(core: Core): void;
+  /** Readers on each article now, across nodes. */
+  readersOf(articleIds: string[]): Promise<Record<string, number>>;
   /** Stops the sweeps (the sockets themselves are closed by the caller). */
   stop(): void;
 }
@@ -136,6 +142,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     deps.tokens.verify(token).then((user) => {
       if (!user) return next(new Error('unauthorized'));
       socket.data.viewer = user;
+      if (deps.keepUserAgent) socket.data.userAgent = String(socket.request.headers['user-agent'] ?? '').slice(0, 512);
       if (user.role === 'moderator') deps.staffNames.note(user.name);
       next();
     }, next);
@@ -149,9 +156,11 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     (ids) => deps.store.heads(ids),
   );
   const scores = new ScoresPusher(io, deps.store, logger);
-  const serve = (discussion: Discussion) => {
+  const serve = (core: Core) => {
     const dispatch = createDispatch({
-      discussion,
+      discussion: core.discussion,
+      core,
+      context: (s) => (s.data.viewer ? deps.contexts(s.data.address, s.data.userAgent ?? null, null) : null),
       schemas: deps.schemas,
       logger,
       presence,
@@ -176,6 +185,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     io,
     connections,
     serve,
+    readersOf: (ids) => presence.readers(ids),
     stop: () => {
       presence.stop();
       scores.stop();

@@ -9,10 +9,10 @@ import { ArticleId, CommentId, Cursor, Epoch, Sort } from '../../shared/schemas.
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
-import type { Viewer } from '../core/ports.js';
+import type { RequestContext, Viewer } from '../core/ports.js';
 import { errorBody, zodIssues } from '../gateway/errors.js';
 import { redactUrl } from '../logger.js';
-import { operations } from '../operations.js';
+import { operations, type Core } from '../operations.js';
 import type { ReadGate } from './read-gate.js';
 
 export const STATUS: Record<ErrorCode, number> = {
@@ -30,6 +30,9 @@ export const STATUS: Record<ErrorCode, number> = {
 
 export interface ApiDeps {
   discussion: Discussion;
+  core: Core;
+  /** Where a request comes from (bans by address, spam checks). */
+  contexts: (req: Request) => RequestContext;
   schemas: PayloadSchemas;
   tokens: Tokens;
   logger: Logger;
@@ -138,7 +141,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
       wrap(async (req, res) => {
         const extra = route.from === 'body' ? (isObject(req.body) ? req.body : {}) : route.from === 'query' ? req.query : {};
         const payload = parse(schemas[name], { ...extra, ...req.params });
-        const result = await op.run(discussion, req.viewer ?? null, payload as never);
+        const result = await op.run(deps.core, req.viewer ?? null, payload as never, deps.contexts(req));
         res.status(route.status ?? 200).json({ ...(route.method === 'get' ? req.params : {}), ...result });
       }),
     );

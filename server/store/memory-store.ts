@@ -3,7 +3,12 @@
  * Every method runs to completion synchronously, which makes each write atomic per article.
  */
 import type {
+  ActivityEntry,
+  ArticleSummary,
   AuditEntry,
+  Ban,
+  UserHold,
+  UserNote,
   CommentStore,
   QueueEntry,
   Report,
@@ -59,13 +64,26 @@ const clone = <T>(v: T): T => structuredClone(v);
 /** Audit entries kept. */
 const AUDIT_KEEP = 100_000;
 const STAFF_NAMES_KEEP = 1000;
+const ACTIVITY_KEEP = 10_000;
+const ARTICLES_KEEP = 10_000;
+const NOTES_KEEP = 1000;
 const IDEMPOTENCY_MS = 24 * 3600 * 1000;
 const byteSize = (c: StoredComment): number => Buffer.byteLength(JSON.stringify(c));
 
 export class MemoryStore implements CommentStore {
   private readonly articles = new Map<string, Article>();
   private readonly logSize: number;
-  private readonly bans = new Set<string>();
+  private readonly banned = new Map<string, Ban>();
+  /** addressHash → the user whose ban covers it. */
+  private readonly bannedAddresses = new Map<string, string>();
+  private readonly holds = new Map<string, UserHold>();
+  private readonly addresses = new Map<string, string>();
+  private readonly userNotes = new Map<string, UserNote[]>();
+  private readonly activityLog: ActivityEntry[] = [];
+  private activitySeq = 0;
+  /** articleId → last comment time, in that order (oldest first). */
+  private readonly touched = new Map<string, string>();
+  private readonly bodyArticles = new Map<string, Map<string, number>>();
   private readonly byUser = new Map<string, { articleId: string; commentId: string }[]>();
   private readonly audit: AuditEntry[] = [];
   private readonly bodies = new Map<string, { clientId: string; until: number }>();
@@ -404,15 +422,104 @@ export class MemoryStore implements CommentStore {
     if (reason !== 'held') a?.reported.delete(commentId);
   }
 
-  async setBan(userId: string, banned: boolean): Promise<boolean> {
-    const had = this.bans.has(userId);
-    if (banned) this.bans.add(userId);
-    else this.bans.delete(userId);
-    return had !== banned;
+  async ban(ban: Ban): Promise<boolean> {
+    const had = this.banned.get(ban.userId);
+    if (had && had.until === ban.until && had.reason === ban.reason && had.addressHash === ban.addressHash) return false;
+    if (had?.addressHash) this.bannedAddresses.delete(had.addressHash);
+    this.banned.set(ban.userId, clone(ban));
+    if (ban.addressHash) this.bannedAddresses.set(ban.addressHash, ban.userId);
+    return true;
   }
 
-  async isBanned(userId: string): Promise<boolean> {
-    return this.bans.has(userId);
+  async unban(userId: string): Promise<Ban | null> {
+    const had = this.banned.get(userId) ?? null;
+    if (!had) return null;
+    this.banned.delete(userId);
+    if (had.addressHash) this.bannedAddresses.delete(had.addressHash);
+    return had;
+  }
+
+  async activeBan(userId: string, addressHash: string | null, now: string): Promise<Ban | null> {
+    const live = (b: Ban | undefined) => (b && (b.until === null || b.until > now) ? b : null);
+    const own = live(this.banned.get(userId));
+    if (own) return clone(own);
+    const by = addressHash ? this.bannedAddresses.get(addressHash) : undefined;
+    const viaAddress = by ? live(this.banned.get(by)) : null;
+    return viaAddress ? clone(viaAddress) : null;
+  }
+
+  async bans(now: string, limit: number): Promise<Ban[]> {
+    return clone(
+      [...this.banned.values()]
+        .filter((b) => b.until === null || b.until > now)
+        .sort((x, y) => y.at.localeCompare(x.at))
+        .slice(0, limit),
+    );
+  }
+
+  async setHold(userId: string, hold: UserHold | null): Promise<boolean> {
+    const had = this.holds.has(userId);
+    if (hold) this.holds.set(userId, clone(hold));
+    else this.holds.delete(userId);
+    return had !== (hold !== null);
+  }
+
+  async hold(userId: string): Promise<UserHold | null> {
+    const h = this.holds.get(userId);
+    return h ? clone(h) : null;
+  }
+
+  async noteAddress(userId: string, addressHash: string): Promise<void> {
+    this.addresses.set(userId, addressHash);
+  }
+
+  async lastAddress(userId: string): Promise<string | null> {
+    return this.addresses.get(userId) ?? null;
+  }
+
+  async addNote(userId: string, note: UserNote): Promise<void> {
+    const list = this.userNotes.get(userId) ?? [];
+    list.push(clone(note));
+    if (list.length > NOTES_KEEP) list.splice(0, list.length - NOTES_KEEP);
+    this.userNotes.set(userId, list);
+  }
+
+  async notes(userId: string, limit: number): Promise<UserNote[]> {
+    return clone((this.userNotes.get(userId) ?? []).slice(-limit));
+  }
+
+  async appendActivity(entry: Omit<ActivityEntry, 'seq'>): Promise<number> {
+    this.activityLog.push({ ...clone(entry), seq: ++this.activitySeq });
+    if (this.activityLog.length > ACTIVITY_KEEP) this.activityLog.splice(0, this.activityLog.length - ACTIVITY_KEEP);
+    return this.activitySeq;
+  }
+
+  async activity(since: number | null, limit: number, before?: number): Promise<ActivityEntry[]> {
+    if (since !== null) return clone(this.activityLog.filter((e) => e.seq > since).slice(0, limit));
+    const upTo = before === undefined ? this.activityLog : this.activityLog.filter((e) => e.seq < before);
+    return clone(upTo.slice(-limit));
+  }
+
+  async touchArticle(articleId: string, at: string): Promise<void> {
+    this.touched.delete(articleId);
+    this.touched.set(articleId, at);
+    if (this.touched.size > ARTICLES_KEEP) this.touched.delete(this.touched.keys().next().value!);
+  }
+
+  async recentArticles(limit: number): Promise<ArticleSummary[]> {
+    const out: ArticleSummary[] = [];
+    for (const [articleId, lastAt] of [...this.touched].reverse().slice(0, limit)) {
+      const a = this.articles.get(articleId);
+      out.push({
+        articleId,
+        lastAt,
+        visible: a?.visible ?? 0,
+        held: a?.held.size ?? 0,
+        reported: a?.reported.size ?? 0,
+        closed: a?.closed ?? false,
+      });
+    }
+    return out;
   }
 
   async userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]> {
@@ -434,6 +541,17 @@ export class MemoryStore implements CommentStore {
 
   async auditLog(limit: number): Promise<AuditEntry[]> {
     return clone(this.audit.slice(-limit));
+  }
+
+  async noteBody(bodyHash: string, articleId: string, ttlSeconds: number): Promise<number> {
+    const now = Date.now();
+    const seen = this.bodyArticles.get(bodyHash) ?? new Map<string, number>();
+    seen.set(articleId, now + ttlSeconds * 1000);
+    for (const [id, until] of seen) if (until <= now) seen.delete(id);
+    this.bodyArticles.set(bodyHash, seen);
+    if (this.bodyArticles.size > 100_000)
+      for (const [h, m] of this.bodyArticles) if ([...m.values()].every((u) => u <= now)) this.bodyArticles.delete(h);
+    return seen.size;
   }
 
   async claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean> {

@@ -21,7 +21,12 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import type {
+  ActivityEntry,
+  ArticleSummary,
   AuditEntry,
+  Ban,
+  UserHold,
+  UserNote,
   CommentStore,
   QueueEntry,
   Report,
@@ -45,6 +50,11 @@ import { defineScript } from './lua.js';
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const AUDIT_KEEP = 100_000;
 const STAFF_NAMES_KEEP = 1000;
+const ACTIVITY_KEEP = 10_000;
+const ARTICLES_KEEP = 10_000;
+const NOTES_KEEP = 1000;
+/** How long a user's last address is kept for a ban to cover it. */
+const ADDRESS_TTL_SECONDS = 90 * 24 * 3600;
 
 type Client = Redis | Cluster;
 
@@ -420,13 +430,126 @@ export class RedisStore implements CommentStore {
     );
   }
 
-  async setBan(userId: string, banned: boolean): Promise<boolean> {
-    const n = banned ? await this.redis.sadd(this.global('bans'), userId) : await this.redis.srem(this.global('bans'), userId);
-    return n === 1;
+  async ban(ban: Ban): Promise<boolean> {
+    const raw = await this.redis.hget(this.global('ban'), ban.userId);
+    const had = raw ? (JSON.parse(raw) as Ban) : null;
+    if (had && had.until === ban.until && had.reason === ban.reason && had.addressHash === ban.addressHash) return false;
+    if (had?.addressHash) await this.redis.hdel(this.global('banaddr'), had.addressHash);
+    await this.redis.hset(this.global('ban'), ban.userId, JSON.stringify(ban));
+    if (ban.addressHash) await this.redis.hset(this.global('banaddr'), ban.addressHash, ban.userId);
+    return true;
   }
 
-  async isBanned(userId: string): Promise<boolean> {
-    return (await this.redis.sismember(this.global('bans'), userId)) === 1;
+  async unban(userId: string): Promise<Ban | null> {
+    const raw = await this.redis.hget(this.global('ban'), userId);
+    if (!raw) return null;
+    const had = JSON.parse(raw) as Ban;
+    await this.redis.hdel(this.global('ban'), userId);
+    if (had.addressHash) await this.redis.hdel(this.global('banaddr'), had.addressHash);
+    return had;
+  }
+
+  async activeBan(userId: string, addressHash: string | null, now: string): Promise<Ban | null> {
+    const live = (raw: string | null) => {
+      const b = raw ? (JSON.parse(raw) as Ban) : null;
+      return b && (b.until === null || b.until > now) ? b : null;
+    };
+    const [own, by] = await Promise.all([
+      this.redis.hget(this.global('ban'), userId),
+      addressHash ? this.redis.hget(this.global('banaddr'), addressHash) : null,
+    ]);
+    return live(own) ?? (by && by !== userId ? live(await this.redis.hget(this.global('ban'), by)) : null);
+  }
+
+  async bans(now: string, limit: number): Promise<Ban[]> {
+    // Bans are few (thousands at most); expired ones are dropped as they are met.
+    const all = Object.values(await this.redis.hgetall(this.global('ban'))).map((r) => JSON.parse(r) as Ban);
+    const expired = all.filter((b) => b.until !== null && b.until <= now);
+    if (expired.length) {
+      await this.redis.hdel(this.global('ban'), ...expired.map((b) => b.userId));
+      const addresses = expired.flatMap((b) => (b.addressHash ? [b.addressHash] : []));
+      if (addresses.length) await this.redis.hdel(this.global('banaddr'), ...addresses);
+    }
+    return all
+      .filter((b) => b.until === null || b.until > now)
+      .sort((x, y) => y.at.localeCompare(x.at))
+      .slice(0, limit);
+  }
+
+  async setHold(userId: string, hold: UserHold | null): Promise<boolean> {
+    if (hold) return (await this.redis.hset(this.global('hold'), userId, JSON.stringify(hold))) === 1;
+    return (await this.redis.hdel(this.global('hold'), userId)) === 1;
+  }
+
+  async hold(userId: string): Promise<UserHold | null> {
+    const raw = await this.redis.hget(this.global('hold'), userId);
+    return raw ? (JSON.parse(raw) as UserHold) : null;
+  }
+
+  async noteAddress(userId: string, addressHash: string): Promise<void> {
+    await this.redis.set(`${this.prefix}:{u:${userId}}:addr`, addressHash, 'EX', ADDRESS_TTL_SECONDS);
+  }
+
+  async lastAddress(userId: string): Promise<string | null> {
+    return this.redis.get(`${this.prefix}:{u:${userId}}:addr`);
+  }
+
+  async addNote(userId: string, note: UserNote): Promise<void> {
+    const key = `${this.prefix}:{u:${userId}}:notes`;
+    await this.redis.rpush(key, JSON.stringify(note));
+    await this.redis.ltrim(key, -NOTES_KEEP, -1);
+  }
+
+  async notes(userId: string, limit: number): Promise<UserNote[]> {
+    const rows = await this.redis.lrange(`${this.prefix}:{u:${userId}}:notes`, -limit, -1);
+    return rows.map((r) => JSON.parse(r) as UserNote);
+  }
+
+  async appendActivity(entry: Omit<ActivityEntry, 'seq'>): Promise<number> {
+    const seq = await this.redis.incr(this.global('activity:seq'));
+    await this.redis.zadd(this.global('activity'), seq, JSON.stringify({ ...entry, seq }));
+    await this.redis.zremrangebyrank(this.global('activity'), 0, -ACTIVITY_KEEP - 1);
+    return seq;
+  }
+
+  async activity(since: number | null, limit: number, before?: number): Promise<ActivityEntry[]> {
+    const key = this.global('activity');
+    const rows =
+      since !== null
+        ? await this.redis.zrangebyscore(key, `(${since}`, '+inf', 'LIMIT', 0, limit)
+        : (await this.redis.zrevrangebyscore(key, before === undefined ? '+inf' : `(${before}`, '-inf', 'LIMIT', 0, limit)).reverse();
+    return rows.map((r) => JSON.parse(r) as ActivityEntry);
+  }
+
+  async touchArticle(articleId: string, at: string): Promise<void> {
+    await this.redis.zadd(this.global('articles'), Date.parse(at), articleId);
+    await this.redis.zremrangebyrank(this.global('articles'), 0, -ARTICLES_KEEP - 1);
+  }
+
+  async recentArticles(limit: number): Promise<ArticleSummary[]> {
+    const rows = await this.redis.zrevrange(this.global('articles'), 0, limit - 1, 'WITHSCORES');
+    const ids: string[] = [];
+    for (let i = 0; i < rows.length; i += 2) ids.push(rows[i]!);
+    const facts = await Promise.all(
+      ids.map((id) =>
+        Promise.all([
+          this.redis.hmget(this.key(id, 'meta'), 'visible', 'closed'),
+          this.redis.zcard(this.key(id, 'held')),
+          this.redis.zcard(this.key(id, 'reported')),
+        ]),
+      ),
+    );
+    return ids.map((articleId, i) => {
+      const [[visible, closed], held, reported] = facts[i]!;
+      return {
+        articleId,
+        lastAt: new Date(Number(rows[i * 2 + 1])).toISOString(),
+        visible: Number(visible ?? 0),
+        held,
+        reported,
+        closed: closed === '1',
+      };
+    });
   }
 
   async userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]> {
@@ -453,6 +576,19 @@ export class RedisStore implements CommentStore {
   async auditLog(limit: number): Promise<AuditEntry[]> {
     const rows = await this.redis.lrange(this.global('audit'), -limit, -1);
     return rows.map((r) => JSON.parse(r) as AuditEntry);
+  }
+
+  async noteBody(bodyHash: string, articleId: string, ttlSeconds: number): Promise<number> {
+    const key = `${this.prefix}:body:${bodyHash}`;
+    const now = Date.now();
+    const r = await this.redis
+      .multi()
+      .zadd(key, now + ttlSeconds * 1000, articleId)
+      .zremrangebyscore(key, '-inf', now)
+      .expire(key, ttlSeconds)
+      .zcard(key)
+      .exec();
+    return Number(r?.[3]?.[1] ?? 1);
   }
 
   async claimBody(userId: string, bodyHash: string, clientId: string, ttlSeconds: number): Promise<boolean> {

@@ -101,6 +101,8 @@ export class NodeProcess {
         AUTH_SECRET: FAULT_SECRET,
         POST_RATE: 'off',
         EDIT_RATE: 'off',
+        SPAM_BURST: 'off',
+        SPAM_SAME_TEXT: '0',
         GUEST_RATE: 'off',
         CONNECTIONS_PER_IP: '0',
         LOG_LEVEL: 'warn',

@@ -47,6 +47,9 @@ export async function startNode(
     AUTH_SECRET: TEST_SECRET,
     POST_RATE: 'off',
     EDIT_RATE: 'off',
+    // Every test client posts from 127.0.0.1: a burst from one address would hold their comments.
+    SPAM_BURST: 'off',
+    SPAM_SAME_TEXT: '0',
     LOG_LEVEL: 'silent',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...(opts.clusterNodes ? { REDIS_CLUSTER_NODES: opts.clusterNodes } : {}),

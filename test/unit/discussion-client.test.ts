@@ -140,7 +140,7 @@ describe('DiscussionClient ordering', () => {
     expect(joins()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     await settle();
-    expect(joins()[1]).toEqual({ articleId: A, since: 2, epoch: E1 });
+    expect(joins()[1]).toEqual({ articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' });
     expect(applied).toEqual([3, 4]);
     expect(client.thread(A)!.head).toBe(4);
   });
@@ -170,7 +170,7 @@ describe('DiscussionClient ordering', () => {
     socket.push('thread:resync', { articleId: A });
     await vi.advanceTimersByTimeAsync(JITTER_MS);
     await settle();
-    expect(joins()).toEqual([{ articleId: A }, { articleId: A, since: 2, epoch: E1 }]);
+    expect(joins()).toEqual([{ articleId: A, sort: 'newest' }, { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' }]);
     expect(applied).toEqual([3]);
   });
 
@@ -184,7 +184,7 @@ describe('DiscussionClient ordering', () => {
     await client.join(A, listener);
     socket.push('thread:event', event(1, { epoch: 'epoch-2', comment: comment('n1', 'new history') }));
     await settle();
-    expect(joins()[1]).toEqual({ articleId: A });
+    expect(joins()[1]).toEqual({ articleId: A, sort: 'newest' });
     const state = client.thread(A)!;
     expect(state).toMatchObject({ epoch: 'epoch-2', head: 1 });
     expect([...state.comments.keys()]).toEqual(['n1']);
@@ -229,7 +229,7 @@ describe('DiscussionClient ordering', () => {
     socket.push('thread:presence', { articleId: A, readers: 3, typing: 0, epoch: E1, head: 4 });
     await vi.advanceTimersByTimeAsync(GAP_MS);
     await settle();
-    expect(joins()[1]).toEqual({ articleId: A, since: 2, epoch: E1 });
+    expect(joins()[1]).toEqual({ articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' });
     expect(applied).toEqual([3, 4]);
   });
 
@@ -254,7 +254,7 @@ describe('DiscussionClient ordering', () => {
     await client.join(A);
     socket.push('thread:presence', { articleId: A, readers: 1, typing: 0, epoch: 'epoch-2', head: 0 });
     await settle();
-    expect(joins()[1]).toEqual({ articleId: A });
+    expect(joins()[1]).toEqual({ articleId: A, sort: 'newest' });
     expect(client.thread(A)!.epoch).toBe('epoch-2');
   });
 
@@ -271,8 +271,8 @@ describe('DiscussionClient ordering', () => {
     await vi.advanceTimersByTimeAsync(JITTER_MS);
     await settle();
     expect(joins().slice(1)).toEqual([
-      { articleId: A, since: 2, epoch: E1 },
-      { articleId: A, since: 4, epoch: E1 },
+      { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' },
+      { articleId: A, since: 4, epoch: E1, scores: 0, sort: 'newest' },
     ]);
     expect(applied).toEqual([3, 4, 5]);
   });
@@ -297,7 +297,7 @@ describe('DiscussionClient ordering', () => {
     await vi.advanceTimersByTimeAsync(250);
     await settle();
     expect(joins()).toHaveLength(3);
-    expect(joins()[2]).toEqual({ articleId: A, since: 2, epoch: E1 });
+    expect(joins()[2]).toEqual({ articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' });
     expect(applied).toEqual([3]);
   });
 
@@ -312,7 +312,7 @@ describe('DiscussionClient ordering', () => {
     socket.disconnect();
     socket.connect();
     await settle();
-    expect(joins()).toEqual([{ articleId: A }, { articleId: A, since: 2, epoch: E1 }]);
+    expect(joins()).toEqual([{ articleId: A, sort: 'newest' }, { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' }]);
   });
 });
 

@@ -23,5 +23,14 @@ export function abuseContract(storeName: string, factory: StoreFactory): void {
       expect(await store.claimBody(user, 'h2', 'client-b', 600)).toBe(true);
       expect(await store.claimBody(`${user}-2`, 'h1', 'client-b', 600)).toBe(true);
     });
+
+    it('counts the distinct articles a text went to, within its window', async () => {
+      const h = `body-${article}`;
+      expect(await store.noteBody(h, 'a1', 3600)).toBe(1);
+      expect(await store.noteBody(h, 'a1', 3600)).toBe(1);
+      expect(await store.noteBody(h, 'a2', 3600)).toBe(2);
+      expect(await store.noteBody(h, 'a3', 3600)).toBe(3);
+      expect(await store.noteBody(`other-${article}`, 'a1', 3600)).toBe(1);
+    });
   });
 }
