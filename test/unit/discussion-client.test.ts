@@ -170,7 +170,10 @@ describe('DiscussionClient ordering', () => {
     socket.push('thread:resync', { articleId: A });
     await vi.advanceTimersByTimeAsync(JITTER_MS);
     await settle();
-    expect(joins()).toEqual([{ articleId: A, sort: 'newest' }, { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' }]);
+    expect(joins()).toEqual([
+      { articleId: A, sort: 'newest' },
+      { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' },
+    ]);
     expect(applied).toEqual([3]);
   });
 
@@ -312,7 +315,10 @@ describe('DiscussionClient ordering', () => {
     socket.disconnect();
     socket.connect();
     await settle();
-    expect(joins()).toEqual([{ articleId: A, sort: 'newest' }, { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' }]);
+    expect(joins()).toEqual([
+      { articleId: A, sort: 'newest' },
+      { articleId: A, since: 2, epoch: E1, scores: 0, sort: 'newest' },
+    ]);
   });
 });
 
