@@ -4,7 +4,7 @@
  */
 import type { Doc } from './markdown.js';
 import type { CatchUp, Comment, ErrorBody, JoinResult, PayloadIn, ScoresPayload, ThreadEvent } from './schemas.js';
-import type { ModEventPayload, QueueItem } from './moderation.js';
+import type { ActivityView, ArticleSummaryView, BanView, ModEventPayload, QueueItem, UserCard } from './moderation.js';
 
 export type { AuditEntry, ModEventPayload, QueueItem, Report } from './moderation.js';
 
@@ -33,7 +33,13 @@ export interface ClientToServerEvents {
   'mod:ban': (payload: PayloadIn<'mod:ban'>, ack: AckFn) => void;
   'mod:unban': (payload: PayloadIn<'mod:unban'>, ack: AckFn) => void;
   'mod:close': (payload: PayloadIn<'mod:close'>, ack: AckFn) => void;
-  'mod:watch': (payload: PayloadIn<'mod:watch'>, ack: AckFn<{ queue: QueueItem[] }>) => void;
+  'mod:watch': (payload: PayloadIn<'mod:watch'>, ack: AckFn<{ queue: QueueItem[]; activity: ActivityView[] }>) => void;
+  'mod:hold': (payload: PayloadIn<'mod:hold'>, ack: AckFn) => void;
+  'mod:note': (payload: PayloadIn<'mod:note'>, ack: AckFn) => void;
+  'mod:bans': (payload: PayloadIn<'mod:bans'>, ack: AckFn<{ bans: BanView[] }>) => void;
+  'mod:articles': (payload: PayloadIn<'mod:articles'>, ack: AckFn<{ articles: ArticleSummaryView[] }>) => void;
+  'mod:search': (payload: PayloadIn<'mod:search'>, ack: AckFn<{ comments: Comment[] }>) => void;
+  'mod:user': (payload: PayloadIn<'mod:user'>, ack: AckFn<UserCard>) => void;
 }
 
 export interface PresencePayload {

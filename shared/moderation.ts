@@ -107,3 +107,15 @@ export interface UserCard {
   hold: { by: { id: string; name: string }; at: string; reason: string | null } | null;
   notes: { id: string; by: { id: string; name: string }; at: string; text: string }[];
 }
+
+/** One article in the moderators' list (`mod:articles`): the most recently active first. */
+export interface ArticleSummaryView {
+  articleId: string;
+  lastAt: string;
+  visible: number;
+  held: number;
+  reported: number;
+  closed: boolean;
+  /** Readers now, across nodes (null when unknown). */
+  readers: number | null;
+}
