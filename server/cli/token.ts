@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { Tokens } from '../auth.js';
 import { TokenClaims } from '../../shared/schemas.js';
+import { cliSecret } from './secret.js';
 
 const usage = 'usage: npm run token -- --sub ID --name NAME [--role commenter|moderator] [--ttl 1h]';
 try {
@@ -13,8 +14,7 @@ try {
     options: { sub: { type: 'string' }, name: { type: 'string' }, role: { type: 'string', default: 'commenter' }, ttl: { type: 'string' } },
     strict: true,
   });
-  const secret = process.env.AUTH_SECRET;
-  if (!secret || secret.length < 32) throw new Error('AUTH_SECRET must be set (at least 32 characters), the same as the server');
+  const secret = cliSecret();
   const claims = TokenClaims.parse({ sub: values.sub, name: values.name, role: values.role });
   if (values.ttl && !/^\d+\s*(s|m|h|d|w)$/.test(values.ttl)) throw new Error('--ttl looks like 30m, 1h or 7d');
   process.stdout.write(`${await new Tokens(secret).sign(claims, values.ttl)}\n`);
