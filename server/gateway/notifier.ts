@@ -62,6 +62,8 @@ export class SocketNotifier implements CommitSubscriber {
       comment: e.comment ? modView(e.comment) : null,
       ...(e.report ? { report: e.report } : {}),
       ...(e.audit ? { audit: e.audit } : {}),
+      ...(e.ban ? { ban: e.ban } : {}),
+      ...(e.seq !== undefined ? { seq: e.seq } : {}),
     });
     this.metrics?.eventsOut.inc({ type: `mod:${e.type}` });
   }

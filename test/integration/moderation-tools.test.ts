@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../../server/core/ports.js';
-import type { ActivityView, UserCard } from '../../shared/moderation.js';
+import type { ActivityView, ModEventPayload, UserCard } from '../../shared/moderation.js';
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import type { ClientSocket } from '../../client/discussion-client.js';
 import { err, ok } from '../support/acks.js';
@@ -78,7 +78,14 @@ describe('bans that stick', () => {
     const troll = await guestFrom(a, 'Troll', '127.0.0.31');
     const { comment } = ok(await troll.emitWithAck('comment:post', { articleId, body: 'first' }));
     const mod = rawSocket(b.url, await token(b, 'mia', 'moderator'));
+    ok(await mod.emitWithAck('mod:watch', {}));
+    const heard: ModEventPayload[] = [];
+    mod.on('mod:event', (e: ModEventPayload) => heard.push(e));
     ok(await mod.emitWithAck('mod:ban', { userId: comment.author!.id, reason: 'trolling', duration: '1h' }));
+    // Every console hears it with the ban and its place in the activity log.
+    const banned = await eventually(() => heard.find((e) => e.type === 'user.banned'));
+    expect(banned.ban).toMatchObject({ userId: comment.author!.id, reason: 'trolling', address: true });
+    expect(banned.seq).toBeGreaterThan(0);
     expect(err(await troll.emitWithAck('comment:post', { articleId, body: 'still me' })).code).toBe('banned');
     // Signed out and in again, same address: still banned, on either node.
     const again = await guestFrom(b, 'Troll', '127.0.0.31');
