@@ -176,6 +176,12 @@ export class DiscussionClient {
       if (reason === 'io server disconnect' && !this.closed)
         setTimeout(() => this.closed || this.socket.connect(), 500 + Math.random() * 1000);
     });
+    // The server could not check the token just now (its store is away): a refusal socket.io
+    // does not retry by itself, but a moment later it may well succeed.
+    this.socket.on('connect_error', (err) => {
+      if (err.message === 'unavailable' && !this.socket.active && !this.closed)
+        setTimeout(() => this.closed || this.socket.connect(), 1000 + Math.random() * 2000);
+    });
     // Rooms do not survive a reconnect (nor a new token): join every thread again, catching up
     // from `head`. A join already on its way (sent while offline) is left to finish.
     this.socket.on('connect', () => {

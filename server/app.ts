@@ -17,6 +17,7 @@ import { fanOut } from './core/fan-out.js';
 import type { Clock, CommentStore, CommitSubscriber, Ids } from './core/ports.js';
 import { isReservedName } from './core/reserved-names.js';
 import { ModeratorDesk } from './core/moderator-desk.js';
+import { People, type PersonalDataSource } from './core/people.js';
 import { StaffNames } from './core/staff-names.js';
 import { externalChecks } from './moderation/external-checks.js';
 import type { AdmissionLimits } from './gateway/admission.js';
@@ -30,7 +31,7 @@ import { articleOfRoom } from './gateway/rooms.js';
 import { createSocketServer } from './gateway/socket-server.js';
 import { createReadGate } from './http/read-gate.js';
 import { createWebApp } from './http/web-app.js';
-import { createLimiter, REPORT_RATE } from './limits.js';
+import { createLimiter, EXPORT_RATE, REPORT_RATE } from './limits.js';
 import { Metrics } from './metrics.js';
 
 export interface AppDeps {
@@ -51,6 +52,8 @@ export interface AppDeps {
   engineVersions?: Record<EnginePackage, string>;
   /** Who hears of committed events, in order (compose.ts wires them: the socket fan-out first). */
   subscribers: (parts: AppParts) => CommitSubscriber[];
+  /** Other places that keep personal data (subscriptions): part of a user's export and erasure. */
+  personalData?: PersonalDataSource[];
   clock?: Clock;
   ids?: Ids;
 }
@@ -79,7 +82,8 @@ const randomIds: Ids = { commentId: () => randomUUID(), epoch: () => randomUUID(
 export function createApp(deps: AppDeps): App {
   const { config, store, logger } = deps;
   const schemas = payloadSchemas(config.COMMENT_MAX_LENGTH);
-  const tokens = new Tokens(config.AUTH_SECRET);
+  // A token issued before its user was erased signs no one in.
+  const tokens = new Tokens(config.AUTH_SECRET, { erasedAt: (userId) => store.erasedAt(userId) });
   const trust = trustFor(config.TRUST_PROXY);
   const inFlight = new InFlight();
   let draining = false;
@@ -104,6 +108,7 @@ export function createApp(deps: AppDeps): App {
       guest: config.GUEST_RATE,
       report: REPORT_RATE,
       burst: config.SPAM_BURST,
+      export: EXPORT_RATE,
     },
     deps.sharedRedis,
     onRefused,
@@ -139,14 +144,17 @@ export function createApp(deps: AppDeps): App {
     engineVersions: deps.engineVersions,
   });
   io = sockets.io;
+  const notifier = fanOut(deps.subscribers({ io, metrics, logger }), (subscriber, err) => {
+    metrics.subscriberErrors.inc({ subscriber });
+    logger.error({ err, subscriber }, 'a subscriber to committed events failed');
+  });
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.ids ?? randomIds;
   const discussion = new Discussion({
     store,
-    notifier: fanOut(deps.subscribers({ io, metrics, logger }), (subscriber, err) => {
-      metrics.subscriberErrors.inc({ subscriber });
-      logger.error({ err, subscriber }, 'a subscriber to committed events failed');
-    }),
-    clock: deps.clock ?? systemClock,
-    ids: deps.ids ?? randomIds,
+    notifier,
+    clock,
+    ids,
     limiter,
     hash: (text) => createHash('sha256').update(text).digest('base64url').slice(0, 22),
     checks,
@@ -165,8 +173,18 @@ export function createApp(deps: AppDeps): App {
       },
     },
   });
-  const desk = new ModeratorDesk({ store, readersOf: sockets.readersOf, now: () => (deps.clock ?? systemClock).now().toISOString() });
-  const core = { discussion, desk };
+  const desk = new ModeratorDesk({ store, readersOf: sockets.readersOf, now: () => clock.now().toISOString() });
+  const people = new People({
+    store,
+    notifier,
+    clock,
+    ids,
+    limiter,
+    sources: deps.personalData ?? [],
+    endSessions: sockets.endSessions,
+    toModerators: (e) => discussion.toModerators(e),
+  });
+  const core = { discussion, desk, people };
   sockets.serve(core);
   if (deps.pubsub) attachFanout(io, deps.pubsub, metrics, logger);
 

@@ -2,34 +2,49 @@
  * Tokens (PROTOCOL.md §1): HS256 JWTs signed with AUTH_SECRET, verified with jose.
  */
 import { randomUUID } from 'node:crypto';
-import { jwtVerify, SignJWT } from 'jose';
+import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { TokenClaims } from '../shared/schemas.js';
 import type { User } from './core/ports.js';
+
+export interface TokenOptions {
+  /** When a user was erased, if ever: their tokens issued up to then are refused. */
+  erasedAt?: (userId: string) => Promise<string | null>;
+}
 
 export class Tokens {
   private readonly key: Uint8Array;
 
-  constructor(secret: string) {
+  constructor(
+    secret: string,
+    private readonly opts: TokenOptions = {},
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 
-  /** The user of a valid token; null when it is malformed, forged or expired. */
+  /**
+   * The user of a valid token; null when it is malformed, forged, expired or its user was erased
+   * since. Rejects (the store could not say) rather than call a good token bad.
+   */
   async verify(token: string): Promise<User | null> {
     if (token.length > 8192) return null;
+    let payload: JWTPayload;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] });
-      const claims = TokenClaims.safeParse(payload);
-      if (!claims.success) return null;
-      return {
-        id: claims.data.sub,
-        name: claims.data.name,
-        role: claims.data.role,
-        guest: payload.guest === true,
-        ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
-      };
+      ({ payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'] }));
     } catch {
       return null;
     }
+    const claims = TokenClaims.safeParse(payload);
+    if (!claims.success) return null;
+    const erased = await this.opts.erasedAt?.(claims.data.sub);
+    // Without `iat`, a token could be from any time: it is refused too.
+    if (erased && (typeof payload.iat !== 'number' || payload.iat * 1000 <= Date.parse(erased))) return null;
+    return {
+      id: claims.data.sub,
+      name: claims.data.name,
+      role: claims.data.role,
+      guest: payload.guest === true,
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
+    };
   }
 
   /** @example await tokens.sign({ sub: 'alice', name: 'Alice', role: 'moderator' }, '1h') */

@@ -9,6 +9,8 @@ import type { RateBucket } from './core/ports.js';
 
 /** Reports per user: generous for a reader, useless for a flood. */
 export const REPORT_RATE = { points: 10, seconds: 60 } as const;
+/** Personal data exports per user: each reads their whole history. */
+export const EXPORT_RATE = { points: 5, seconds: 3600 } as const;
 
 /**
  * Limiters for the given buckets; a bucket without a spec (or `off`) is unlimited. With `redis`,

@@ -10,12 +10,14 @@
 import type { Payload, PayloadSchemas } from '../shared/schemas.js';
 import type { Discussion } from './core/discussion.js';
 import type { ModeratorDesk } from './core/moderator-desk.js';
+import type { People } from './core/people.js';
 import type { RequestContext, Viewer } from './core/ports.js';
 
 /** The core's use cases an operation may call. */
 export interface Core {
   discussion: Discussion;
   desk: ModeratorDesk;
+  people: People;
 }
 
 export interface HttpRoute {
@@ -85,6 +87,8 @@ export const OPERATIONS: { [K in keyof PayloadSchemas]?: Operation<K> } = {
   'mod:articles': { run: ({ desk }, v) => desk.articles(v), http: { method: 'get', path: '/moderation/articles', from: 'none' } },
   'mod:search': { run: ({ desk }, v, p) => desk.search(v, p), http: { method: 'get', path: '/moderation/search', from: 'query' } },
   'mod:user': { run: ({ desk }, v, p) => desk.user(v, p), http: { method: 'get', path: '/moderation/users/:userId', from: 'none' } },
+  'mod:erase': { run: ({ people }, v, p) => people.eraseUser(v, p), http: { method: 'post', path: '/moderation/erase', from: 'body' } },
+  'me:erase': { run: ({ people }, v) => people.eraseMe(v), http: { method: 'delete', path: '/me', from: 'none' } },
   'mod:close': { run: ({ discussion: d }, v, p) => none(d.close(v, p)), http: { method: 'post', path: '/moderation/close', from: 'body' } },
 };
 

@@ -63,7 +63,7 @@ export interface ServerToClientEvents {
   'thread:scores': (payload: ScoresPayload) => void;
   'mod:event': (payload: ModEventPayload) => void;
   /** The token's `exp` has passed: the socket is anonymous now; sign in again to write. */
-  'session:expired': (payload: { reason: 'expired' }) => void;
+  'session:expired': (payload: { reason: 'expired' | 'erased' }) => void;
 }
 
 export type ClientEventName = keyof ClientToServerEvents;

@@ -232,6 +232,10 @@ export function payloadSchemas(commentMaxLength = DEFAULT_COMMENT_MAX_LENGTH) {
       .refine((q) => q.text !== undefined || q.author !== undefined, { message: 'search by text or by author' }),
     'mod:user': z.strictObject({ userId: UserId }),
     'mod:unban': z.strictObject({ userId: UserId }),
+    /** Erases a user: their comments become tombstones, their name and text leave the store. */
+    'mod:erase': z.strictObject({ userId: UserId }),
+    /** The signed-in user erases themselves (GDPR article 17). */
+    'me:erase': z.strictObject({}),
     'mod:close': z.strictObject({ articleId: ArticleId, closed: z.boolean() }),
     /** `since`: the last activity `seq` this console saw (after a reconnect): what came after it. */
     'mod:watch': z.strictObject({ since: Seq.optional() }),

@@ -8,13 +8,13 @@ import type { CatchUp, Comment, Payload, Snapshot, Sort } from '../../shared/sch
 import { EMPTY_EPOCH, PAGE_ROOTS, REPLIES_PAGE, SNAPSHOT_REPLIES } from '../../shared/schemas.js';
 import { DomainError } from './errors.js';
 import { renderMarkdown } from './markdown.js';
+import { mutateComment, type Change } from './mutate.js';
 import { countLinks, HeldWords, moderate, type Premoderation, type SpamSignals } from './moderation.js';
 import type {
   AuditAction,
   AuditEntry,
   Ban,
   Clock,
-  CommentPatch,
   UserNote,
   ExternalCheck,
   ExternalVerdict,
@@ -26,7 +26,6 @@ import type {
   Notifier,
   RateLimiter,
   StoredComment,
-  StoredEvent,
   User,
   Viewer,
 } from './ports.js';
@@ -94,8 +93,6 @@ export interface DiscussionDeps {
 
 const AUDIT_PAGE = 500;
 const QUEUE_PAGE = 500;
-
-const MAX_CAS_ATTEMPTS = 5;
 
 export function requireUser(viewer: Viewer): User {
   if (!viewer) throw new DomainError('unauthorized', 'sign in to do this');
@@ -538,45 +535,13 @@ export class Discussion {
     this.toModerators({ type: 'comment.deleted', articleId: p.articleId, comment });
   }
 
-  /**
-   * Read, decide (pure), write if unchanged; retried when another write got there first.
-   * `decide` returns null for "nothing to change" and throws a DomainError to refuse. Its `guard`
-   * says what must not have changed since the read: the whole comment (`version`: edits, whose
-   * text depends on it) or only its status (moderation and deletion, which an author's edits in
-   * the meantime must not hold up).
-   */
-  protected async mutate(
+  /** Read, decide (pure), write if unchanged (mutate.ts). */
+  protected mutate(
     articleId: string,
     commentId: string,
     decide: (c: StoredComment, now: Date) => Change | null,
   ): Promise<{ comment: StoredComment; changed: boolean }> {
-    const { store, clock, ids } = this.deps;
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await store.get(articleId, commentId);
-      if (!current) throw new DomainError('not_found', 'no such comment');
-      const now = clock.now();
-      const change = decide(current, now);
-      if (!change) return { comment: current, changed: false };
-      const r = await store.update({
-        articleId,
-        commentId,
-        expect: change.guard === 'version' ? { version: current.version } : { status: current.status },
-        patch: change.patch,
-        eventType: change.eventType,
-        visibleDelta: change.visibleDelta,
-        parentReplyDelta: change.parentReplyDelta ?? 0,
-        rejectIfClosed: change.rejectIfClosed ?? false,
-        epochCandidate: ids.epoch(),
-        at: now.toISOString(),
-      });
-      if (r.kind === 'not_found') throw new DomainError('not_found', 'no such comment');
-      if (r.kind === 'closed') throw new DomainError('thread_closed', 'this discussion is closed');
-      if (r.kind === 'updated') {
-        if (r.event) this.deps.notifier.publish(r.event);
-        return { comment: r.comment, changed: true };
-      }
-    }
-    throw new DomainError('unavailable', 'the comment is changing too fast; try again');
+    return mutateComment(this.deps, articleId, commentId, decide);
   }
 
   counts(articleIds: string[]): Promise<Record<string, number>> {
@@ -849,7 +814,7 @@ export class Discussion {
    * catch up after a reconnect). Not awaited by the write it follows: the ack does not wait for
    * the console's bookkeeping, and a failed append still tells the consoles (without a seq).
    */
-  private toModerators(e: ModEvent): void {
+  toModerators(e: ModEvent): void {
     const { store, clock, notifier } = this.deps;
     void store
       .appendActivity({
@@ -900,15 +865,6 @@ function decide(
 /** What an outside check may be told again later (Akismet's corrections need the original request). */
 function reviewContext(ctx: RequestContext | null): { ip: string | null; userAgent: string | null; referrer: string | null } {
   return { ip: ctx?.address ?? null, userAgent: ctx?.userAgent ?? null, referrer: ctx?.referrer ?? null };
-}
-
-interface Change {
-  guard: 'version' | 'status';
-  patch: CommentPatch;
-  eventType: StoredEvent['type'] | null;
-  visibleDelta: number;
-  parentReplyDelta?: number;
-  rejectIfClosed?: boolean;
 }
 
 export function requireModerator(viewer: Viewer): User {

@@ -70,7 +70,18 @@ export interface StoredComment {
 export type CommentPatch = Partial<
   Pick<
     StoredComment,
-    'body' | 'doc' | 'editedAt' | 'status' | 'heldReason' | 'heldFrom' | 'removedReason' | 'removedFrom' | 'pendingEdit' | 'review'
+    | 'body'
+    | 'doc'
+    | 'editedAt'
+    | 'status'
+    | 'heldReason'
+    | 'heldFrom'
+    | 'removedReason'
+    | 'removedFrom'
+    | 'pendingEdit'
+    | 'review'
+    // Only erasure (core/people.ts) changes who wrote it.
+    | 'author'
   >
 >;
 
@@ -345,8 +356,8 @@ export interface ModerationStore {
   /** Moderators' notes about a user, oldest first. */
   addNote(userId: string, note: UserNote): Promise<void>;
   notes(userId: string, limit: number): Promise<UserNote[]>;
-  /** Comments a user wrote (any status), oldest first, at most `limit`. */
-  userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]>;
+  /** Comments a user wrote (any status), oldest first, at most `limit` after the first `offset`. */
+  userComments(userId: string, limit: number, offset?: number): Promise<{ articleId: string; commentId: string }[]>;
   /**
    * What moderators see happen, across articles, numbered (1, 2, 3, …): the console starts from
    * the recent past and catches up after a reconnect. Keeps the newest 10,000.
@@ -431,7 +442,28 @@ export interface ArticleSummary {
   closed: boolean;
 }
 
-export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore {
+/**
+ * What is kept about a person beyond their comments, for their data rights (core/people.ts):
+ * what they gave (votes, reports) and forgetting them.
+ */
+export interface PeopleStore {
+  /** The votes a user gives now, at most `limit`. */
+  userVotes(userId: string, limit: number): Promise<{ articleId: string; commentId: string; value: 1 | -1 }[]>;
+  /** The reports a user made, oldest first, at most `limit`. */
+  userReports(userId: string, limit: number): Promise<{ articleId: string; commentId: string; reason: string | null; at: string }[]>;
+  /** Remembers that a user was erased at `at` (see `erasedAt`); done first, so nothing new arrives. */
+  markErased(userId: string, at: string): Promise<void>;
+  /**
+   * Forgets a user once their comments are scrubbed (through `update`): the index of their
+   * comments, votes and reports, their notes, hold and last address. Their votes stay counted but
+   * no longer say whose they are.
+   */
+  forgetUser(userId: string): Promise<void>;
+  /** When the user was erased, if ever: tokens issued before then no longer sign anyone in. */
+  erasedAt(userId: string): Promise<string | null>;
+}
+
+export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore, PeopleStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -520,7 +552,7 @@ export interface RateLimiter {
   /** Takes one point from `key`'s bucket; throws DomainError('rate_limited') with retryAfterMs when empty. */
   consume(bucket: RateBucket, key: string): Promise<void>;
 }
-export type RateBucket = 'post' | 'edit' | 'vote' | 'guest' | 'report' | 'burst';
+export type RateBucket = 'post' | 'edit' | 'vote' | 'guest' | 'report' | 'burst' | 'export';
 
 export interface Clock {
   now(): Date;

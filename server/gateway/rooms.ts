@@ -15,3 +15,6 @@ export function articleOfRoom(room: string): string | null {
 
 /** Moderators watching the queue and the live feed (`mod:watch`). */
 export const MODERATORS_ROOM = 'mods';
+
+/** Every socket signed in as one user, on any node (their sessions end together on erasure). */
+export const userRoom = (userId: string): string => `u:{${userId}}`;

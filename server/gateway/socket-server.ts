@@ -24,6 +24,7 @@ import { MemoryPresenceTable, Presence, RedisPresenceTable } from './presence.js
 import type { Core } from '../operations.js';
 import { ScoresPusher } from './scores.js';
 import { expireSession, watchExpiry } from './session-expiry.js';
+import { userRoom } from './rooms.js';
 import type { StaffNames } from '../core/staff-names.js';
 
 export interface SocketServerDeps {
@@ -58,6 +59,8 @@ export interface SocketServer {
   serve(core: Core): void;
   /** Readers on each article now, across nodes. */
   readersOf(articleIds: string[]): Promise<Record<string, number>>;
+  /** Ends every session of a user on every node (erasure). */
+  endSessions(userId: string): void;
   /** Stops the sweeps (the sockets themselves are closed by the caller). */
   stop(): void;
 }
@@ -145,7 +148,8 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       if (deps.keepUserAgent) socket.data.userAgent = String(socket.request.headers['user-agent'] ?? '').slice(0, 512);
       if (user.role === 'moderator') deps.staffNames.note(user.name);
       next();
-    }, next);
+      // The store could not say whether the user was erased: try again later, the token is not bad.
+    }, () => next(new Error('unavailable')));
   });
 
   const presence = new Presence(
@@ -173,6 +177,7 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     });
     io.on('connection', (socket) => {
       tuning.connected(socket);
+      if (socket.data.viewer) void socket.join(userRoom(socket.data.viewer.id));
       socket.onAny(dispatch);
     });
     presence.start();
@@ -186,6 +191,11 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
     connections,
     serve,
     readersOf: (ids) => presence.readers(ids),
+    endSessions: (userId) => {
+      // On every node: told why, then closed; a reconnect with the old token is refused.
+      io.in(userRoom(userId)).emit('session:expired', { reason: 'erased' });
+      io.in(userRoom(userId)).disconnectSockets(true);
+    },
     stop: () => {
       presence.stop();
       scores.stop();

@@ -1,6 +1,7 @@
 /**
  * The REST API (PROTOCOL.md §3). Same core calls and errors as the socket handlers.
  */
+import { once } from 'node:events';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -130,6 +131,39 @@ export function apiRouter(deps: ApiDeps): express.Router {
       const { articleId } = parse(ArticleParams, req.params);
       const q = parse(EventsQuery, req.query);
       res.json(await discussion.events(req.viewer ?? null, articleId, q.since, q.epoch));
+    }),
+  );
+  // Everything stored about the signed-in user, as one JSON document, streamed (GDPR articles 15 and 20).
+  r.get(
+    '/me/export',
+    wrap(async (req, res) => {
+      const data = await deps.core.people.exportMine(req.viewer ?? null);
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.setHeader('content-disposition', 'attachment; filename="livethread-my-data.json"');
+      res.setHeader('cache-control', 'no-store');
+      // Waits for the client to take what was written; gives up when it goes away.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort());
+      const write = async (text: string) => {
+        if (!res.write(text)) await once(res, 'drain', { signal: gone.signal });
+      };
+      try {
+        await write(JSON.stringify(data.header).slice(0, -1));
+        for (const section of data.sections) {
+          await write(`,${JSON.stringify(section.name)}:[`);
+          let first = true;
+          for await (const record of section.records) {
+            await write((first ? '' : ',') + JSON.stringify(record));
+            first = false;
+          }
+          await write(']');
+        }
+        res.end('}');
+      } catch (err) {
+        // Half a document is worse than none: the client sees the transfer fail.
+        if (!res.destroyed) deps.logger.error({ err }, 'personal data export failed midway');
+        res.destroy();
+      }
     }),
   );
   // The operations of the shared table (operations.ts) that have an HTTP route.

@@ -85,6 +85,10 @@ export class MemoryStore implements CommentStore {
   private readonly touched = new Map<string, string>();
   private readonly bodyArticles = new Map<string, Map<string, number>>();
   private readonly byUser = new Map<string, { articleId: string; commentId: string }[]>();
+  /** userId → "articleId\ncommentId" → the vote they give. */
+  private readonly votesByUser = new Map<string, Map<string, 1 | -1>>();
+  private readonly reportsByUser = new Map<string, { articleId: string; commentId: string; reason: string | null; at: string }[]>();
+  private readonly erased = new Map<string, string>();
   private readonly audit: AuditEntry[] = [];
   private readonly bodies = new Map<string, { clientId: string; until: number }>();
   private readonly staff = new Set<string>();
@@ -309,8 +313,17 @@ export class MemoryStore implements CommentStore {
       up - (before === 1 ? 1 : 0) + (input.value === 1 ? 1 : 0),
       down - (before === -1 ? 1 : 0) + (input.value === -1 ? 1 : 0),
     ];
-    if (input.value === 0) a.votes.delete(key);
-    else a.votes.set(key, input.value);
+    const mine = this.votesByUser.get(input.userId) ?? new Map<string, 1 | -1>();
+    const ref = `${input.articleId}\n${input.commentId}`;
+    if (input.value === 0) {
+      a.votes.delete(key);
+      mine.delete(ref);
+    } else {
+      a.votes.set(key, input.value);
+      mine.set(ref, input.value);
+    }
+    if (mine.size > 0) this.votesByUser.set(input.userId, mine);
+    else this.votesByUser.delete(input.userId);
     a.scores.set(input.commentId, next);
     a.scoresVersion += 1;
     // Deleted and set again so that the map stays in version order (scoresSince reads its tail).
@@ -393,6 +406,9 @@ export class MemoryStore implements CommentStore {
     if (list.some((r) => r.userId === report.userId)) return false;
     list.push(clone(report));
     a.reports.set(commentId, list);
+    const mine = this.reportsByUser.get(report.userId) ?? [];
+    mine.push({ articleId, commentId, reason: report.reason, at: report.at });
+    this.reportsByUser.set(report.userId, mine);
     if (!a.reported.has(commentId)) a.reported.set(commentId, report.at);
     return true;
   }
@@ -522,8 +538,40 @@ export class MemoryStore implements CommentStore {
     return out;
   }
 
-  async userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]> {
-    return clone((this.byUser.get(userId) ?? []).slice(0, limit));
+  async userComments(userId: string, limit: number, offset = 0): Promise<{ articleId: string; commentId: string }[]> {
+    return clone((this.byUser.get(userId) ?? []).slice(offset, offset + limit));
+  }
+
+  async userVotes(userId: string, limit: number): Promise<{ articleId: string; commentId: string; value: 1 | -1 }[]> {
+    return [...(this.votesByUser.get(userId) ?? [])].slice(0, limit).map(([ref, value]) => {
+      const [articleId, commentId] = ref.split('\n') as [string, string];
+      return { articleId, commentId, value };
+    });
+  }
+
+  async userReports(userId: string, limit: number): Promise<{ articleId: string; commentId: string; reason: string | null; at: string }[]> {
+    return clone((this.reportsByUser.get(userId) ?? []).slice(0, limit));
+  }
+
+  async markErased(userId: string, at: string): Promise<void> {
+    this.erased.set(userId, at);
+  }
+
+  async forgetUser(userId: string): Promise<void> {
+    for (const ref of this.votesByUser.get(userId)?.keys() ?? []) {
+      const [articleId, commentId] = ref.split('\n') as [string, string];
+      this.articles.get(articleId)?.votes.delete(`${commentId}|${userId}`);
+    }
+    this.votesByUser.delete(userId);
+    this.reportsByUser.delete(userId);
+    this.byUser.delete(userId);
+    this.userNotes.delete(userId);
+    this.holds.delete(userId);
+    this.addresses.delete(userId);
+  }
+
+  async erasedAt(userId: string): Promise<string | null> {
+    return this.erased.get(userId) ?? null;
   }
 
   async addStaffName(name: string): Promise<void> {

@@ -13,7 +13,8 @@
  *   lt:{a:ID}:reported zset reported comment ids by time (ms) / this article
  *   lt:{a:ID}:rep:C  list   report JSON for comment C; lt:{a:ID}:repu:C set of reporters
  * Outside articles: lt:modq (set of articles that may have queue entries), lt:bans (set),
- * lt:{u:ID}:comments (list "articleId\ncommentId"), lt:audit (list), lt:dup:{u:ID}:H (10 min),
+ * lt:{u:ID}:comments (list "articleId\ncommentId"), lt:{u:ID}:votes (hash "articleId\ncommentId" → vote),
+ * lt:{u:ID}:reports (list of JSON), lt:{u:ID}:erased (when), lt:audit (list), lt:dup:{u:ID}:H (10 min),
  * lt:staff (set of moderators' names).
  *
  * The scripts are in store/lua/, each naming its KEYS and ARGV; none takes or returns an
@@ -155,7 +156,12 @@ export class RedisStore implements CommentStore {
   }
 
   private userKey(userId: string): string {
-    return `${this.prefix}:{u:${userId}}:comments`;
+    return this.user(userId, 'comments');
+  }
+
+  /** A key of one user's: all of them share the hash tag `{u:<userId>}`. */
+  private user(userId: string, name: string): string {
+    return `${this.prefix}:{u:${userId}}:${name}`;
   }
 
   async create(input: Parameters<CommentStore['create']>[0]): Promise<CreateResult> {
@@ -316,6 +322,12 @@ export class RedisStore implements CommentStore {
       },
       { comment_id: input.commentId, user_id: input.userId, value: input.value, root_order: root === null ? '' : root },
     );
+    // The user's own index (another slot): what they gave, for their data export and erasure.
+    if (r[3] === '1') {
+      const ref = `${a}\n${input.commentId}`;
+      if (input.value === 0) await this.redis.hdel(this.user(input.userId, 'votes'), ref);
+      else await this.redis.hset(this.user(input.userId, 'votes'), ref, String(input.value));
+    }
     return { up: Number(r[0]), down: Number(r[1]), myVote: Number(r[2]) as -1 | 0 | 1, changed: r[3] === '1', version: Number(r[4]) };
   }
 
@@ -381,7 +393,9 @@ export class RedisStore implements CommentStore {
       },
       { comment_id: commentId, user_id: report.userId, report_json: JSON.stringify(report), at_ms: Date.parse(report.at) },
     );
-    return added === 1;
+    if (added !== 1) return false;
+    await this.redis.rpush(this.user(report.userId, 'reports'), JSON.stringify({ articleId, commentId, reason: report.reason, at: report.at }));
+    return true;
   }
 
   async reports(articleId: string, commentId: string): Promise<Report[]> {
@@ -487,21 +501,21 @@ export class RedisStore implements CommentStore {
   }
 
   async noteAddress(userId: string, addressHash: string): Promise<void> {
-    await this.redis.set(`${this.prefix}:{u:${userId}}:addr`, addressHash, 'EX', ADDRESS_TTL_SECONDS);
+    await this.redis.set(this.user(userId, 'addr'), addressHash, 'EX', ADDRESS_TTL_SECONDS);
   }
 
   async lastAddress(userId: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}:{u:${userId}}:addr`);
+    return this.redis.get(this.user(userId, 'addr'));
   }
 
   async addNote(userId: string, note: UserNote): Promise<void> {
-    const key = `${this.prefix}:{u:${userId}}:notes`;
+    const key = this.user(userId, 'notes');
     await this.redis.rpush(key, JSON.stringify(note));
     await this.redis.ltrim(key, -NOTES_KEEP, -1);
   }
 
   async notes(userId: string, limit: number): Promise<UserNote[]> {
-    const rows = await this.redis.lrange(`${this.prefix}:{u:${userId}}:notes`, -limit, -1);
+    const rows = await this.redis.lrange(this.user(userId, 'notes'), -limit, -1);
     return rows.map((r) => JSON.parse(r) as UserNote);
   }
 
@@ -552,12 +566,42 @@ export class RedisStore implements CommentStore {
     });
   }
 
-  async userComments(userId: string, limit: number): Promise<{ articleId: string; commentId: string }[]> {
-    const rows = await this.redis.lrange(this.userKey(userId), 0, limit - 1);
-    return rows.map((r) => {
-      const i = r.lastIndexOf('\n');
-      return { articleId: r.slice(0, i), commentId: r.slice(i + 1) };
-    });
+  async userComments(userId: string, limit: number, offset = 0): Promise<{ articleId: string; commentId: string }[]> {
+    const rows = await this.redis.lrange(this.userKey(userId), offset, offset + limit - 1);
+    return rows.map(splitRef);
+  }
+
+  async userVotes(userId: string, limit: number): Promise<{ articleId: string; commentId: string; value: 1 | -1 }[]> {
+    const out: { articleId: string; commentId: string; value: 1 | -1 }[] = [];
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscan(this.user(userId, 'votes'), cursor, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i + 1 < flat.length && out.length < limit; i += 2) out.push({ ...splitRef(flat[i]!), value: flat[i + 1] === '-1' ? -1 : 1 });
+    } while (cursor !== '0' && out.length < limit);
+    return out;
+  }
+
+  async userReports(userId: string, limit: number): Promise<{ articleId: string; commentId: string; reason: string | null; at: string }[]> {
+    const rows = await this.redis.lrange(this.user(userId, 'reports'), 0, limit - 1);
+    return rows.map((r) => JSON.parse(r) as { articleId: string; commentId: string; reason: string | null; at: string });
+  }
+
+  async markErased(userId: string, at: string): Promise<void> {
+    await this.redis.set(this.user(userId, 'erased'), at);
+  }
+
+  async forgetUser(userId: string): Promise<void> {
+    // Their votes stay counted, but the per-comment records no longer name them.
+    for (const v of await this.userVotes(userId, Number.MAX_SAFE_INTEGER)) {
+      await this.redis.hdel(this.key(v.articleId, 'votes'), `${v.commentId}|${userId}`);
+    }
+    await this.redis.hdel(this.global('hold'), userId);
+    for (const name of ['comments', 'votes', 'reports', 'notes', 'addr']) await this.redis.del(this.user(userId, name));
+  }
+
+  async erasedAt(userId: string): Promise<string | null> {
+    return this.redis.get(this.user(userId, 'erased'));
   }
 
   async addStaffName(name: string): Promise<void> {
@@ -640,4 +684,10 @@ function withScore(json: string, score: string): StoredComment {
 
 function parseComment(raw: string): StoredComment {
   return JSON.parse(raw) as StoredComment;
+}
+
+/** "articleId\ncommentId" (an article id may not hold a newline; see shared/schemas.ts). */
+function splitRef(r: string): { articleId: string; commentId: string } {
+  const i = r.lastIndexOf('\n');
+  return { articleId: r.slice(0, i), commentId: r.slice(i + 1) };
 }

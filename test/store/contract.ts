@@ -7,6 +7,7 @@ import { abuseContract } from './contract/abuse.js';
 import { auditContract } from './contract/audit.js';
 import type { StoreFactory } from './contract/fixture.js';
 import { moderationContract } from './contract/moderation.js';
+import { peopleContract } from './contract/people.js';
 import { threadContract } from './contract/thread.js';
 import { votesContract } from './contract/votes.js';
 
@@ -22,5 +23,6 @@ export function describeStore(name: string, factory: StoreFactory): void {
     moderationContract(name, factory);
     auditContract(name, factory);
     abuseContract(name, factory);
+    peopleContract(name, factory);
   });
 }
