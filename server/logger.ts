@@ -3,7 +3,7 @@
  * carry an allowlist of fields with query values hidden, and known credential paths are redacted
  * wherever else they might appear.
  */
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 const CENSOR = '[redacted]';
 
@@ -45,6 +45,8 @@ export function requestSerializer(req: { id?: unknown; method?: string; url?: st
   return { id: req.id, method: req.method, url: redactUrl(req.url) };
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: { pid: process.pid }, redact: { paths: REDACT_PATHS, censor: CENSOR } });
+/** The service's logger: to stdout, or to `destination` (tests read what it wrote). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const opts = { level, base: { pid: process.pid }, redact: { paths: REDACT_PATHS, censor: CENSOR } };
+  return destination ? pino(opts, destination) : pino(opts);
 }

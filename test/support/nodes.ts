@@ -1,10 +1,10 @@
 /**
  * Server nodes in this process, each with its own store and Pub/Sub connections, on port 0.
  */
-import { pino } from 'pino';
 import { io as ioClient } from 'socket.io-client';
 import type { App } from '../../server/app.js';
 import { composeApp } from '../../server/compose.js';
+import { createLogger } from '../../server/logger.js';
 import { parseConfig, type Config } from '../../server/config.js';
 import { HeldWords } from '../../server/core/moderation.js';
 import type { Clock, CommentStore } from '../../server/core/ports.js';
@@ -40,6 +40,8 @@ export async function startNode(
     heldWords?: string[];
     /** Pretend other socket.io, engine.io and ws versions (the engine tuning's guard). */
     engineVersions?: Record<EnginePackage, string>;
+    /** Every log line the node writes is appended here (set LOG_LEVEL in `env`). */
+    logs?: string[];
   } = {},
 ): Promise<TestNode> {
   const name = opts.name ?? `node${++counter}`;
@@ -55,7 +57,8 @@ export async function startNode(
     ...(opts.clusterNodes ? { REDIS_CLUSTER_NODES: opts.clusterNodes } : {}),
     ...opts.env,
   });
-  const logger = pino({ level: config.LOG_LEVEL });
+  const logs = opts.logs;
+  const logger = createLogger(config.LOG_LEVEL, logs && { write: (line: string) => void logs.push(line) });
   const { app, store, redis, close } = composeApp(config, logger, {
     name: `lt-${name}`,
     clock: opts.clock,
