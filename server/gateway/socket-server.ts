@@ -142,14 +142,17 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
       return;
     }
     if (typeof token !== 'string') return next(new Error('unauthorized'));
-    deps.tokens.verify(token).then((user) => {
-      if (!user) return next(new Error('unauthorized'));
-      socket.data.viewer = user;
-      if (deps.keepUserAgent) socket.data.userAgent = String(socket.request.headers['user-agent'] ?? '').slice(0, 512);
-      if (user.role === 'moderator') deps.staffNames.note(user.name);
-      next();
-      // The store could not say whether the user was erased: try again later, the token is not bad.
-    }, () => next(new Error('unavailable')));
+    deps.tokens.verify(token).then(
+      (user) => {
+        if (!user) return next(new Error('unauthorized'));
+        socket.data.viewer = user;
+        if (deps.keepUserAgent) socket.data.userAgent = String(socket.request.headers['user-agent'] ?? '').slice(0, 512);
+        if (user.role === 'moderator') deps.staffNames.note(user.name);
+        next();
+        // The store could not say whether the user was erased: try again later, the token is not bad.
+      },
+      () => next(new Error('unavailable')),
+    );
   });
 
   const presence = new Presence(

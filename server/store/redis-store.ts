@@ -394,7 +394,10 @@ export class RedisStore implements CommentStore {
       { comment_id: commentId, user_id: report.userId, report_json: JSON.stringify(report), at_ms: Date.parse(report.at) },
     );
     if (added !== 1) return false;
-    await this.redis.rpush(this.user(report.userId, 'reports'), JSON.stringify({ articleId, commentId, reason: report.reason, at: report.at }));
+    await this.redis.rpush(
+      this.user(report.userId, 'reports'),
+      JSON.stringify({ articleId, commentId, reason: report.reason, at: report.at }),
+    );
     return true;
   }
 
@@ -577,7 +580,8 @@ export class RedisStore implements CommentStore {
     do {
       const [next, flat] = await this.redis.hscan(this.user(userId, 'votes'), cursor, 'COUNT', 500);
       cursor = next;
-      for (let i = 0; i + 1 < flat.length && out.length < limit; i += 2) out.push({ ...splitRef(flat[i]!), value: flat[i + 1] === '-1' ? -1 : 1 });
+      for (let i = 0; i + 1 < flat.length && out.length < limit; i += 2)
+        out.push({ ...splitRef(flat[i]!), value: flat[i + 1] === '-1' ? -1 : 1 });
     } while (cursor !== '0' && out.length < limit);
     return out;
   }
