@@ -1,0 +1,63 @@
+/**
+ * JSON lines, one value a line, with line numbers for errors. Used for Remark42 backups and
+ * livethread's own export.
+ */
+import { ImportError } from './import-error.js';
+
+/**
+ * The longest line accepted, in characters. A Remark42 header line carries every user's and post's
+ * metadata, so it is far longer than a comment; 64 MiB holds the header of a site with hundreds of
+ * thousands of users, and stops a file that is not JSON lines at all before it fills the memory.
+ */
+export const MAX_LINE_CHARS = 64 * 1024 * 1024;
+
+export interface JsonLine {
+  /** 1-based. */
+  line: number;
+  value: unknown;
+}
+
+/** Non-blank lines parsed as JSON; a line that is not JSON stops with its number. */
+export async function* readJsonLines(text: AsyncIterable<string>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<JsonLine> {
+  let pending = '';
+  let line = 0;
+  const parse = (raw: string): JsonLine | null => {
+    line++;
+    const trimmed = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (trimmed.trim() === '') return null;
+    try {
+      return { line, value: JSON.parse(trimmed) };
+    } catch (e) {
+      throw new ImportError(`not a JSON value (${jsonErrorReason(e)})`, { line, column: jsonErrorColumn(e) });
+    }
+  };
+  for await (const chunk of text) {
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    while (nl !== -1) {
+      const raw = pending + chunk.slice(start, nl);
+      pending = '';
+      const parsed = parse(raw);
+      if (parsed) yield parsed;
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    pending += chunk.slice(start);
+    if (pending.length > maxLineChars)
+      throw new ImportError(`line longer than ${maxLineChars} characters: not JSON lines`, { line: line + 1 });
+  }
+  const parsed = parse(pending);
+  if (parsed) yield parsed;
+}
+
+// V8 says "Unexpected token } in JSON at position 12" (Node 20) or "…, \"{…\" is not valid JSON"
+// (Node 22): keep the reason, drop the echo of the input (it may be someone's comment).
+function jsonErrorReason(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/, ".*" is not valid JSON$/s, '').replace(/ in JSON at position \d+.*$/s, '');
+}
+
+function jsonErrorColumn(e: unknown): number | undefined {
+  const m = /position (\d+)/.exec(e instanceof Error ? e.message : '');
+  return m ? Number(m[1]) + 1 : undefined;
+}
