@@ -7,8 +7,12 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { ImportError } from './import-error.js';
 
-/** Read size: big enough for throughput, small enough that one chunk's records stay small. */
-const CHUNK_BYTES = 256 * 1024;
+/**
+ * Read size. 64 KiB keeps each chunk's text (and the copies parsers make of it) under V8's
+ * large-object threshold, so it dies young instead of waiting in the large-object space for a full
+ * collection: with 256 KiB chunks the importer's peak memory was some 60 MB higher.
+ */
+const CHUNK_BYTES = 64 * 1024;
 
 export async function isGzip(file: string): Promise<boolean> {
   let handle;

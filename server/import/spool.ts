@@ -9,10 +9,13 @@
  * {@link BUFFERED_BYTES}) in the first pass, one bucket (plus one more while an article merges
  * threads from far apart) in the second.
  */
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { access, appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readJsonLines } from './json-lines.js';
 import type { RawComment } from './source-records.js';
+import { decodeUtf8 } from './source-stream.js';
 
 /**
  * Threads per bucket file. Disqus exports list many threads without comments, so a bucket of 64
@@ -20,8 +23,12 @@ import type { RawComment } from './source-records.js';
  * file system handles well even for a million threads (15,625 files).
  */
 export const THREADS_PER_BUCKET = 64;
-/** Write buffers flushed past this (all buckets together): bounds first-pass memory. */
-export const BUFFERED_BYTES = 8 * 1024 * 1024;
+/**
+ * Write buffers flushed past this (all buckets together): bounds first-pass memory. Buffered lines
+ * outlive young collections and are promoted, so the old space holds about this much garbage after
+ * each flush until a full collection: small, but big enough that appends stay large.
+ */
+export const BUFFERED_BYTES = 1024 * 1024;
 /** One bucket's buffer is flushed past this, so a big thread goes to disk as it grows. */
 const BUCKET_FLUSH_BYTES = 256 * 1024;
 
@@ -97,20 +104,17 @@ export class Spool {
     return comments;
   }
 
+  /** A bucket's comments by thread, read line by line (never the whole file as one string). */
   private async read(bucket: number): Promise<Map<string, RawComment[]>> {
     const threads = new Map<string, RawComment[]>();
-    let text: string;
+    const file = this.file(bucket);
     try {
-      text = await readFile(this.file(bucket), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return threads;
-      throw e;
+      await access(file);
+    } catch {
+      return threads;
     }
-    let start = 0;
-    while (start < text.length) {
-      const end = text.indexOf('\n', start);
-      const c = JSON.parse(text.slice(start, end)) as RawComment;
-      start = end + 1;
+    for await (const { value } of readJsonLines(decodeUtf8(createReadStream(file, { highWaterMark: 64 * 1024 })))) {
+      const c = value as RawComment;
       let list = threads.get(c.thread);
       if (!list) threads.set(c.thread, (list = []));
       list.push(c);
