@@ -19,26 +19,31 @@ export interface JsonLine {
 
 /** Non-blank lines parsed as JSON; a line that is not JSON stops with its number. */
 export async function* readJsonLines(text: AsyncIterable<string>, maxLineChars = MAX_LINE_CHARS): AsyncGenerator<JsonLine> {
-  let pending = '';
-  let line = 0;
-  const parse = (raw: string): JsonLine | null => {
-    line++;
-    const trimmed = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (trimmed.trim() === '') return null;
+  for await (const { line, text: raw } of readLines(text, maxLineChars)) {
     try {
-      return { line, value: JSON.parse(trimmed) };
+      yield { line, value: JSON.parse(raw) };
     } catch (e) {
       throw new ImportError(`not a JSON value (${jsonErrorReason(e)})`, { line, column: jsonErrorColumn(e) });
     }
-  };
+  }
+}
+
+/** Non-blank lines (without their `\r\n` or `\n`), numbered from 1. */
+export async function* readLines(
+  text: AsyncIterable<string>,
+  maxLineChars = MAX_LINE_CHARS,
+): AsyncGenerator<{ line: number; text: string }> {
+  let pending = '';
+  let line = 0;
   for await (const chunk of text) {
     let start = 0;
     let nl = chunk.indexOf('\n');
     while (nl !== -1) {
       const raw = pending + chunk.slice(start, nl);
       pending = '';
-      const parsed = parse(raw);
-      if (parsed) yield parsed;
+      line++;
+      const t = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (t.trim() !== '') yield { line, text: t };
       start = nl + 1;
       nl = chunk.indexOf('\n', start);
     }
@@ -46,8 +51,9 @@ export async function* readJsonLines(text: AsyncIterable<string>, maxLineChars =
     if (pending.length > maxLineChars)
       throw new ImportError(`line longer than ${maxLineChars} characters: not JSON lines`, { line: line + 1 });
   }
-  const parsed = parse(pending);
-  if (parsed) yield parsed;
+  line++;
+  const t = pending.endsWith('\r') ? pending.slice(0, -1) : pending;
+  if (t.trim() !== '') yield { line, text: t };
 }
 
 // V8 says "Unexpected token } in JSON at position 12" (Node 20) or "…, \"{…\" is not valid JSON"

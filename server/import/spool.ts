@@ -5,17 +5,15 @@
  * Disqus lists every thread, then every post in any order; Commento one array of comments of every
  * page. So comments are appended, as JSON lines, to a bucket file per {@link THREADS_PER_BUCKET}
  * consecutive threads (in the order the source first names them), and the second pass reads a
- * bucket, which holds only its threads' comments. Memory: the write buffers (bounded by
- * {@link BUFFERED_BYTES}) in the first pass, one bucket (plus one more while an article merges
- * threads from far apart) in the second.
+ * bucket, which holds only its threads' comments. Memory: one write arena ({@link ARENA_BYTES}) in
+ * the first pass, one bucket (plus one more while an article merges threads from far apart) in the
+ * second.
  */
-import { createReadStream } from 'node:fs';
-import { access, appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFileSync } from 'node:fs';
+import { appendFile, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readJsonLines } from './json-lines.js';
 import type { RawComment } from './source-records.js';
-import { decodeUtf8 } from './source-stream.js';
 
 /**
  * Threads per bucket file. Disqus exports list many threads without comments, so a bucket of 64
@@ -24,20 +22,23 @@ import { decodeUtf8 } from './source-stream.js';
  */
 export const THREADS_PER_BUCKET = 64;
 /**
- * Write buffers flushed past this (all buckets together): bounds first-pass memory. Buffered lines
- * outlive young collections and are promoted, so the old space holds about this much garbage after
- * each flush until a full collection: small, but big enough that appends stay large.
+ * The write buffer: one arena of this size, allocated once, into which each comment's line is
+ * encoded as soon as it is made. So the line's string dies young, and nothing the first pass
+ * buffers is ever promoted to V8's old space: with strings buffered until a flush (1 MiB of them),
+ * the old space filled with some 80 MB of dead lines between full collections. The arena is written
+ * out once half full (the reader flushes between chunks, and one 64 KiB chunk makes far less than
+ * the other half).
  */
-export const BUFFERED_BYTES = 1024 * 1024;
-/** One bucket's buffer is flushed past this, so a big thread goes to disk as it grows. */
-const BUCKET_FLUSH_BYTES = 256 * 1024;
+export const ARENA_BYTES = 2 * 1024 * 1024;
 
 export class Spool {
-  private readonly buffers = new Map<number, string[]>();
-  private readonly sizes = new Map<number, number>();
-  private buffered = 0;
-  private readonly full = new Set<number>();
-  private readonly cache = new Map<number, Map<string, RawComment[]>>();
+  private readonly arena = Buffer.allocUnsafeSlow(ARENA_BYTES);
+  private used = 0;
+  /** Per bucket: start and end offsets in the arena of its lines, in order. */
+  private readonly segments = new Map<number, number[]>();
+  /** The bucket the second pass is in: its bytes and, per thread, the offsets of its lines. */
+  private current: { bucket: number; data: Buffer; index: Map<string, number[]> } | null = null;
+  private readBuffer = Buffer.alloc(0);
 
   private constructor(readonly dir: string) {}
 
@@ -52,74 +53,99 @@ export class Spool {
   /** Buffers a comment of the thread that was the `threadSeq`-th the source named. */
   add(threadSeq: number, comment: RawComment): void {
     const bucket = Spool.bucketOf(threadSeq);
-    const line = JSON.stringify(comment) + '\n';
-    let buf = this.buffers.get(bucket);
-    if (!buf) this.buffers.set(bucket, (buf = []));
-    buf.push(line);
-    const size = (this.sizes.get(bucket) ?? 0) + line.length;
-    this.sizes.set(bucket, size);
-    this.buffered += line.length;
-    if (size > BUCKET_FLUSH_BYTES) this.full.add(bucket);
+    // The thread first, so the second pass groups lines without parsing them.
+    const line = JSON.stringify(comment.thread) + '\t' + JSON.stringify(comment) + '\n';
+    let segs = this.segments.get(bucket);
+    if (!segs) this.segments.set(bucket, (segs = []));
+    if (Buffer.byteLength(line) > ARENA_BYTES - this.used) {
+      // A line bigger than what is left (a huge comment, or a parser that made more than a chunk's
+      // worth): write this bucket's lines and it now, in order. Rare, so synchronously.
+      appendFileSync(this.file(bucket), Buffer.concat([this.bucketData(segs), Buffer.from(line)]));
+      segs.length = 0;
+      return;
+    }
+    const start = this.used;
+    this.used += this.arena.write(line, start);
+    segs.push(start, this.used);
   }
 
-  /** Writes what is due: full buckets, or everything once the buffers hold too much. */
+  /** Writes the arena out once it is half full. */
   async flushIfNeeded(): Promise<void> {
-    if (this.buffered > BUFFERED_BYTES) await this.flush([...this.buffers.keys()]);
-    else if (this.full.size > 0) await this.flush([...this.full]);
+    if (this.used > ARENA_BYTES / 2) await this.flushAll();
   }
 
   async flushAll(): Promise<void> {
-    await this.flush([...this.buffers.keys()]);
+    for (const [bucket, segs] of this.segments) {
+      if (segs.length === 0) continue;
+      await appendFile(this.file(bucket), this.bucketData(segs));
+      segs.length = 0;
+    }
+    this.used = 0;
   }
 
-  private async flush(buckets: number[]): Promise<void> {
-    for (const bucket of buckets) {
-      const buf = this.buffers.get(bucket);
-      if (!buf) continue;
-      this.buffers.delete(bucket);
-      this.buffered -= this.sizes.get(bucket) ?? 0;
-      this.sizes.delete(bucket);
-      this.full.delete(bucket);
-      await appendFile(this.file(bucket), buf.join(''));
-    }
+  private bucketData(segs: number[]): Buffer {
+    const parts: Buffer[] = [];
+    for (let i = 0; i < segs.length; i += 2) parts.push(this.arena.subarray(segs[i], segs[i + 1]));
+    return Buffer.concat(parts);
   }
 
   /**
    * The comments of one thread, in the order they were added; each thread is asked for once.
-   * `floorSeq` is the smallest thread position still to be asked for (the second pass goes through
-   * articles by their first thread), so buckets below it are dropped. At most two buckets stay in
-   * memory: the floor's, whose threads come next, and one other that a merged article reached into.
+   * `floorSeq` is the smallest thread position still to be asked for: the second pass goes through
+   * articles by their first thread, so the bucket of `floorSeq` only moves forward. That bucket is
+   * read whole into one buffer, reused from bucket to bucket (outside V8's heap, so nothing of it is
+   * promoted and left for a full collection), with the offsets of each thread's lines; lines are
+   * parsed when their thread is asked for, so only one article's objects exist at a time. A thread
+   * in another bucket (an article merging threads from far apart) is read from its file alone.
    */
   async take(threadSeq: number, key: string, floorSeq: number): Promise<RawComment[]> {
-    const floor = Spool.bucketOf(floorSeq);
-    for (const b of this.cache.keys()) if (b < floor) this.cache.delete(b);
     const bucket = Spool.bucketOf(threadSeq);
-    let threads = this.cache.get(bucket);
-    if (!threads) {
-      threads = await this.read(bucket);
-      if (bucket === floor || this.cache.size < 2) this.cache.set(bucket, threads);
+    const floor = Spool.bucketOf(floorSeq);
+    let source: { data: Buffer; index: Map<string, number[]> };
+    if (bucket === floor) {
+      if (this.current?.bucket !== bucket) {
+        const size = await this.size(bucket);
+        if (this.readBuffer.length < size) this.readBuffer = Buffer.allocUnsafeSlow(Math.ceil(size * 1.25));
+        const data = this.readBuffer.subarray(0, size);
+        await this.readInto(bucket, data);
+        this.current = { bucket, data, index: indexLines(data) };
+      }
+      source = this.current;
+    } else {
+      const data = Buffer.allocUnsafe(await this.size(bucket));
+      await this.readInto(bucket, data);
+      source = { data, index: indexLines(data) };
     }
-    const comments = threads.get(key) ?? [];
-    threads.delete(key);
-    return comments;
+    const offsets = source.index.get(key) ?? [];
+    source.index.delete(key);
+    const out: RawComment[] = [];
+    for (let i = 0; i < offsets.length; i += 2)
+      out.push(JSON.parse(source.data.toString('utf8', offsets[i], offsets[i + 1])) as RawComment);
+    return out;
   }
 
-  /** A bucket's comments by thread, read line by line (never the whole file as one string). */
-  private async read(bucket: number): Promise<Map<string, RawComment[]>> {
-    const threads = new Map<string, RawComment[]>();
-    const file = this.file(bucket);
+  private async size(bucket: number): Promise<number> {
     try {
-      await access(file);
-    } catch {
-      return threads;
+      return (await stat(this.file(bucket))).size;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
     }
-    for await (const { value } of readJsonLines(decodeUtf8(createReadStream(file, { highWaterMark: 64 * 1024 })))) {
-      const c = value as RawComment;
-      let list = threads.get(c.thread);
-      if (!list) threads.set(c.thread, (list = []));
-      list.push(c);
+  }
+
+  private async readInto(bucket: number, data: Buffer): Promise<void> {
+    if (data.length === 0) return;
+    const handle = await open(this.file(bucket), 'r');
+    try {
+      let at = 0;
+      while (at < data.length) {
+        const { bytesRead } = await handle.read(data, at, data.length - at, at);
+        if (bytesRead === 0) throw new Error(`spool file ${bucket} is shorter than it was`);
+        at += bytesRead;
+      }
+    } finally {
+      await handle.close();
     }
-    return threads;
   }
 
   private file(bucket: number): string {
@@ -127,8 +153,26 @@ export class Spool {
   }
 
   async close(): Promise<void> {
-    this.buffers.clear();
-    this.cache.clear();
+    this.segments.clear();
+    this.current = null;
+    this.readBuffer = Buffer.alloc(0);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Per thread, the start and end offsets of its lines (`"thread"\t{comment}\n`) in `data`. */
+function indexLines(data: Buffer): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  let start = 0;
+  while (start < data.length) {
+    let end = data.indexOf(0x0a, start);
+    if (end === -1) end = data.length;
+    const tab = data.indexOf(0x09, start);
+    const key = JSON.parse(data.toString('utf8', start, tab)) as string;
+    let list = index.get(key);
+    if (!list) index.set(key, (list = []));
+    list.push(tab + 1, end);
+    start = end + 1;
+  }
+  return index;
 }
