@@ -60,8 +60,12 @@ export function toArticleId(raw: string): { id: string; encoded: boolean; hashed
     hashed = true;
     const digest = createHash('sha256').update(id).digest('base64url').slice(0, 22);
     let head = id.slice(0, MAX - 23);
-    // Never end in the middle of a %XX escape.
+    // Never end in the middle of a %XX escape, nor of a character's UTF-8 bytes.
     head = head.replace(/%[0-9A-F]?$/, '');
+    head = head.replace(/%([C-F])[0-9A-F]((?:%[89AB][0-9A-F])*)$/, (whole, lead: string, rest: string) => {
+      const need = lead === 'F' ? 3 : lead === 'E' ? 2 : 1;
+      return rest.length / 3 >= need ? whole : '';
+    });
     id = `${head}~${digest}`;
   }
   return { id, encoded, hashed };

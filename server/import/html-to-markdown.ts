@@ -110,6 +110,8 @@ interface ListFrame {
   tag: 'ul' | 'ol';
   start: number;
   items: ListItem[];
+  /** Opened for an `<li>` outside any list: ends at the first content that is not an item. */
+  implicit?: boolean;
 }
 type Frame = Container | ListFrame;
 
@@ -216,7 +218,7 @@ class DocBuilder {
       case 'li':
         this.endParagraph();
         if (this.top().tag === 'li') this.closeFrame();
-        if (this.top().tag !== 'ul' && this.top().tag !== 'ol') this.stack.push({ tag: 'ul', start: 1, items: [] });
+        if (this.top().tag !== 'ul' && this.top().tag !== 'ol') this.stack.push({ tag: 'ul', start: 1, items: [], implicit: true });
         this.stack.push({ tag: 'li', blocks: [] });
         return;
       case 'td':
@@ -402,6 +404,10 @@ class DocBuilder {
 
   private block(block: Block): void {
     let top = this.top();
+    if ((top.tag === 'ul' || top.tag === 'ol') && top.implicit) {
+      this.closeFrame();
+      top = this.top();
+    }
     if (top.tag === 'ul' || top.tag === 'ol') {
       // Text or a block right in a list (no <li>): an item of its own.
       this.stack.push({ tag: 'li', blocks: [] });
