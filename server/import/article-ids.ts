@@ -154,6 +154,9 @@ export interface ArticleIdOptions {
   map?: ArticleIdMap | null;
 }
 
+/** Formats whose threads carry an identifier of their own; the others have only URLs or paths. */
+const IDENTIFIED: ReadonlySet<ImportFormat> = new Set(['disqus', 'wordpress', 'livethread']);
+
 const FALLBACKS: Record<ArticleIdStrategy, ArticleIdStrategy[]> = {
   identifier: ['identifier', 'path', 'url'],
   path: ['path', 'identifier', 'url'],
@@ -173,7 +176,9 @@ export function articleIdFor(thread: SourceThread, options: ArticleIdOptions): R
   const order = FALLBACKS[options.strategy];
   for (const [i, strategy] of order.entries()) {
     const id = toArticleId(candidates[strategy] ?? '');
-    if (id) return { articleId: id.id, origin: strategy, fellBack: i > 0, encoded: id.encoded, hashed: id.hashed };
+    // Going past the identifier of a format that has none is the rule, not a fallback.
+    const fellBack = i > 0 && !(options.strategy === 'identifier' && !IDENTIFIED.has(options.format) && i === 1);
+    if (id) return { articleId: id.id, origin: strategy, fellBack, encoded: id.encoded, hashed: id.hashed };
   }
   const id = toArticleId(`${options.format}-thread-${thread.sourceId}`)!;
   return { articleId: id.id, origin: 'thread', fellBack: true, encoded: id.encoded, hashed: id.hashed };
