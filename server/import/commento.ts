@@ -71,7 +71,8 @@ export async function parseCommento(chunks: AsyncIterable<Buffer>, sink: ParserS
   let version: number | null = null;
   const threads = new Set<string>();
   const commenters = new Map<string, { name: string | null; email: string | null }>();
-  let index = 0;
+  // Positions within each array, for messages ("comment #12").
+  const count = { pages: 0, comments: 0, commenters: 0 };
 
   await readJsonValues(chunks, ['$.version', '$.pages.*', '$.comments.*', '$.commenters.*'], ({ section, value }) => {
     switch (section) {
@@ -81,20 +82,20 @@ export async function parseCommento(chunks: AsyncIterable<Buffer>, sink: ParserS
         version = value;
         return;
       case 'pages': {
-        const page = check(Page, value, 'page', index);
+        const page = check(Page, value, 'page', ++count.pages);
         const path = normalizePath(page.path);
         sink.thread({ key: page.id, identifier: null, url: path, title: page.title?.trim() || null, closed: false, deleted: false });
         return;
       }
       case 'comments': {
-        index++;
+        const n = ++count.comments;
         const v3 = typeof value === 'object' && value !== null && 'pageId' in value;
-        if (v3) commentV3(check(CommentV3, value, 'comment', index), sink, context);
-        else commentV1(check(CommentV1, value, 'comment', index), sink, context, threads);
+        if (v3) commentV3(check(CommentV3, value, 'comment', n), sink, context);
+        else commentV1(check(CommentV1, value, 'comment', n), sink, context, threads);
         return;
       }
       case 'commenters': {
-        const c = check(Commenter, value, 'commenter', index);
+        const c = check(Commenter, value, 'commenter', ++count.commenters);
         const ref = (c.commenterHex ?? c.id ?? '').trim();
         if (ref && !commenters.has(ref)) commenters.set(ref, { name: c.name ?? null, email: c.email ?? null });
         return;

@@ -447,10 +447,11 @@ class DocBuilder {
   }
 }
 
+/** A closed style frame as an inline node (the paragraph's own frame is never one). */
 function styleNode(frame: { tag: 'p' | Style['tag']; href?: string; kids: Inline[] }): Inline {
   if (frame.tag === 'a') return ['a', frame.href!, ...frame.kids];
-  if (frame.tag === 'em' || frame.tag === 'strong') return [frame.tag, ...frame.kids];
-  return ['em', ...frame.kids];
+  if (frame.tag === 'p') throw new Error('a paragraph is not a style');
+  return [frame.tag, ...frame.kids];
 }
 
 /**

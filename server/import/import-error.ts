@@ -18,11 +18,12 @@ export class ImportError extends Error {
     return this.where.file ? this : new ImportError(this.reason, { ...this.where, file });
   }
 
+  /** `file:line:column: reason` (a compiler's form, which editors link), or `line L, column C: reason` without a file. */
   private static format(reason: string, where: ImportError['where']): string {
-    const at = [where.file, where.line, where.line !== undefined ? where.column : undefined].filter((p) => p !== undefined).join(':');
-    const line =
-      where.line !== undefined && !where.file ? `line ${where.line}${where.column !== undefined ? `, column ${where.column}` : ''}` : at;
-    return line ? `${line}: ${reason}` : reason;
+    const { file, line, column } = where;
+    if (file) return [file, line, line !== undefined ? column : undefined].filter((p) => p !== undefined).join(':') + `: ${reason}`;
+    if (line !== undefined) return `line ${line}${column !== undefined ? `, column ${column}` : ''}: ${reason}`;
+    return reason;
   }
 }
 
