@@ -8,6 +8,9 @@
  *    articles are yielded in the order the source first named them, each assembled from its threads'
  *    spooled comments (assemble.ts).
  */
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DEFAULT_COMMENT_MAX_LENGTH } from '../../shared/schemas.js';
 import { AuthorFactory, DEFAULT_AUTHOR_KEY } from './authors.js';
 import { ArticleIdMap, articleIdFor, type ResolvedArticleId } from './article-ids.js';
 import { assembleArticle } from './assemble.js';
@@ -23,9 +26,6 @@ import { readSource } from './source-stream.js';
 import type { Parser, ParserContext, ParserResult, ParserSink, RawComment, RawThread } from './source-records.js';
 import { Spool } from './spool.js';
 import { parseWordPress } from './wordpress.js';
-import { DEFAULT_COMMENT_MAX_LENGTH } from '../../shared/schemas.js';
-import { appendFile, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 
 export interface ImportOptions {
   format: ImportFormat;

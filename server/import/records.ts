@@ -35,16 +35,16 @@
  *     checkpoint(article.index); // optional: a re-run may skip articles up to it
  *   }
  * } finally {
- *   await reader.close(); // removes the spool (iteration to the end does so too)
+ *   await reader.close(); // removes the spool; reading to the end does so too (or extras() after it, when there are any)
  * }
  * print(formatPlan(reader.plan)); // counts, final once the iteration ended
  * ```
  *
  * - `status: 'pending'` goes to the moderation queue as held (never to readers); `'deleted'` is a
  *   tombstone kept because it has replies (its `body` is empty); `'removed'` is spam imported with
- *   `includeSpam`.
+ *   `includeSpam` (or a comment a moderator removed, in livethread's own export).
  * - `author.email` is for the store only: never send it to readers, never log it. The plan and
- *   every {@link ImportError} message are free of emails and bodies.
+ *   every `ImportError` message are free of emails and bodies.
  * - For livethread's own export, `id`, `author.id` and `votes` are the original ones, and
  *   `reader.extras()` yields its bans and audit entries after the articles.
  */
