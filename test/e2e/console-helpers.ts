@@ -57,11 +57,13 @@ export async function openConsole(
   node: TestNode,
   tokenValue: string,
   how: 'link' | 'paste' = 'link',
+  beforeOpen?: (page: Page) => Promise<void>,
 ): Promise<Page> {
   const page = await context.newPage();
   const list: Error[] = [];
   errors.set(page, list);
   page.on('pageerror', (e) => list.push(e));
+  await beforeOpen?.(page);
   if (how === 'link') {
     await page.goto(`${node.url}/moderate#token=${encodeURIComponent(tokenValue)}`);
   } else {
