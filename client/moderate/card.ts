@@ -327,6 +327,10 @@ export class CommentCard implements CommentView {
     const keep = this.kind === 'queue' && c.status === 'visible' && !pendingEdit;
     this.approveBtn.hidden = c.status !== 'pending' && !pendingEdit && !keep;
     this.approveBtn.textContent = pendingEdit ? 'Approve edit' : keep ? 'Keep' : 'Approve';
+    this.approveBtn.setAttribute(
+      'aria-label',
+      `${this.approveBtn.textContent} (comment by ${c.author?.name ?? 'unknown author'})${keep ? ': clears its reports' : ''}`,
+    );
     this.removeBtn.hidden = c.status !== 'pending' && c.status !== 'visible';
     this.restoreBtn.hidden = c.status !== 'removed';
     this.banGroup.hidden = !c.author;
