@@ -17,8 +17,8 @@ const VERB: Record<AuditEntry['action'], string> = {
   approve: 'approved',
   ban: 'banned',
   unban: 'unbanned',
-  hold: 'put on hold',
-  unhold: 'took off hold',
+  hold: 'held',
+  unhold: 'stopped holding',
   note: 'wrote a note about',
   erase: 'erased',
   close: 'closed',
@@ -105,7 +105,7 @@ export class AuditView {
   private line(e: AuditEntry): HTMLLIElement {
     const target: (Node | string)[] = [];
     const code = (text: string, title?: string) => h('code', title ? { title } : null, text);
-    const uid = (id: string) => h('code', { class: 'lm-uid', title: id }, id);
+    const uid = (id: string) => button('lm-link lm-uid', id, () => this.ctx.openUser(id), { title: `Show the card of ${id}` });
     const article = (id: string) => button('lm-link lm-article', id, () => this.ctx.openThread(id), { title: `Show thread ${id}` });
     switch (e.action) {
       case 'remove':
@@ -122,7 +122,11 @@ export class AuditView {
       }
       case 'ban':
       case 'unban':
-        target.push('user ');
+      case 'hold':
+      case 'unhold':
+      case 'note':
+      case 'erase':
+        target.push(e.action === 'hold' || e.action === 'unhold' ? 'the comments of ' : 'user ');
         if (e.userId) {
           const name = this.ctx.names.get(e.userId);
           target.push(name ? `${name} ` : '', uid(e.userId));

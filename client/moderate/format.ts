@@ -71,6 +71,14 @@ export function describeError(err: unknown): string {
     }
     case 'unavailable':
       return 'the service is unavailable right now; try again.';
+    case 'conflict':
+      return 'the comment changed since you saw it (conflict): read it again before approving.';
+    case 'not_found':
+      return `it is gone (not found): ${err.message}.`.replace(/\.\.$/, '.');
+    case 'thread_closed':
+      return 'the thread is closed (thread closed).';
+    case 'banned':
+      return 'this account is banned (banned).';
     default:
       return `${capitalise(err.message)}.`.replace(/\.\.$/, '.');
   }

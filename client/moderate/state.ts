@@ -1,9 +1,10 @@
 /**
  * What the console's views share: the SDK client, every rendered comment card by comment id
- * (so that one `mod:event` updates a comment everywhere), and the authors known to be banned.
+ * (so that one `mod:event` updates a comment everywhere), the bans in force, and the ways to
+ * open the other views.
  */
 import type { DiscussionClient } from '../discussion-client.js';
-import type { AuditEntry } from '../../shared/events.js';
+import type { BanView } from '../../shared/moderation.js';
 import type { Comment } from '../../shared/schemas.js';
 
 /** What a card needs to know about the rest of the console. */
@@ -11,8 +12,15 @@ export interface Ctx {
   client: DiscussionClient;
   registry: CardRegistry;
   bans: BanList;
-  /** Shows a thread in the Thread box. */
+  /** Shows a thread in the Thread view. */
   openThread(articleId: string): void;
+  /** Shows a user's card. */
+  openUser(userId: string): void;
+  /**
+   * Asks how (duration, reason, their comments, their address) and for confirmation, then bans.
+   * Resolves false when the moderator cancelled; rejects with the server's error.
+   */
+  banUser(userId: string, opts?: { comments?: number }): Promise<boolean>;
   /** Connected and watching: actions can be sent. */
   isLive(): boolean;
   /** Display names of the authors seen so far, by user id (audit entries carry only ids). */
@@ -58,38 +66,83 @@ export class CardRegistry {
 }
 
 /**
- * Authors known to be banned. The protocol has no "is banned" query: the list is rebuilt from
- * the audit log at sign-in and kept current from `user.banned` / `user.unbanned` events.
+ * The bans in force, from `mod:bans` at sign-in (and after a reconnect), kept current from
+ * `user.banned` (which carries the ban) and `user.unbanned`. A ban whose `until` has passed is
+ * over without any event: `has` and `list` compare with the clock.
  */
 export class BanList {
-  private readonly ids = new Set<string>();
+  private readonly byUser = new Map<string, BanView>();
+  private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly onChange: () => void) {}
+  constructor(private readonly now: () => number = Date.now) {}
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   has(userId: string | null | undefined): boolean {
-    return !!userId && this.ids.has(userId);
+    return !!userId && this.get(userId) !== null;
   }
 
-  set(userId: string, banned: boolean): void {
-    if (banned === this.ids.has(userId)) return;
-    if (banned) this.ids.add(userId);
-    else this.ids.delete(userId);
-    this.onChange();
+  get(userId: string): BanView | null {
+    const ban = this.byUser.get(userId);
+    return ban && this.inForce(ban) ? ban : null;
   }
 
-  /** Replays ban/unban entries (any order) to know who is banned now. */
-  fromAudit(entries: Iterable<AuditEntry>): void {
-    const sorted = [...entries].filter((e) => e.userId && (e.action === 'ban' || e.action === 'unban'));
-    sorted.sort((a, b) => a.at.localeCompare(b.at));
-    this.ids.clear();
-    for (const e of sorted) {
-      if (e.action === 'ban') this.ids.add(e.userId!);
-      else this.ids.delete(e.userId!);
+  /** In force, newest first. */
+  list(): BanView[] {
+    return [...this.byUser.values()].filter((b) => this.inForce(b)).sort((a, b) => b.at.localeCompare(a.at));
+  }
+
+  load(bans: BanView[]): void {
+    this.byUser.clear();
+    for (const b of bans) this.byUser.set(b.userId, b);
+    this.changed();
+  }
+
+  set(ban: BanView): void {
+    this.byUser.set(ban.userId, ban);
+    this.changed();
+  }
+
+  /** Banned without the details (an event from a server that did not send them). */
+  mark(userId: string): void {
+    if (this.byUser.has(userId)) return;
+    this.set({ userId, until: null, reason: null, by: { id: '', name: '' }, at: new Date(this.now()).toISOString(), address: false });
+  }
+
+  delete(userId: string): void {
+    if (this.byUser.delete(userId)) this.changed();
+  }
+
+  /** Bans that ran out since the last look: tell the views. */
+  expire(): void {
+    let gone = false;
+    for (const [id, b] of this.byUser) {
+      if (!this.inForce(b)) {
+        this.byUser.delete(id);
+        gone = true;
+      }
     }
-    this.onChange();
+    if (gone) this.changed();
   }
 
   clear(): void {
-    this.ids.clear();
+    this.byUser.clear();
+    this.listeners.clear();
   }
+
+  private inForce(b: BanView): boolean {
+    return b.until === null || Date.parse(b.until) > this.now();
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
+}
+
+/** Guest ids are minted by the server as `guest-<uuid>` (server/auth.ts). */
+export function isGuest(userId: string): boolean {
+  return userId.startsWith('guest-');
 }

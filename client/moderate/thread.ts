@@ -7,6 +7,7 @@ import type { ModEventPayload, PresencePayload } from '../../shared/events.js';
 import type { Comment } from '../../shared/schemas.js';
 import type { ThreadListener, ThreadState } from '../discussion-client.js';
 import { CommentCard } from './card.js';
+import { confirmDialog } from './dialog.js';
 import { button, h, nextId, reconcile } from './dom.js';
 import { actionError, ARTICLE_ID_RE, describeError, plural } from './format.js';
 import type { Ctx } from './state.js';
@@ -64,7 +65,9 @@ export class ThreadBox {
       'aria-describedby': hintId,
     });
     this.errorEl = h('p', { class: 'lm-error', role: 'alert' });
-    this.closeBtn = button('lm-btn lm-btn-danger lm-close', 'Close thread', () => void this.setClosed(true));
+    this.closeBtn = button('lm-btn lm-btn-danger lm-close', 'Close thread…', () => void this.setClosed(true), {
+      'aria-haspopup': 'dialog',
+    });
     this.reopenBtn = button('lm-btn lm-reopen', 'Reopen thread', () => void this.setClosed(false));
     const form = h(
       'form',
@@ -240,6 +243,16 @@ export class ThreadBox {
     if (!this.ctx.isLive()) {
       this.errorEl.textContent = `Couldn't ${closed ? 'close' : 'reopen'} the thread: not connected.`;
       return;
+    }
+    if (closed) {
+      const yes = await confirmDialog({
+        title: `Close the thread ${articleId}?`,
+        text: 'Readers keep reading it, but nobody can post, reply or edit until a moderator reopens it.',
+        confirm: 'Close thread',
+        danger: true,
+        className: 'lm-dialog-close',
+      });
+      if (!yes) return;
     }
     const btn = closed ? this.closeBtn : this.reopenBtn;
     btn.disabled = true;

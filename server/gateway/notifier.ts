@@ -63,6 +63,7 @@ export class SocketNotifier implements CommitSubscriber {
       ...(e.report ? { report: e.report } : {}),
       ...(e.audit ? { audit: e.audit } : {}),
       ...(e.ban ? { ban: e.ban } : {}),
+      // Its place in the activity log: a console that reconnects asks for what came after it.
       ...(e.seq !== undefined ? { seq: e.seq } : {}),
     });
     this.metrics?.eventsOut.inc({ type: `mod:${e.type}` });

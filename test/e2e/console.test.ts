@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openDemo, scrollToEnd, thread, twoNodesAndBrowser } from './harness.js';
 import { eventually } from '../support/ports.js';
 import { rawSocket, token } from '../support/nodes.js';
+import { show } from './console-helpers.js';
 
 const env = twoNodesAndBrowser();
 
@@ -32,6 +33,7 @@ describe('moderator console', () => {
     await console_.fill('input.lm-token', await token(a, 'mia', 'moderator', 'Mia'));
     await console_.click('.lm-signin');
     await eventually(async () => (await console_.locator('.lm-status').innerText()).trim() === 'Live', 10_000);
+    await show(console_, 'thread');
     await console_.fill('.lm-thread-id', articleId);
     await console_.click('.lm-thread-show');
     const card = console_.locator(`.lm-thread [data-comment-id="${doomed.comment.id}"]`);

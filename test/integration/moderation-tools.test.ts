@@ -384,4 +384,26 @@ describe('a console that knows the past', () => {
     expect(((await (await fetch(`${a.url}/api/moderation/users/card-user`, { headers })).json()) as UserCard).total).toBe(4);
     expect((await fetch(`${a.url}/api/moderation/bans`)).status).toBe(403);
   });
+
+  it('every mod:event carries its activity seq (what mod:watch { since } continues after), and user.banned its ban', async () => {
+    const articleId = fresh('seq');
+    const mod = rawSocket(b.url, await token(b, 'mia', 'moderator'));
+    ok(await mod.emitWithAck('mod:watch', {}));
+    const heard: ModEventPayload[] = [];
+    mod.on('mod:event', (e) => heard.push(e));
+    const author = rawSocket(a.url, await token(a, 'seq-user'));
+    const { comment } = ok(await author.emitWithAck('comment:post', { articleId, body: 'numbered' }));
+    ok(await mod.emitWithAck('mod:ban', { userId: 'seq-user', reason: 'testing', duration: '1d' }));
+    await eventually(() => heard.some((e) => e.type === 'user.banned'), 3000);
+    const created = heard.find((e) => e.type === 'comment.created' && e.comment?.id === comment.id)!;
+    const banned = heard.find((e) => e.type === 'user.banned')!;
+    expect(created.seq).toBeGreaterThan(0);
+    expect(banned.seq).toBeGreaterThan(created.seq!);
+    expect(banned.ban).toMatchObject({ userId: 'seq-user', reason: 'testing', by: { id: 'mia' } });
+    expect(Date.parse(banned.ban!.until!) - Date.parse(banned.ban!.at)).toBe(86_400_000);
+    // The seq is the activity log's: asking for what came after the comment answers the ban.
+    const { activity } = ok(await mod.emitWithAck('mod:watch', { since: created.seq })) as { activity: ActivityView[] };
+    expect(activity.map((e) => e.seq)).toContain(banned.seq);
+    expect(activity.every((e) => e.seq > created.seq!)).toBe(true);
+  });
 });
