@@ -32,9 +32,11 @@ export interface StoredComment {
   parentId: string | null;
   /** The root of its thread (itself for a root comment). */
   rootId: string;
-  /** `staff`: written by a moderator. */
-  author: { id: string; name: string; staff?: boolean };
+  /** `staff`: written by a moderator. `email`: an imported author's, server-side only (never in a view). */
+  author: { id: string; name: string; staff?: boolean; email?: string };
   body: string;
+  /** Where an imported comment came from (its source and id there): a re-run finds it. */
+  source?: { name: string; id: string } | null;
   /** The body rendered (core/markdown.ts), kept with it; absent for comments from before. */
   doc?: Doc;
   status: CommentStatus;
@@ -176,7 +178,8 @@ export interface SnapshotPage {
   scoresVersion: number;
   /**
    * Root threads newest first, each root followed by the newest `replies` comments of its thread
-   * (any depth) in creation order.
+   * (any depth) in creation order; fewer once `maxBytes` is reached (after one), the rest in
+   * `replyCursors`.
    */
   comments: StoredComment[];
   /** Older root threads; null when none. */
@@ -263,7 +266,10 @@ export interface ThreadStore {
   /** Opens or closes a thread; emits `thread.closed`/`thread.reopened` only on a change. */
   setClosed(input: { articleId: string; closed: boolean; epochCandidate: string; at: string }): Promise<StoredEvent | null>;
 
-  /** `limit` root threads (fewer when `maxBytes` is reached), each with its newest `replies` replies. */
+  /**
+   * `limit` root threads (fewer when `maxBytes` is reached), each with its newest `replies` replies
+   * (fewer when `maxBytes` is reached: a thread of long replies does not make a join megabytes).
+   */
   snapshot(articleId: string, query: PageQuery): Promise<SnapshotPage>;
   /**
    * The replies of one thread created before `cursor` (the newest `limit` of them), or with `later`
@@ -463,7 +469,35 @@ export interface PeopleStore {
   erasedAt(userId: string): Promise<string | null>;
 }
 
-export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore, PeopleStore {
+/** A comment as an import writes it: as it was where it came from, votes included. */
+export type ImportRecord = Omit<StoredComment, 'articleId' | 'order' | 'version' | 'replyCount'>;
+
+/**
+ * Importing and exporting a whole site (server/import, server/export).
+ *
+ * An import writes a thread's history as it was: no `seq`, no event, no live push per comment.
+ * Once an article's comments are written, `rewriteHistory` gives it a new epoch and moves its
+ * head past an emptied log: every reader's `since` then answers `gone`, and readers reload the
+ * thread once (presence carries the new epoch and head to every open page within seconds).
+ */
+export interface ImportStore {
+  /**
+   * Writes the comments an article does not have yet (by id), in the order given (parents before
+   * replies), with their status, times, votes and source; held ones join the moderation queue.
+   * Counts (visible, replies) follow. Resolves the ids written; at most 500 records per call.
+   */
+  importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]>;
+  /** A new epoch, the head one past an empty log: readers' positions in the old history are gone. */
+  rewriteHistory(articleId: string, epoch: string): Promise<void>;
+  /** Every article id, in pages (any order, each once); `cursor` null when done. */
+  articleIds(cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }>;
+  /** Every comment of an article, any status, in creation order, with their votes (`up`, `down`). */
+  articleComments(articleId: string): Promise<StoredComment[]>;
+  /** Whether an article is closed (false for an unknown one). */
+  isClosed(articleId: string): Promise<boolean>;
+}
+
+export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore, PeopleStore, ImportStore {
   ping(): Promise<void>;
   close(): Promise<void>;
 }

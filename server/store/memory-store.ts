@@ -18,6 +18,7 @@ import type {
   PageQuery,
   ReadBounds,
   ScoreChanges,
+  ImportRecord,
   VoteResult,
   RepliesPage,
   SnapshotPage,
@@ -68,6 +69,8 @@ const ACTIVITY_KEEP = 10_000;
 const ARTICLES_KEEP = 10_000;
 const NOTES_KEEP = 1000;
 const IDEMPOTENCY_MS = 24 * 3600 * 1000;
+/** Records one importComments call takes (ports.ts). */
+const IMPORT_BATCH = 500;
 const byteSize = (c: StoredComment): number => Buffer.byteLength(JSON.stringify(c));
 
 export class MemoryStore implements CommentStore {
@@ -239,12 +242,12 @@ export class MemoryStore implements CommentStore {
       taken++;
       comments.push(this.read(a, root));
       bytes += a.sizes.get(root.id) ?? 0;
+      // The newest replies, within the count and (after one reply) the byte bound; the rest are paged.
       const desc = a.descendants.get(root.id) ?? [];
-      const first = Math.max(0, desc.length - q.replies);
-      for (let j = first; j < desc.length; j++) {
-        comments.push(this.read(a, a.comments.get(desc[j]!)!));
-        bytes += a.sizes.get(desc[j]!) ?? 0;
-      }
+      let first = desc.length;
+      while (first > 0 && desc.length - first < q.replies && (first === desc.length || bytes < q.maxBytes))
+        bytes += a.sizes.get(desc[--first]!) ?? 0;
+      for (let j = first; j < desc.length; j++) comments.push(this.read(a, a.comments.get(desc[j]!)!));
       if (first > 0) replyCursors[root.id] = String(a.comments.get(desc[first]!)!.order);
     }
     const more = i < candidates.length;
@@ -610,6 +613,58 @@ export class MemoryStore implements CommentStore {
     if (!held || held.until <= now) this.bodies.set(key, { clientId, until: now + ttlSeconds * 1000 });
     if (this.bodies.size > 100_000) for (const [k, v] of this.bodies) if (v.until <= now) this.bodies.delete(k);
     return true;
+  }
+
+  async importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]> {
+    const a = this.article(articleId, epochCandidate);
+    const written: string[] = [];
+    for (const r of records.slice(0, IMPORT_BATCH)) {
+      if (a.comments.has(r.id)) continue;
+      a.order += 1;
+      const { up, down, ...record } = clone(r);
+      const stored: StoredComment = { ...record, articleId, replyCount: 0, order: a.order, version: 1 };
+      this.put(a, stored);
+      if (stored.parentId === null) a.roots.push(stored.id);
+      else {
+        const list = a.descendants.get(stored.rootId) ?? [];
+        list.push(stored.id);
+        a.descendants.set(stored.rootId, list);
+      }
+      // Replies count what readers see in the thread: the visible ones and tombstones.
+      if (stored.status !== 'pending') this.bumpParent(a, stored.parentId, 1);
+      if (stored.status === 'visible') a.visible += 1;
+      if (stored.status === 'pending') a.held.set(stored.id, stored.createdAt);
+      if (up || down) a.scores.set(stored.id, [up ?? 0, down ?? 0]);
+      const mine = this.byUser.get(stored.author.id) ?? [];
+      mine.push({ articleId, commentId: stored.id });
+      this.byUser.set(stored.author.id, mine);
+      written.push(stored.id);
+    }
+    return written;
+  }
+
+  async rewriteHistory(articleId: string, epoch: string): Promise<void> {
+    const a = this.article(articleId, epoch);
+    a.epoch = epoch;
+    a.seq += 1;
+    a.log = [];
+  }
+
+  async articleIds(cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }> {
+    const all = [...this.articles.keys()];
+    const from = cursor ? Number(cursor) : 0;
+    const ids = all.slice(from, from + limit);
+    return { ids, cursor: from + limit < all.length ? String(from + limit) : null };
+  }
+
+  async articleComments(articleId: string): Promise<StoredComment[]> {
+    const a = this.articles.get(articleId);
+    if (!a) return [];
+    return [...a.comments.values()].sort((x, y) => x.order - y.order).map((c) => this.read(a, c));
+  }
+
+  async isClosed(articleId: string): Promise<boolean> {
+    return this.articles.get(articleId)?.closed ?? false;
   }
 
   async ping(): Promise<void> {}

@@ -37,6 +37,7 @@ import type {
   PageQuery,
   ReadBounds,
   ScoreChanges,
+  ImportRecord,
   VoteResult,
   RepliesPage,
   SnapshotPage,
@@ -54,6 +55,8 @@ const STAFF_NAMES_KEEP = 1000;
 const ACTIVITY_KEEP = 10_000;
 const ARTICLES_KEEP = 10_000;
 const NOTES_KEEP = 1000;
+/** Records one importComments call takes (ports.ts). */
+const IMPORT_BATCH = 500;
 /** How long a user's last address is kept for a ban to cover it. */
 const ADDRESS_TTL_SECONDS = 90 * 24 * 3600;
 
@@ -123,6 +126,13 @@ function scripts(redis: Client) {
       ['comment_id', 'user_id', 'report_json', 'at_ms'] as const,
     ),
     claimBody: defineScript<number>(redis, 'claim-body', ['claim'] as const, ['client_id', 'ttl'] as const),
+    importComments: defineScript<string[]>(
+      redis,
+      'import',
+      ['meta', 'comments', 'roots', 'desc', 'held', 'score', 'top'] as const,
+      ['records_json', 'epoch_candidate'] as const,
+    ),
+    rewriteHistory: defineScript<number>(redis, 'rewrite-history', ['meta', 'log'] as const, ['epoch'] as const),
   };
 }
 
@@ -655,6 +665,70 @@ export class RedisStore implements CommentStore {
     );
   }
 
+  async importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]> {
+    const batch = records.slice(0, IMPORT_BATCH);
+    if (batch.length === 0) return [];
+    if (batch.some((r) => r.status === 'pending')) await this.redis.sadd(this.global('modq'), articleId);
+    const written = await this.lua.importComments(
+      {
+        meta: this.key(articleId, 'meta'),
+        comments: this.key(articleId, 'c'),
+        roots: this.key(articleId, 'roots'),
+        desc: this.key(articleId, 'desc'),
+        held: this.key(articleId, 'held'),
+        score: this.key(articleId, 'score'),
+        top: this.key(articleId, 'top'),
+      },
+      {
+        records_json: JSON.stringify(batch.map((r) => ({ ...r, articleId, heldAtMs: Date.parse(r.createdAt) || 0 }))),
+        epoch_candidate: epochCandidate,
+      },
+    );
+    // The authors' own indexes (other slots), for their data and for moderators.
+    const byId = new Map(batch.map((r) => [r.id, r]));
+    for (const id of written) await this.redis.rpush(this.userKey(byId.get(id)!.author.id), `${articleId}\n${id}`);
+    return written;
+  }
+
+  async rewriteHistory(articleId: string, epoch: string): Promise<void> {
+    await this.lua.rewriteHistory({ meta: this.key(articleId, 'meta'), log: this.key(articleId, 'log') }, { epoch });
+  }
+
+  async articleIds(cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }> {
+    // Every article has a meta hash. On a Cluster, each master is scanned in turn: the cursor is
+    // "<master index>:<that master's SCAN cursor>".
+    const masters: Redis[] =
+      'nodes' in this.redis && typeof this.redis.nodes === 'function' ? (this.redis as Cluster).nodes('master') : [this.redis as Redis];
+    let [node, scan] = cursor ? (cursor.split(':') as [string, string]).map(Number) : [0, 0];
+    const match = `${this.prefix}:{a:*}:meta`;
+    const ids: string[] = [];
+    while (node! < masters.length && ids.length < limit) {
+      const [next, keys] = await masters[node!]!.scan(scan!, 'MATCH', match, 'COUNT', Math.max(100, limit));
+      for (const k of keys) ids.push(k.slice(`${this.prefix}:{a:`.length, -'}:meta'.length));
+      scan = Number(next);
+      if (scan === 0) node! += 1;
+    }
+    return { ids, cursor: node! < masters.length ? `${node}:${scan}` : null };
+  }
+
+  async articleComments(articleId: string): Promise<StoredComment[]> {
+    const [all, scores] = await Promise.all([
+      this.redis.hgetall(this.key(articleId, 'c')),
+      this.redis.hgetall(this.key(articleId, 'score')),
+    ]);
+    return Object.values(all)
+      .map((json) => {
+        const c = parseComment(json);
+        const [up, down] = parseScore(scores[c.id] ?? '0|0');
+        return { ...c, up, down };
+      })
+      .sort((x, y) => x.order - y.order);
+  }
+
+  async isClosed(articleId: string): Promise<boolean> {
+    return (await this.redis.hget(this.key(articleId, 'meta'), 'closed')) === '1';
+  }
+
   async ping(): Promise<void> {
     if ('nodes' in this.redis && typeof this.redis.nodes === 'function') {
       await Promise.all((this.redis as Cluster).nodes('master').map((n) => n.ping()));
@@ -687,7 +761,11 @@ function withScore(json: string, score: string): StoredComment {
 }
 
 function parseComment(raw: string): StoredComment {
-  return JSON.parse(raw) as StoredComment;
+  const c = JSON.parse(raw) as StoredComment;
+  // Lua's cjson writes an empty array back as `{}`: the one empty array a comment holds is the
+  // document of an empty body (an erased comment). Its nodes are never empty (a tag comes first).
+  if (c.doc && !Array.isArray(c.doc)) c.doc = [];
+  return c;
 }
 
 /** "articleId\ncommentId" (an article id may not hold a newline; see shared/schemas.ts). */

@@ -1,5 +1,6 @@
 -- A page of root threads, each root with the newest `replies` replies of its thread, stopping at
--- `limit` roots or once `max_bytes` of comment JSON is reached (after one root).
+-- `limit` roots or once `max_bytes` of comment JSON is reached (after one root; a root's replies
+-- stop there too, after one reply, and its reply cursor pages the rest).
 --   newest / oldest: by creation order from `cursor` (exclusive), the other way with `backward`;
 --   top: the roots listed in `root_ids` in that order, or (no list) the best ranked, with the ids
 --   of up to `rank_after` more roots in rank order after the page.
@@ -64,25 +65,33 @@ while i <= #candidates do
     body[#body + 1] = redis.call('HGET', score, root_id) or ''
     bytes = bytes + #root
     local members = redis.call('ZREVRANGEBYLEX', desc, '(' .. root_id .. ';', '[' .. root_id .. ':', 'LIMIT', 0, replies + 1)
-    local n = #members
-    local reply_cursor = ''
-    if n > replies then
-      n = replies
-      reply_cursor = tostring(tonumber(string.match(members[n], ':(%d+):[^:]*$')))
+    -- Newest first, within the count and (after one reply) the byte bound; the rest are paged.
+    local taken_rows = {}
+    local more = false
+    local oldest = ''
+    for j = 1, #members do
+      if j > replies or (#taken_rows > 0 and bytes >= max_bytes) then
+        more = true
+        break
+      end
+      local reply_id = string.match(members[j], '([^:]+)$')
+      local row = redis.call('HGET', comments, reply_id)
+      oldest = members[j]
+      if row then
+        taken_rows[#taken_rows + 1] = {reply_id, row}
+        bytes = bytes + #row
+      end
     end
+    local reply_cursor = ''
+    if more then reply_cursor = tostring(tonumber(string.match(oldest, ':(%d+):[^:]*$'))) end
     body[#body + 1] = reply_cursor
     local count_at = #body + 1
     body[count_at] = 0
     local found = 0
-    for j = n, 1, -1 do
-      local reply_id = string.match(members[j], '([^:]+)$')
-      local row = redis.call('HGET', comments, reply_id)
-      if row then
-        body[#body + 1] = row
-        body[#body + 1] = redis.call('HGET', score, reply_id) or ''
-        bytes = bytes + #row
-        found = found + 1
-      end
+    for j = #taken_rows, 1, -1 do
+      body[#body + 1] = taken_rows[j][2]
+      body[#body + 1] = redis.call('HGET', score, taken_rows[j][1]) or ''
+      found = found + 1
     end
     body[count_at] = tostring(found)
   end
