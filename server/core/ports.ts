@@ -489,7 +489,7 @@ export interface ImportStore {
   importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]>;
   /** A new epoch, the head one past an empty log: readers' positions in the old history are gone. */
   rewriteHistory(articleId: string, epoch: string): Promise<void>;
-  /** Every article id, in pages (any order, each once); `cursor` null when done. */
+  /** Every article id, in pages (any order; Redis may repeat one while it grows: callers dedupe); `cursor` null when done. */
   articleIds(cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }>;
   /** Every comment of an article, any status, in creation order, with their votes (`up`, `down`). */
   articleComments(articleId: string): Promise<StoredComment[]>;
