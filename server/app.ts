@@ -27,9 +27,10 @@ import type { EnginePackage } from './gateway/engine-tuning.js';
 import { attachFanout, type PubSub } from './gateway/fanout.js';
 import type { AppServer } from './gateway/handlers.js';
 import { InFlight } from './gateway/in-flight.js';
-import { articleOfRoom } from './gateway/rooms.js';
+import { articleOfRoom, articleRoom } from './gateway/rooms.js';
 import { createSocketServer } from './gateway/socket-server.js';
 import { createReadGate } from './http/read-gate.js';
+import { adminRouter } from './http/admin.js';
 import { createWebApp } from './http/web-app.js';
 import { createLimiter, EXPORT_RATE, REPORT_RATE } from './limits.js';
 import { Metrics } from './metrics.js';
@@ -204,6 +205,23 @@ export function createApp(deps: AppDeps): App {
     logger,
     metrics,
     ready,
+    admin: adminRouter({
+      tokens,
+      logger,
+      exportStore: store,
+      maxImportBytes: config.IMPORT_MAX_BYTES,
+      importer: {
+        store,
+        clock,
+        newEpoch: () => ids.epoch(),
+        commentMaxLength: config.COMMENT_MAX_LENGTH,
+        authorKey: config.AUTH_SECRET,
+      },
+      // Open pages reload the imported threads (presence would tell them too, within seconds).
+      onImported: (articleIds) => {
+        for (const articleId of articleIds) sockets.io.to(articleRoom(articleId)).emit('thread:resync', { articleId });
+      },
+    }),
     api: {
       discussion,
       core,

@@ -11,6 +11,10 @@ export interface TokenOptions {
   erasedAt?: (userId: string) => Promise<string | null>;
 }
 
+/** What an admin token (signAdmin) allows. */
+export type AdminScope = 'import' | 'export';
+const ADMIN_AUDIENCE = 'livethread:admin';
+
 export class Tokens {
   private readonly key: Uint8Array;
 
@@ -55,6 +59,32 @@ export class Tokens {
       .setIssuedAt();
     if (ttl) jwt.setExpirationTime(ttl);
     return jwt.sign(this.key);
+  }
+
+  /**
+   * A short-lived token for the site's own command-line tools (`npm run import`), scoped to one
+   * task. It names no user (no `name`, no `role`): `verify` refuses it, and user tokens are refused
+   * where it is expected.
+   */
+  async signAdmin(scope: AdminScope, ttl = '15m'): Promise<string> {
+    return new SignJWT({ scope })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('cli')
+      .setAudience(ADMIN_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(ttl)
+      .sign(this.key);
+  }
+
+  /** Whether `token` is a valid admin token for `scope` (signAdmin). */
+  async verifyAdmin(token: string, scope: AdminScope): Promise<boolean> {
+    if (token.length > 8192) return false;
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], audience: ADMIN_AUDIENCE, requiredClaims: ['exp'] });
+      return payload.scope === scope;
+    } catch {
+      return false;
+    }
   }
 
   /** A guest commenter with a fresh id. */

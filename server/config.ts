@@ -106,6 +106,12 @@ const EnvSchema = z.object({
   ALLOW_GUESTS: bool.default(true),
   PREMODERATION: z.enum(['off', 'guests', 'all']).default('off'),
   COMMENT_MAX_LENGTH: z.coerce.number().int().min(1).max(10000).default(5000),
+  /** The largest file `npm run import` may hand to the running service, in bytes (default 2 GiB). */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
   EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(900),
   POST_RATE: RateSpec.prefault('1/3'),
   EDIT_RATE: RateSpec.prefault('10/60'),
