@@ -66,13 +66,22 @@ function request(): { file: string; req: ImportRequest; url: string | undefined 
   };
 }
 
+/** On a terminal, one line redrawn in place; otherwise (a log, CI) a plain line each time. */
+const tty = process.stderr.isTTY;
+let drawn = false;
 const progress = (line: ImportReport): void => {
   if (line.type !== 'progress') return;
-  process.stderr.write(
+  const text =
     line.phase === 'reading'
-      ? `reading: ${(line.bytes / 1024 / 1024).toFixed(1)} MB, ${line.comments} comments\n`
-      : `writing: ${line.articles} articles, ${line.written} comments written, ${line.existing} already there\n`,
-  );
+      ? `reading: ${(line.bytes / 1024 / 1024).toFixed(1)} MB, ${line.comments} comments`
+      : `writing: ${line.articles} articles, ${line.written} comments written, ${line.existing} already there`;
+  process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`);
+  drawn = tty;
+};
+/** Ends a redrawn progress line before the summary. */
+const endProgress = (): void => {
+  if (drawn) process.stderr.write('\n');
+  drawn = false;
 };
 
 /** Writes into the store itself: Redis, or nothing at all for a dry run. */
@@ -91,7 +100,11 @@ async function importHere(config: Config, file: string, req: ImportRequest): Pro
         commentMaxLength: config.COMMENT_MAX_LENGTH,
         authorKey: config.AUTH_SECRET,
       },
-      (line) => (line.type === 'done' ? process.stdout.write(`${line.summary}\n`) : progress(line)),
+      (line) => {
+        if (line.type !== 'done') return progress(line);
+        endProgress();
+        process.stdout.write(`${line.summary}\n`);
+      },
     );
   } finally {
     await redis?.close();
@@ -136,6 +149,7 @@ async function handOff(config: Config, file: string, req: ImportRequest, url: st
       const line = JSON.parse(buffered.slice(0, nl)) as ImportReport;
       buffered = buffered.slice(nl + 1);
       if (line.type === 'done') {
+        endProgress();
         process.stdout.write(`${line.summary}\n`);
         done = true;
       } else if (line.type === 'error') throw new Error(line.message);
