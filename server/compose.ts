@@ -10,13 +10,19 @@ import { connectRedis, type RedisConnections } from './redis.js';
 import { SocketNotifier } from './gateway/notifier.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import { loadOrCreateSecret, secretPath } from './secret-file.js';
 
 export interface Composed {
   app: App;
   store: CommentStore;
   /** Absent in embedded mode. */
   redis?: RedisConnections;
-  /** Closes the app, then the Redis connections. */
+  /** The config the app runs with (in SQLite mode, AUTH_SECRET may come from DATA_DIR). */
+  config: Config;
+  /** Which store, and where, for the start-up log. */
+  storeInfo: { store: Config['STORE']; where: string | null; secretFile: string | null };
+  /** Closes the app, then the store and the Redis connections. */
   close(): Promise<void>;
 }
 
@@ -29,15 +35,23 @@ export function composeApp(
   > = {},
 ): Composed {
   const { name, onRedisError, ...extra } = opts;
+  // SQLite mode keeps a generated AUTH_SECRET in DATA_DIR, so that guests stay signed in.
+  let secretFile: string | null = null;
+  if (config.STORE === 'sqlite' && config.authSecretGenerated) {
+    config = { ...config, AUTH_SECRET: loadOrCreateSecret(config.DATA_DIR).secret };
+    secretFile = secretPath(config.DATA_DIR);
+  }
+  // Opened first: a DATA_DIR held by another process stops the start here (DataDirInUseError).
+  const sqlite = config.STORE === 'sqlite' ? new SqliteStore({ dir: config.DATA_DIR, logSize: config.EVENT_LOG_SIZE }) : undefined;
   const redis = config.REDIS_URL || config.REDIS_CLUSTER_NODES ? connectRedis(config, name) : undefined;
   if (redis) {
     for (const [role, c] of Object.entries({ store: redis.store, pub: redis.pub, sub: redis.sub })) {
       c.on('error', (err: Error) => onRedisError?.(role, err));
     }
   }
-  const store = redis
+  const store: CommentStore = redis
     ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE })
-    : new MemoryStore({ logSize: config.EVENT_LOG_SIZE });
+    : (sqlite ?? new MemoryStore({ logSize: config.EVENT_LOG_SIZE }));
   const app = createApp({
     config,
     store,
@@ -52,8 +66,11 @@ export function composeApp(
     app,
     store,
     redis,
+    config,
+    storeInfo: { store: config.STORE, where: sqlite?.file ?? null, secretFile },
     close: async () => {
       await app.close();
+      await store.close();
       await redis?.close();
     },
   };

@@ -101,6 +101,13 @@ const EnvSchema = z.object({
     .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, { message: 'expected host:port,host:port' })
     .transform((v) => v.split(',').map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) })))
     .optional(),
+  /**
+   * Where comments are kept: `sqlite` (the default without Redis: a file in DATA_DIR), `memory`
+   * (nothing survives a restart: demos and tests), `redis` (REDIS_URL or REDIS_CLUSTER_NODES).
+   */
+  STORE: z.enum(['sqlite', 'memory', 'redis'], { message: 'expected sqlite, memory or redis' }).optional(),
+  /** SQLite mode: the directory of the database file and the kept AUTH_SECRET (created if missing). */
+  DATA_DIR: z.string().min(1).default('./data'),
   AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   ALLOWED_ORIGINS: origins.default([]),
   ALLOW_GUESTS: bool.default(true),
@@ -159,9 +166,14 @@ const EnvSchema = z.object({
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),
 });
 
-export type Config = Omit<z.output<typeof EnvSchema>, 'AUTH_SECRET'> & {
+export type Config = Omit<z.output<typeof EnvSchema>, 'AUTH_SECRET' | 'STORE'> & {
+  /** The store in use: STORE, or redis with REDIS_URL/REDIS_CLUSTER_NODES, else sqlite. */
+  STORE: 'sqlite' | 'memory' | 'redis';
   AUTH_SECRET: string;
-  /** True when AUTH_SECRET was generated for this process (embedded mode only). */
+  /**
+   * True when AUTH_SECRET was not given: generated for this process here, and replaced by the
+   * one kept in DATA_DIR in SQLite mode (compose.ts).
+   */
   authSecretGenerated: boolean;
 };
 
@@ -186,8 +198,15 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       'invalid configuration:\n  AUTH_SECRET: required with REDIS_URL or REDIS_CLUSTER_NODES (every node must share it)',
     );
   }
+  if (distributed && c.STORE && c.STORE !== 'redis') {
+    throw new ConfigError(`invalid configuration:\n  STORE: ${c.STORE} cannot be used with REDIS_URL or REDIS_CLUSTER_NODES`);
+  }
+  if (!distributed && c.STORE === 'redis') {
+    throw new ConfigError('invalid configuration:\n  STORE: redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  }
   return {
     ...c,
+    STORE: distributed ? 'redis' : (c.STORE ?? 'sqlite'),
     AUTH_SECRET: c.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
     authSecretGenerated: !c.AUTH_SECRET,
   };
