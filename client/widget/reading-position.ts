@@ -109,7 +109,7 @@ export class ReadingPosition {
     const r = this.deps.root.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) return true; // not laid out (hidden): nothing can move
     const viewport = window.innerHeight || document.documentElement.clientHeight;
-    if (c.parentId === null && this.deps.order() === 'newest') {
+    if (c.parentId === null && this.deps.order() !== 'oldest') {
       const top = this.deps.thread.getBoundingClientRect().top;
       return top >= 0 && top <= viewport;
     }
