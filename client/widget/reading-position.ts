@@ -111,7 +111,7 @@ export class ReadingPosition {
     const viewport = window.innerHeight || document.documentElement.clientHeight;
     if (c.parentId === null && this.deps.order() !== 'oldest') {
       const top = this.deps.thread.getBoundingClientRect().top;
-      return top >= 0 && top <= viewport;
+      return top >= -2 && top <= viewport; // a scroll to the thread's top may leave it a fraction of a pixel above
     }
     if (r.bottom > viewport + END_SLACK) return false;
     if (c.parentId === null) return true;

@@ -329,6 +329,8 @@ export class ThreadWidget {
     }
     if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
     if (this.views.has(c.id)) return;
+    // A reply in a thread not loaded yet (a later page) shows with its thread, not behind the button.
+    if (c.parentId !== null && !this.views.has(c.rootId)) return;
     // The reader's own: shown through the stand-in of its post (see layoutThread's held own).
     if (c.author.id === this.session.user?.id) return;
     this.reading.arrived(c);
