@@ -16,6 +16,9 @@ export class Metrics {
   readonly slowReadersDropped: Counter;
   readonly publishErrors: Counter;
   readonly subscriberErrors: Counter<'subscriber'>;
+  readonly connections: Gauge<'transport'>;
+  readonly connectionsOpened: Counter<'transport'>;
+  readonly transportUpgrades: Counter<'from' | 'to'>;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -35,6 +38,27 @@ export class Metrics {
       collect() {
         this.set(sources.rooms());
       },
+    });
+    this.connections = new Gauge({
+      name: 'livethread_connections',
+      help: 'Open connections on this node by current transport (polling: readers whose network refuses WebSocket, or not upgraded yet)',
+      labelNames: ['transport'],
+      registers,
+    });
+    // Both present from the start, so that a dashboard shows a zero rather than no series.
+    this.connections.set({ transport: 'websocket' }, 0);
+    this.connections.set({ transport: 'polling' }, 0);
+    this.connectionsOpened = new Counter({
+      name: 'livethread_connections_opened_total',
+      help: 'Connections opened, by the transport they opened with',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.transportUpgrades = new Counter({
+      name: 'livethread_transport_upgrades_total',
+      help: 'Connections that upgraded their transport (polling to websocket)',
+      labelNames: ['from', 'to'],
+      registers,
     });
     this.eventsIn = new Counter({
       name: 'livethread_events_in_total',
