@@ -4,7 +4,8 @@
  * The whole site into FILE (gzipped when it ends in .gz): livethread's own JSON lines (what
  * `npm run import -- --format livethread` reads back) or WordPress WXR. Reads the same environment
  * as `npm start`: from Redis itself with REDIS_URL or REDIS_CLUSTER_NODES; otherwise from the
- * running service, which owns the store (`GET /api/admin/export`).
+ * running service, which owns the store (`GET /api/admin/export`), or from the SQLite file when no
+ * service runs.
  */
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
@@ -15,9 +16,10 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { Tokens } from '../auth.js';
 import { parseConfig } from '../config.js';
-import { exportLivethread, exportWxr } from '../import/exporter.js';
+import { exportLivethread, exportWxr, type ExportStore } from '../import/exporter.js';
 import { connectRedis } from '../redis.js';
 import { RedisStore } from '../store/redis-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { cliSecret } from './secret.js';
 
 const usage = 'usage: npm run export -- FILE[.gz] [--format livethread|wxr] [--site-url URL] [--url SERVICE_URL]';
@@ -37,13 +39,14 @@ async function main(): Promise<void> {
   const partial = `${file}.partial`;
   const out = (): Writable[] => (file.endsWith('.gz') ? [createGzip(), createWriteStream(partial)] : [createWriteStream(partial)]);
   try {
+    const lines = (store: ExportStore) =>
+      Readable.from(
+        format === 'wxr' ? exportWxr(store, new Date(), values['site-url']) : exportLivethread(store, new Date(), values['site-url']),
+      );
     if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
       const redis = connectRedis(config, 'livethread-export');
       try {
-        const store = new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE });
-        const lines =
-          format === 'wxr' ? exportWxr(store, new Date(), values['site-url']) : exportLivethread(store, new Date(), values['site-url']);
-        await pipeline([Readable.from(lines), ...out()]);
+        await pipeline([lines(new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE })), ...out()]);
       } finally {
         await redis.close();
       }
@@ -52,15 +55,27 @@ async function main(): Promise<void> {
       const token = await new Tokens(cliSecret()).signAdmin('export');
       const query = new URLSearchParams({ format, ...(values['site-url'] ? { siteUrl: values['site-url'] } : {}) });
       const res = await fetch(new URL(`/api/admin/export?${query}`, url), { headers: { authorization: `Bearer ${token}` } }).catch(
-        (e: Error) => {
-          throw new Error(
-            `the service at ${url} does not answer (${String(e.cause ?? e.message)}).\n` +
-              'Without REDIS_URL one process owns the comments: start it (npm start) and run the export again, or pass --url.',
-          );
-        },
+        (e: Error) => e,
       );
-      if (!res.ok || !res.body) throw new Error(`the service refused the export (${res.status})`);
-      await pipeline([Readable.fromWeb(res.body as WebReadableStream), ...out()]);
+      if (res instanceof Error) {
+        // SQLite and nothing listening: read the file here (its lock says if another process has it).
+        if (values.url || config.STORE !== 'sqlite') {
+          throw new Error(
+            `the service at ${url} does not answer (${String(res.cause ?? res.message)}).\n` +
+              'Without REDIS_URL one process owns the comments: start it (npm start) and run the export again, or pass --url.',
+            { cause: res },
+          );
+        }
+        const store = new SqliteStore({ dir: config.DATA_DIR, logSize: config.EVENT_LOG_SIZE });
+        try {
+          await pipeline([lines(store), ...out()]);
+        } finally {
+          await store.close();
+        }
+      } else {
+        if (!res.ok || !res.body) throw new Error(`the service refused the export (${res.status})`);
+        await pipeline([Readable.fromWeb(res.body as WebReadableStream), ...out()]);
+      }
     }
     await rename(partial, file);
   } catch (e) {

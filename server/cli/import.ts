@@ -6,7 +6,8 @@
  * Reads the same environment as `npm start`. With REDIS_URL or REDIS_CLUSTER_NODES it writes into
  * Redis itself, whether or not the service runs. Otherwise one process owns the store (a SQLite
  * file, or memory), so the command hands the file to the running service (`POST /api/admin/import`,
- * server/http/admin.ts) and prints its report. `--dry-run` reads and checks the whole file and
+ * server/http/admin.ts) and prints its report; with SQLite and no service running, it opens the
+ * file itself (taking DATA_DIR's lock, so a service started meanwhile waits its turn). `--dry-run` reads and checks the whole file and
  * prints what would be written, writing nothing (no store needed).
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,7 @@ import { ARTICLE_ID_STRATEGIES, IMPORT_FORMATS, type ArticleIdStrategy, type Imp
 import { runImport, type ImportReport, type ImportRequest } from '../import/run-import.js';
 import { connectRedis } from '../redis.js';
 import { RedisStore } from '../store/redis-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
 import { cliSecret } from './secret.js';
 
 const usage =
@@ -30,6 +32,8 @@ const usage =
   '> [--dry-run] [--article-id identifier|path|url] [--map FILE.csv] [--include-spam] [--orphans promote|skip] [--url URL] FILE';
 
 class UsageError extends Error {}
+/** No service answered the hand-off. */
+class ServiceDown extends Error {}
 
 function request(): { file: string; req: ImportRequest; url: string | undefined } {
   const { values, positionals } = parseArgs({
@@ -84,11 +88,12 @@ const endProgress = (): void => {
   drawn = false;
 };
 
-/** Writes into the store itself: Redis, or nothing at all for a dry run. */
-async function importHere(config: Config, file: string, req: ImportRequest): Promise<void> {
-  const redis = req.dryRun ? null : connectRedis(config, 'livethread-import');
+/** Writes into the store itself: Redis, the SQLite file (no service running), or nothing for a dry run. */
+async function importHere(config: Config, file: string, req: ImportRequest, sqlite = false): Promise<void> {
+  const redis = req.dryRun || sqlite ? null : connectRedis(config, 'livethread-import');
+  const file$ = sqlite ? new SqliteStore({ dir: config.DATA_DIR, logSize: config.EVENT_LOG_SIZE }) : null;
   try {
-    const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : null;
+    const store = redis ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE }) : file$;
     await runImport(
       file,
       req,
@@ -98,7 +103,8 @@ async function importHere(config: Config, file: string, req: ImportRequest): Pro
         clock: { now: () => new Date() },
         newEpoch: () => randomUUID().slice(0, 8),
         commentMaxLength: config.COMMENT_MAX_LENGTH,
-        authorKey: config.AUTH_SECRET,
+        // The service's own secret (kept in DATA_DIR in SQLite mode): the same author ids as a hand-off.
+        authorKey: sqlite ? cliSecret() : config.AUTH_SECRET,
       },
       (line) => {
         if (line.type !== 'done') return progress(line);
@@ -108,6 +114,7 @@ async function importHere(config: Config, file: string, req: ImportRequest): Pro
     );
   } finally {
     await redis?.close();
+    await file$?.close();
   }
 }
 
@@ -130,7 +137,7 @@ async function handOff(config: Config, file: string, req: ImportRequest, url: st
       duplex: 'half',
     } as RequestInit);
   } catch (e) {
-    throw new Error(
+    throw new ServiceDown(
       `the service at ${url} does not answer (${(e as Error).cause ?? (e as Error).message}).\n` +
         'Without REDIS_URL one process owns the comments: start it (npm start) and run the import again, or pass --url.',
       { cause: e },
@@ -164,7 +171,16 @@ try {
   const config = parseConfig(process.env);
   const redisMode = Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES);
   if (redisMode || req.dryRun) await importHere(config, file, req);
-  else await handOff(config, file, req, url ?? `http://127.0.0.1:${config.PORT}`);
+  else {
+    try {
+      await handOff(config, file, req, url ?? `http://127.0.0.1:${config.PORT}`);
+    } catch (e) {
+      // SQLite and nothing listening: the file is free to open here (its lock says if it is not).
+      if (!(e instanceof ServiceDown) || url || config.STORE !== 'sqlite') throw e;
+      process.stderr.write(`no service answers on port ${config.PORT}: importing into ${config.DATA_DIR} directly\n`);
+      await importHere(config, file, req, true);
+    }
+  }
 } catch (e) {
   const message = e instanceof ConfigError || isImportError(e) || e instanceof UsageError || e instanceof Error ? e.message : String(e);
   process.stderr.write(`import: ${message}\n`);
