@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { payloadSchemas } from '../shared/schemas.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   engineVersions?: Record<EnginePackage, string>;
   /** Who hears of committed events, in order (compose.ts wires them: the socket fan-out first). */
   subscribers: (parts: AppParts) => CommitSubscriber[];
+  /** Services started with the app and closed with it (webhooks, e-mail); their subscribers come after `subscribers`. */
+  services?: (parts: AppParts) => AppService[];
   /** Other places that keep personal data (subscriptions): part of a user's export and erasure. */
   personalData?: PersonalDataSource[];
   clock?: Clock;
@@ -63,6 +66,16 @@ export interface AppParts {
   io: AppServer;
   metrics: Metrics;
   logger: Logger;
+}
+
+/** A part that lives as long as the app: hears of committed events, may serve API routes. */
+export interface AppService {
+  subscriber?: CommitSubscriber;
+  /** Adds routes under /api (after authentication: `req.viewer` is set). */
+  routes?: (router: Router) => void;
+  start?(): void;
+  /** Stops its work; the store is still open. */
+  close(): Promise<void>;
 }
 
 export interface App {
@@ -144,7 +157,9 @@ export function createApp(deps: AppDeps): App {
     engineVersions: deps.engineVersions,
   });
   io = sockets.io;
-  const notifier = fanOut(deps.subscribers({ io, metrics, logger }), (subscriber, err) => {
+  const services = deps.services?.({ io, metrics, logger }) ?? [];
+  const subscribers = [...deps.subscribers({ io, metrics, logger }), ...services.flatMap((s) => (s.subscriber ? [s.subscriber] : []))];
+  const notifier = fanOut(subscribers, (subscriber, err) => {
     metrics.subscriberErrors.inc({ subscriber });
     logger.error({ err, subscriber }, 'a subscriber to committed events failed');
   });
@@ -215,8 +230,10 @@ export function createApp(deps: AppDeps): App {
       readGate: createReadGate(readLimit),
       reservedName: async (name) => isReservedName(name, await staffNames.list()),
       onUnexpectedError: () => metrics.storeErrors.inc(),
+      extraRoutes: services.flatMap((s) => (s.routes ? [s.routes] : [])),
     },
   });
+  for (const s of services) s.start?.();
 
   let closing: Promise<void> | null = null;
   return {
@@ -248,6 +265,7 @@ export function createApp(deps: AppDeps): App {
         await new Promise<void>((resolve) => sockets.io.close(() => resolve()));
         httpServer.closeAllConnections();
         await closed;
+        await Promise.allSettled(services.map((s) => s.close()));
       })();
       return closing;
     },

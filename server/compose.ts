@@ -10,6 +10,9 @@ import { connectRedis, type RedisConnections } from './redis.js';
 import { SocketNotifier } from './gateway/notifier.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
+import { MemoryWebhookStore, RedisWebhookStore } from './store/webhook-store.js';
+import { Webhooks } from './notify/webhooks.js';
+import { webhookRoutes } from './http/webhook-routes.js';
 
 export interface Composed {
   app: App;
@@ -42,8 +45,27 @@ export function composeApp(
     config,
     store,
     logger,
-    // Everything that hears of committed events, in order. Later: e-mail, webhooks.
+    // Everything that hears of committed events, in order: the sockets, then the services.
     subscribers: ({ io, metrics }) => [new SocketNotifier(io, metrics)],
+    services: ({ metrics, logger: log }) => {
+      // Every node runs it (each marks what it commits); the lease picks the one that delivers.
+      const webhooks = new Webhooks({
+        config,
+        store,
+        hooks: redis ? new RedisWebhookStore(redis.store) : new MemoryWebhookStore(),
+        logger: log,
+        metrics,
+        ...(extra.clock ? { now: () => extra.clock!.now() } : {}),
+      });
+      return [
+        {
+          subscriber: webhooks,
+          routes: webhookRoutes(webhooks, extra.clock ? () => extra.clock!.now() : undefined),
+          start: () => webhooks.start(),
+          close: () => webhooks.close(),
+        },
+      ];
+    },
     pubsub: redis && { pub: redis.pub, sub: redis.sub },
     sharedRedis: redis?.store,
     ...extra,

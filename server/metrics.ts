@@ -16,6 +16,10 @@ export class Metrics {
   readonly slowReadersDropped: Counter;
   readonly publishErrors: Counter;
   readonly subscriberErrors: Counter<'subscriber'>;
+  readonly webhookDeliveries: Counter<'result'>;
+  readonly webhookRetries: Counter;
+  readonly webhookEventsLost: Counter;
+  readonly webhookFailing: Gauge<'endpoint'>;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -92,6 +96,28 @@ export class Metrics {
       name: 'livethread_subscriber_errors_total',
       help: 'Subscribers to committed events that threw, by subscriber',
       labelNames: ['subscriber'],
+      registers,
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'livethread_webhook_deliveries_total',
+      help: 'Webhook POSTs, by result (sent: a 2xx answer; failed: anything else)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.webhookRetries = new Counter({
+      name: 'livethread_webhook_retries_total',
+      help: 'Webhook deliveries that failed and will be retried after a backoff',
+      registers,
+    });
+    this.webhookEventsLost = new Counter({
+      name: 'livethread_webhook_events_lost_total',
+      help: 'Events an endpoint fell too far behind to get (they left the bounded event or activity log)',
+      registers,
+    });
+    this.webhookFailing = new Gauge({
+      name: 'livethread_webhook_endpoint_failing',
+      help: '1 while an endpoint has failed for longer than WEBHOOK_FAIL_AFTER_MS (known to the node delivering for it)',
+      labelNames: ['endpoint'],
       registers,
     });
     this.slowReadersDropped = new Counter({
