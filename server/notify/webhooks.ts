@@ -46,6 +46,11 @@ const EVENTS_PAGE = { limit: 50, maxBytes: 512 * 1024 };
 const ACTIVITY_PAGE = 100;
 /** A delivery must finish well within the lease. */
 const LEASE_MS = 60_000;
+/**
+ * How often the node delivering for an endpoint compares every article's head with its cursor: a
+ * node that died between a commit and marking the article left it out of the change feed.
+ */
+const SWEEP_MS = 3600_000;
 /** Bytes of a receiver's answer that are read (and thrown away). */
 const ANSWER_MAX_BYTES = 16 * 1024;
 
@@ -119,6 +124,8 @@ export class Webhooks implements CommitSubscriber {
   /** The pass under way, if any: one at a time per node. */
   private running: Promise<void> | null = null;
   private again = false;
+  /** When this node last swept, per endpoint. */
+  private readonly swept = new Map<string, number>();
 
   constructor(private readonly deps: WebhookDeps) {
     this.endpoints = deps.config.WEBHOOK_URLS.map(endpointOf);
@@ -217,6 +224,12 @@ export class Webhooks implements CommitSubscriber {
     if (state.replaySince) {
       await this.rewind(ep, state);
       await hooks.setEndpointState(ep.key, state);
+    }
+    const swept = this.swept.get(ep.key);
+    if (swept === undefined) this.swept.set(ep.key, Date.now());
+    else if (Date.now() - swept > SWEEP_MS) {
+      this.swept.set(ep.key, Date.now());
+      await this.sweep(ep);
     }
     // Public events, article by article from the change feed.
     for (;;) {
@@ -389,6 +402,27 @@ export class Webhooks implements CommitSubscriber {
     if (since < state.since) state.since = since;
     state.replaySince = null;
     logger.info({ endpoint: ep.label, since, articles }, 'webhooks: replaying');
+  }
+
+  /** Marks every article whose head is past the endpoint's cursor (see SWEEP_MS). */
+  private async sweep(ep: Endpoint): Promise<void> {
+    const { store, hooks, logger } = this.deps;
+    let page: string | null = null;
+    let marked = 0;
+    do {
+      const ids: { ids: string[]; cursor: string | null } = await store.articleIds(page, 100);
+      const heads = await store.heads(ids.ids);
+      for (const articleId of ids.ids) {
+        const head = heads[articleId];
+        if (!head || head.head === 0) continue;
+        const cursor = await hooks.cursor(ep.key, articleId);
+        if (cursor && cursor.epoch === head.epoch && cursor.seq >= head.head) continue;
+        await hooks.markChanged(articleId);
+        marked++;
+      }
+      page = ids.cursor;
+    } while (page !== null && !this.closed);
+    if (marked) logger.info({ endpoint: ep.label, marked }, 'webhooks: found articles with events not yet delivered');
   }
 
   /** The seq after which an article's events are at or after `since` (null: none is). */
