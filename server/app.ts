@@ -15,7 +15,7 @@ import type { Config } from './config.js';
 import { Discussion } from './core/discussion.js';
 import type { HeldWords } from './core/moderation.js';
 import { fanOut } from './core/fan-out.js';
-import type { Clock, CommentStore, CommitSubscriber, Ids } from './core/ports.js';
+import type { Clock, CommentStore, CommitSubscriber, Ids, User } from './core/ports.js';
 import { isReservedName } from './core/reserved-names.js';
 import { ModeratorDesk } from './core/moderator-desk.js';
 import { People, type PersonalDataSource } from './core/people.js';
@@ -53,6 +53,8 @@ export interface AppDeps {
   engineVersions?: Record<EnginePackage, string>;
   /** Who hears of committed events, in order (compose.ts wires them: the socket fan-out first). */
   subscribers: (parts: AppParts) => CommitSubscriber[];
+  /** Told of each valid token carrying a verified e-mail address (the e-mail service remembers it). */
+  verifiedEmail?: (user: User, email: string) => void;
   /** Services started with the app and closed with it (webhooks, e-mail); their subscribers come after `subscribers`. */
   services?: (parts: AppParts) => AppService[];
   /** Other places that keep personal data (subscriptions): part of a user's export and erasure. */
@@ -96,7 +98,7 @@ export function createApp(deps: AppDeps): App {
   const { config, store, logger } = deps;
   const schemas = payloadSchemas(config.COMMENT_MAX_LENGTH);
   // A token issued before its user was erased signs no one in.
-  const tokens = new Tokens(config.AUTH_SECRET, { erasedAt: (userId) => store.erasedAt(userId) });
+  const tokens = new Tokens(config.AUTH_SECRET, { erasedAt: (userId) => store.erasedAt(userId), verifiedEmail: deps.verifiedEmail });
   const trust = trustFor(config.TRUST_PROXY);
   const inFlight = new InFlight();
   let draining = false;

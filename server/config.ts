@@ -189,6 +189,19 @@ const EnvSchema = z.object({
   WEBHOOK_RETRY_MIN_MS: z.coerce.number().int().min(10).default(1000),
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
   WEBHOOK_FAIL_AFTER_MS: z.coerce.number().int().min(10).default(86_400_000),
+  /** Reply e-mails: the SMTP server (`smtp://user:pass@host:587`, `smtps://…`); unset, no e-mail is sent or offered. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, { message: 'expected smtp://[user:pass@]host[:port] or smtps://…' })
+    .optional(),
+  /** The From of every e-mail, such as `Comments <comments@news.example>`. */
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  /** How long the first reply e-mail waits, gathering more (at most a minute). */
+  NOTIFY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** After an e-mail about a thread, further replies to the same person wait this long and go out together. */
+  NOTIFY_COALESCE_MS: z.coerce.number().int().min(0).default(600_000),
+  /** How often the node sending e-mail looks for new comments and due e-mails. */
+  NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** This service's public address, for links in e-mails and the moderator sign-in link. */
   PUBLIC_URL: z.url({ message: 'expected the public URL, such as https://comments.example.com' }).optional(),
   // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
@@ -231,6 +244,11 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (c.WEBHOOK_URLS.some((e) => e.format === 'standard') && !c.WEBHOOK_SECRET) {
     throw new ConfigError('invalid configuration:\n  WEBHOOK_SECRET: required with WEBHOOK_URLS (receivers verify the signature with it)');
+  }
+  if (c.SMTP_URL && (!c.MAIL_FROM || !c.PUBLIC_URL)) {
+    throw new ConfigError(
+      'invalid configuration:\n  SMTP_URL: MAIL_FROM and PUBLIC_URL are required with it (the sender, and the links in e-mails)',
+    );
   }
   const distributed = c.REDIS_URL !== undefined || c.REDIS_CLUSTER_NODES !== undefined;
   if (distributed && !c.AUTH_SECRET) {

@@ -20,6 +20,10 @@ export class Metrics {
   readonly webhookRetries: Counter;
   readonly webhookEventsLost: Counter;
   readonly webhookFailing: Gauge<'endpoint'>;
+  readonly mailSent: Counter;
+  readonly mailFailed: Counter;
+  readonly mailSuppressed: Counter<'reason'>;
+  readonly mailUnsubscribed: Counter<'scope'>;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -118,6 +122,24 @@ export class Metrics {
       name: 'livethread_webhook_endpoint_failing',
       help: '1 while an endpoint has failed for longer than WEBHOOK_FAIL_AFTER_MS (known to the node delivering for it)',
       labelNames: ['endpoint'],
+      registers,
+    });
+    this.mailSent = new Counter({ name: 'livethread_mail_sent_total', help: 'E-mails the SMTP server accepted', registers });
+    this.mailFailed = new Counter({
+      name: 'livethread_mail_failed_total',
+      help: 'E-mails the SMTP server did not accept (retried a minute later)',
+      registers,
+    });
+    this.mailSuppressed = new Counter({
+      name: 'livethread_mail_suppressed_total',
+      help: 'Reply e-mails not sent, by reason: watching (seen live), unsubscribed, coalesced (joined an e-mail already due), removed (nothing left visible)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.mailUnsubscribed = new Counter({
+      name: 'livethread_mail_unsubscribed_total',
+      help: 'One-click unsubscribes, by scope (thread, replies, all)',
+      labelNames: ['scope'],
       registers,
     });
     this.slowReadersDropped = new Counter({

@@ -579,6 +579,74 @@ export interface WebhookDelivery {
   error: string | null;
 }
 
+/**
+ * Who wants e-mail, and the outbox (server/notify/mail.ts). Only the node holding the mail lease
+ * (WebhookStore.claimLease with the endpoint `~mail`) writes batches, so none of these needs to be
+ * atomic with another; each call on its own is.
+ *
+ * - `person`/`savePerson`: one record per user id, read and overwritten whole.
+ * - `setFollower`/`followers`: who follows a thread (an article's root comment); at most 1,000
+ *   per thread (later ones are refused: `setFollower` resolves false).
+ * - `noteWatching`/`isWatching`: a user has the article open in a widget on some node; each note
+ *   lasts `ttlMs` (nodes renew theirs every few seconds).
+ * - `queueMail`: adds a comment to the batch `key` (one per recipient and thread), creating it
+ *   with `sendAt` and `id` when there is none; an existing batch keeps its `sendAt` and `id`.
+ *   At most 50 comments per batch (more are dropped; the e-mail says the thread has more).
+ * - `dueMail(now, limit)`: batches with `sendAt` ≤ now, earliest first. `reschedule` moves one.
+ * - `finishMail(key)`: removes a batch (sent, or nothing left to send).
+ * - `lastMailed`/`setLastMailed`: when a recipient was last sent an e-mail about a thread (ms),
+ *   for coalescing; kept 24 hours.
+ */
+export interface MailStore {
+  person(userId: string): Promise<MailPerson | null>;
+  savePerson(person: MailPerson): Promise<void>;
+  setFollower(articleId: string, rootId: string, userId: string, on: boolean): Promise<boolean>;
+  followers(articleId: string, rootId: string, limit: number): Promise<string[]>;
+  noteWatching(pairs: { userId: string; articleId: string }[], ttlMs: number): Promise<void>;
+  isWatching(userId: string, articleId: string): Promise<boolean>;
+  queueMail(
+    batch: { key: string; id: string; userId: string; articleId: string; rootId: string; sendAt: number },
+    commentId: string,
+  ): Promise<'created' | 'added'>;
+  dueMail(now: number, limit: number): Promise<MailBatch[]>;
+  reschedule(key: string, sendAt: number): Promise<void>;
+  finishMail(key: string): Promise<void>;
+  lastMailed(userId: string, threadKey: string): Promise<number | null>;
+  setLastMailed(userId: string, threadKey: string, at: number): Promise<void>;
+}
+
+/** What one person chose about e-mail. Never in a view for anyone else; never logged. */
+export interface MailPerson {
+  userId: string;
+  name: string;
+  /** The address e-mail goes to: from a token's verified `email`, or a guest's confirmed one. */
+  email: string | null;
+  /** An address given but not yet confirmed (double opt-in), and when. */
+  pending: { email: string; at: string } | null;
+  /** Reply e-mails on (the default) or off. */
+  replies: boolean;
+  /** `instant`: within a minute, then coalesced; `daily`: one digest a day. */
+  digest: 'instant' | 'daily';
+  /** Unsubscribed from everything (one-click unsubscribe with the scope `all`). */
+  none: boolean;
+  /** Threads followed, `articleId\nrootId`; at most 200. */
+  follows: string[];
+  /** Threads unsubscribed from (no e-mail about them at all), the same form; the newest 200. */
+  muted: string[];
+}
+
+/** Comments waiting to be e-mailed to one person about one thread. */
+export interface MailBatch {
+  key: string;
+  /** Stable for the batch: its Message-ID, so that a resend after a crash is recognisable. */
+  id: string;
+  userId: string;
+  articleId: string;
+  rootId: string;
+  sendAt: number;
+  commentIds: string[];
+}
+
 export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore, PeopleStore, ImportStore {
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,8 +1,8 @@
 /**
  * Webhooks by the Standard Webhooks specification, delivered from the event log.
  *
- * Every node hears of committed events (a CommitSubscriber) and only marks the article in the
- * store's change feed: that is a wake-up, not the delivery. For each endpoint one node at a time
+ * Every node marks the articles it commits to in the store's change feed (change-feed.ts): that
+ * is a wake-up, not the delivery. For each endpoint one node at a time
  * (a lease in the store) reads the feed after the endpoint's mark, and for each article sends the
  * events of its log after the endpoint's cursor, in `seq` order, one at a time, saving the cursor
  * after each success. So delivery is at least once and in order per article; a receiver that was
@@ -26,7 +26,6 @@ import type {
   CommitSubscriber,
   ModEvent,
   StoredComment,
-  StoredEvent,
   WebhookCursor,
   WebhookDelivery,
   WebhookEndpointState,
@@ -150,21 +149,13 @@ export class Webhooks implements CommitSubscriber {
     await Promise.allSettled(this.endpoints.map((ep) => this.deps.hooks.releaseLease(ep.key, this.holder)));
   }
 
-  publish(event: StoredEvent): void {
-    if (this.endpoints.length === 0) return;
-    this.deps.hooks.markChanged(event.articleId).then(
-      () => this.wake(),
-      (err: unknown) => this.deps.logger.error({ err, articleId: event.articleId }, 'webhooks: marking a changed article failed'),
-    );
-  }
-
   moderators(event: ModEvent): void {
     if (this.endpoints.length && MOD_TYPES.has(event.type)) this.wake();
   }
 
   /** Runs a pass soon; passes never overlap on one node. */
   wake(): void {
-    if (this.closed) return;
+    if (this.closed || this.endpoints.length === 0) return;
     if (this.running) {
       this.again = true;
       return;

@@ -10,6 +10,7 @@ import { parseConfig } from '../../server/config.js';
 import type { StoredEvent } from '../../server/core/ports.js';
 import { createLogger } from '../../server/logger.js';
 import { Metrics } from '../../server/metrics.js';
+import { ChangeFeed } from '../../server/notify/change-feed.js';
 import { Webhooks } from '../../server/notify/webhooks.js';
 import { MemoryStore } from '../../server/store/memory-store.js';
 import { MemoryWebhookStore } from '../../server/store/webhook-store.js';
@@ -64,6 +65,7 @@ async function setup() {
   const webhooks = new Webhooks({ config: { ...config, EVENT_LOG_SIZE: 5 }, store, hooks, logger, metrics });
   open.push(webhooks);
   webhooks.start();
+  const feed = new ChangeFeed(hooks, logger, [webhooks]);
   let n = 0;
   const post = async () => {
     const id = `c${++n}`;
@@ -86,7 +88,7 @@ async function setup() {
       at,
     });
     if (r.kind !== 'created') throw new Error(r.kind);
-    webhooks.publish(r.event as StoredEvent);
+    feed.publish(r.event as StoredEvent);
   };
   return { receiver, got, post, webhooks, metrics, lines, hooks };
 }
