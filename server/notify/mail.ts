@@ -104,6 +104,17 @@ export class Mail {
           this.deps.mail.noteWatching([{ userId: viewer.id, articleId }], WATCH_TTL_MS).catch(() => undefined);
         }
       });
+      // Leaving (or closing the page) ends it at once, unless another of their sockets on this
+      // node still has the article open; other nodes renew theirs at their next tick.
+      io.of('/').adapter.on('leave-room', (room: string, id: string) => {
+        const articleId = articleOfRoom(room);
+        const viewer = articleId ? io.of('/').sockets.get(id)?.data.viewer : null;
+        if (!articleId || !viewer) return;
+        for (const s of io.of('/').sockets.values()) {
+          if (s.id !== id && s.data.viewer?.id === viewer.id && s.rooms.has(room)) return;
+        }
+        this.deps.mail.noteWatching([{ userId: viewer.id, articleId }], 1).catch(() => undefined);
+      });
     }
     this.wake();
   }
