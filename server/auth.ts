@@ -9,6 +9,11 @@ import type { User } from './core/ports.js';
 export interface TokenOptions {
   /** When a user was erased, if ever: their tokens issued up to then are refused. */
   erasedAt?: (userId: string) => Promise<string | null>;
+  /**
+   * Told of each valid token that carries a verified e-mail address (for reply e-mails). The
+   * address is passed here only, never put on the User: views and logs cannot carry it.
+   */
+  verifiedEmail?: (user: User, email: string) => void;
 }
 
 /** What an admin token (signAdmin) allows. */
@@ -42,18 +47,25 @@ export class Tokens {
     const erased = await this.opts.erasedAt?.(claims.data.sub);
     // Without `iat`, a token could be from any time: it is refused too.
     if (erased && (typeof payload.iat !== 'number' || payload.iat * 1000 <= Date.parse(erased))) return null;
-    return {
+    const user: User = {
       id: claims.data.sub,
       name: claims.data.name,
       role: claims.data.role,
       guest: payload.guest === true,
       ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
     };
+    if (claims.data.email && claims.data.email_verified === true) this.opts.verifiedEmail?.(user, claims.data.email);
+    return user;
   }
 
   /** @example await tokens.sign({ sub: 'alice', name: 'Alice', role: 'moderator' }, '1h') */
   async sign(claims: TokenClaims & { guest?: boolean }, ttl?: string): Promise<string> {
-    const jwt = new SignJWT({ name: claims.name, role: claims.role, ...(claims.guest ? { guest: true } : {}) })
+    const jwt = new SignJWT({
+      name: claims.name,
+      role: claims.role,
+      ...(claims.guest ? { guest: true } : {}),
+      ...(claims.email ? { email: claims.email, email_verified: claims.email_verified === true } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(claims.sub)
       .setIssuedAt();
