@@ -20,6 +20,7 @@ import { exportLivethread, exportWxr, type ExportStore } from '../import/exporte
 import { connectRedis } from '../redis.js';
 import { RedisStore } from '../store/redis-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { readSecretFile } from '../secret-file.js';
 import { cliSecret } from './secret.js';
 
 const usage = 'usage: npm run export -- FILE[.gz] [--format livethread|wxr] [--site-url URL] [--url SERVICE_URL]';
@@ -52,11 +53,14 @@ async function main(): Promise<void> {
       }
     } else {
       const url = values.url ?? `http://127.0.0.1:${config.PORT}`;
-      const token = await new Tokens(cliSecret()).signAdmin('export');
       const query = new URLSearchParams({ format, ...(values['site-url'] ? { siteUrl: values['site-url'] } : {}) });
-      const res = await fetch(new URL(`/api/admin/export?${query}`, url), { headers: { authorization: `Bearer ${token}` } }).catch(
-        (e: Error) => e,
-      );
+      // SQLite with no kept secret yet: no service has ever run on this DATA_DIR, nothing to ask.
+      const secret = config.STORE === 'sqlite' && !process.env.AUTH_SECRET && !readSecretFile(config.DATA_DIR) ? null : cliSecret();
+      const res = secret
+        ? await fetch(new URL(`/api/admin/export?${query}`, url), {
+            headers: { authorization: `Bearer ${await new Tokens(secret).signAdmin('export')}` },
+          }).catch((e: Error) => e)
+        : new Error('no service has run on this DATA_DIR');
       if (res instanceof Error) {
         // SQLite and nothing listening: read the file here (its lock says if another process has it).
         if (values.url || config.STORE !== 'sqlite') {

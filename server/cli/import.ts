@@ -24,6 +24,7 @@ import { runImport, type ImportReport, type ImportRequest } from '../import/run-
 import { connectRedis } from '../redis.js';
 import { RedisStore } from '../store/redis-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { loadOrCreateSecret } from '../secret-file.js';
 import { cliSecret } from './secret.js';
 
 const usage =
@@ -104,7 +105,7 @@ async function importHere(config: Config, file: string, req: ImportRequest, sqli
         newEpoch: () => randomUUID().slice(0, 8),
         commentMaxLength: config.COMMENT_MAX_LENGTH,
         // The service's own secret (kept in DATA_DIR in SQLite mode): the same author ids as a hand-off.
-        authorKey: sqlite ? cliSecret() : config.AUTH_SECRET,
+        authorKey: sqlite && config.authSecretGenerated ? loadOrCreateSecret(config.DATA_DIR).secret : config.AUTH_SECRET,
       },
       (line) => {
         if (line.type !== 'done') return progress(line);
@@ -120,7 +121,15 @@ async function importHere(config: Config, file: string, req: ImportRequest, sqli
 
 /** Hands the file to the running service, which owns the store, and prints its report. */
 async function handOff(config: Config, file: string, req: ImportRequest, url: string): Promise<void> {
-  const token = await new Tokens(cliSecret()).signAdmin('import');
+  let secret: string;
+  try {
+    secret = cliSecret();
+  } catch (e) {
+    // SQLite with no kept secret yet: no service has ever run on this DATA_DIR.
+    if (config.STORE === 'sqlite' && !process.env.AUTH_SECRET) throw new ServiceDown((e as Error).message, { cause: e });
+    throw e;
+  }
+  const token = await new Tokens(secret).signAdmin('import');
   const query = new URLSearchParams({ format: req.format });
   if (req.dryRun) query.set('dryRun', '1');
   if (req.articleId) query.set('articleId', req.articleId);

@@ -236,6 +236,33 @@ describe('a single-process service takes the import from the command', () => {
   }, 30_000);
 });
 
+describe('the quick start (SQLite in DATA_DIR)', () => {
+  it('imports into the file with no service running; a service started then serves them, and takes the next import itself', async () => {
+    const dataDir = join(dir, 'data');
+    // No AUTH_SECRET: the one kept in DATA_DIR, as `npm start` makes it.
+    const env = { DATA_DIR: dataDir, AUTH_SECRET: '' };
+    const first = await cli('import', ['--format', 'disqus', `${FIXTURES}/disqus.xml`], env);
+    expect(first.stderr).toMatch(/no service answers on port \d+: importing into .*data directly/);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/written: [1-9]\d* comments/);
+
+    const node = await startNode({ env: { STORE: 'sqlite', DATA_DIR: dataDir, AUTH_SECRET: '' } });
+    try {
+      expect((await node.store.articleComments('article-one')).length).toBeGreaterThan(3);
+      // Running: the file is the service's, so the command hands the next file over.
+      const second = await cli('import', ['--format', 'wordpress', `${FIXTURES}/wordpress.xml`], { ...env, PORT: String(node.port) });
+      expect(second.stderr).not.toMatch(/directly/);
+      expect(second.code).toBe(0);
+      expect((await node.store.articleComments('hello-world')).length).toBeGreaterThan(0);
+      const out = join(dir, 'quick.jsonl');
+      expect((await cli('export', [out], { ...env, PORT: String(node.port) })).code).toBe(0);
+      expect(await readFile(out, 'utf8')).toContain('"articleId":"hello-world"');
+    } finally {
+      await node.stop();
+    }
+  }, 90_000);
+});
+
 async function allArticles(node: TestNode): Promise<string[]> {
   const ids = new Set<string>();
   let cursor: string | null = null;
