@@ -21,6 +21,8 @@ import type { Session } from './session.js';
 import { CSS } from './styles.js';
 import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 import { Timers, type TimerHandle } from './timers.js';
+import { Diagnostics } from './diagnostics.js';
+import { everyWhileVisible } from './visibility.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
 
@@ -94,6 +96,7 @@ export class ThreadWidget {
   /** Undo what the widget registered outside itself (socket and session listeners). */
   private readonly cleanup: (() => void)[] = [];
   private destroyed = false;
+  private readonly diagnostics: Diagnostics;
 
   constructor(
     host: HTMLElement,
@@ -185,6 +188,8 @@ export class ThreadWidget {
     adoptStyles(this.shadow);
 
     this.watchConnection();
+    this.diagnostics = new Diagnostics(host, session.client.socket);
+    this.cleanup.push(() => this.diagnostics.stop());
     this.cleanup.push(
       session.onChange(() => {
         if (session.unavailable) {
@@ -200,7 +205,7 @@ export class ThreadWidget {
     window.addEventListener('hashchange', onHash);
     this.cleanup.push(() => window.removeEventListener('hashchange', onHash));
     this.renderAccount();
-    this.timers.every(30_000, () => this.refreshTimes());
+    this.cleanup.push(everyWhileVisible(this.timers, 30_000, () => this.refreshTimes()));
     void this.join();
   }
 
@@ -243,6 +248,7 @@ export class ThreadWidget {
       }
       if (this.destroyed) return;
       this.state = state;
+      this.diagnostics.thread(state.epoch, state.head);
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
@@ -264,6 +270,7 @@ export class ThreadWidget {
 
   private onChange(thread: ThreadState, reason: ChangeReason): void {
     this.state = thread;
+    this.diagnostics.thread(thread.epoch, thread.head);
     if (reason === 'reset' || reason === 'snapshot') {
       this.reading.reset();
       this.arrived.clear();

@@ -52,7 +52,7 @@ export function twoNodesAndBrowser(): TwoNodes {
  * before embed.js (async, at the end of the body) can run; `hash` (`#lt-<id>`) opens a permalink. (Fulfilling the page from a route
  * instead would make chromium's Local Network Access checks refuse its WebSocket to 127.0.0.1.)
  */
-export async function openDemo(context: BrowserContext, node: TestNode, articleId: string, hash = ''): Promise<Page> {
+export async function openDemo(context: BrowserContext, node: Pick<TestNode, 'url'>, articleId: string, hash = ''): Promise<Page> {
   const page = await context.newPage();
   watchPage(page);
   // A string, not a function: tsx would add helper calls (__name) that do not exist in the page.
