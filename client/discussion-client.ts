@@ -268,6 +268,10 @@ export class DiscussionClient {
         expectHead: 0,
       };
       this.subs.set(articleId, sub);
+    } else if (!sub.state) {
+      // Not loaded yet (a first join failed): this join says what to load.
+      if (opts.sort) sub.sort = opts.sort;
+      sub.around = opts.around ?? null;
     }
     if (listener) sub.listeners.add(listener);
     if (!sub.state || sub.joining) await this.rejoin(articleId, sub);
@@ -301,6 +305,20 @@ export class DiscussionClient {
     if (!sub) return null;
     sub.sort = sort;
     sub.around = null;
+    sub.wantFresh = true;
+    await this.rejoin(articleId, sub);
+    return sub.state;
+  }
+
+  /**
+   * Reloads a thread at a comment (a permalink followed on a page already showing the thread): the
+   * page that holds it, with its thread. Rejects with `not_found` (the thread stays as it was) when
+   * the reader may not see it.
+   */
+  async openAround(articleId: string, commentId: string): Promise<ThreadState | null> {
+    const sub = this.subs.get(articleId);
+    if (!sub) return null;
+    sub.around = commentId;
     sub.wantFresh = true;
     await this.rejoin(articleId, sub);
     return sub.state;
@@ -503,6 +521,12 @@ export class DiscussionClient {
           this.applyJoin(sub, r);
         } catch (e) {
           if (this.subs.get(articleId) !== sub) return;
+          // A permalink to a comment the reader may not see: say so, and load the thread as it was.
+          if (sub.around && e instanceof ClientError && e.code === 'not_found') {
+            sub.around = null;
+            sub.wantFresh = sub.state === null;
+            throw e;
+          }
           // Not connected: the reconnect handler joins again. Otherwise surface the error.
           if (!this.socket.connected) return;
           // Sent on a connection that died since (its answer never came): ask the new one.
@@ -539,6 +563,8 @@ export class DiscussionClient {
       const comments = new Map<string, Comment>();
       for (const c of r.comments) comments.set(c.id, c);
       sub.around = null;
+      // A permalink's page comes in newest (or oldest) order, whatever was asked: it is the order shown now.
+      if (r.sort) sub.sort = r.sort;
       sub.state = {
         articleId: r.articleId,
         epoch: r.epoch,
