@@ -42,7 +42,7 @@ export interface SwarmStatus {
   /** CPU time this process used so far. */
   cpuSeconds: number;
   /** With `post`: each delivery of one of its comments, by when it was posted and how long it took. */
-  samples: { at: number; ms: number }[];
+  samples: { at: number; ms: number; commitMs: number }[];
   posts: number;
 }
 
@@ -51,7 +51,7 @@ export type SwarmReply = { type: 'started' } | SwarmStatus | { type: 'error'; me
 const readers: { client: DiscussionClient; articleId: string; reconnectedAt: number }[] = [];
 let resets = 0;
 const sentAt = new Map<string, number>();
-const samples: { at: number; ms: number }[] = [];
+const samples: { at: number; ms: number; commitMs: number }[] = [];
 let posting: ReturnType<typeof setInterval> | null = null;
 let posts = 0;
 
@@ -82,7 +82,7 @@ async function start(m: SwarmStart): Promise<void> {
         client.join(articleId, {
           onEvent: (e) => {
             const sent = m.post && e.type === 'comment.created' ? sentAt.get(e.comment?.body ?? '') : undefined;
-            if (sent !== undefined) samples.push({ at: sent, ms: Date.now() - sent });
+            if (sent !== undefined) samples.push({ at: sent, ms: Date.now() - sent, commitMs: Date.parse(e.at) - sent });
           },
           onChange: (_t, reason) => {
             if (reason === 'reset' || (reason === 'snapshot' && reader.reconnectedAt > 0)) resets++;

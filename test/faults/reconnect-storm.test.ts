@@ -127,7 +127,8 @@ it('kill -9 of the node holding 2,000 readers: all back and caught up within 15 
     .map((t) => t - killedAt);
   const resets = status.reduce((x, s) => x + s.resets, 0);
   const before = samples.filter((s) => s.at < killedAt).map((s) => s.ms);
-  const during = samples.filter((s) => s.at >= killedAt && s.at < killedAt + 15_000).map((s) => s.ms);
+  const stormSamples = samples.filter((s) => s.at >= killedAt && s.at < killedAt + 15_000);
+  const during = stormSamples.map((s) => s.ms);
   const all = samples.map((s) => s.ms);
   const figures = {
     connectMs,
@@ -141,6 +142,15 @@ it('kill -9 of the node holding 2,000 readers: all back and caught up within 15 
     deliveries: all.length,
     beforeKill: { p50: percentile(before, 50), p99: percentile(before, 99), max: Math.max(...before) },
     storm: { p50: percentile(during, 50), p99: percentile(during, 99), max: Math.max(...during) },
+    // Of which: from the post to its commit (the writer's request), and from the commit to the reader.
+    stormCommitP99: percentile(
+      stormSamples.map((s) => s.commitMs),
+      99,
+    ),
+    stormFanoutP99: percentile(
+      stormSamples.map((s) => s.ms - s.commitMs),
+      99,
+    ),
     overall: { p50: percentile(all, 50), p99: percentile(all, 99), max: Math.max(...all) },
   };
   console.log(`[faults] reconnect storm (2,000 readers on A, kill -9 A): ${JSON.stringify(figures)}`);
