@@ -8,6 +8,11 @@
  * The 2,000 readers live in two child processes (reader-swarm.ts) so that this process, which
  * measures the others' latency, is not the one busy with them. READ_RATE is off: every simulated
  * reader shares 127.0.0.1, where real ones come from as many addresses.
+ *
+ * What it costs (printed): about 3.5 CPU-seconds on the two survivors and 2 in each swarm for the
+ * storm. On two cores to itself that is a few seconds; on a machine shared with other jobs (load
+ * average several times the core count) the survivors get a fraction of a core and the figures
+ * grow with it: read `survivorsCpuSeconds` beside `backMs` before blaming the design.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
