@@ -294,7 +294,7 @@ export class Balancer {
   /** Connections opened per backend port. */
   readonly opened = new Map<number, number>();
 
-  constructor(private readonly nodes: NodeProcess[]) {}
+  constructor(private readonly nodes: Pick<NodeProcess, 'port'>[]) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port_}`;
@@ -306,11 +306,11 @@ export class Balancer {
     this.port_ = (this.server.address() as net.AddressInfo).port;
   }
 
-  take(node: NodeProcess): void {
+  take(node: Pick<NodeProcess, 'port'>): void {
     this.out.add(node.port);
   }
 
-  restore(node: NodeProcess): void {
+  restore(node: Pick<NodeProcess, 'port'>): void {
     this.out.delete(node.port);
   }
 
