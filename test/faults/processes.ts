@@ -106,6 +106,9 @@ export class NodeProcess {
         GUEST_RATE: 'off',
         CONNECTIONS_PER_IP: '0',
         LOG_LEVEL: 'warn',
+        // Without Redis, the in-memory store unless the test names a DATA_DIR: never ./data, shared
+        // by every process the suite starts.
+        ...(this.env.REDIS_URL || this.env.REDIS_CLUSTER_NODES || this.env.DATA_DIR ? {} : { STORE: 'memory' }),
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
