@@ -23,6 +23,7 @@ import type { Config } from '../config.js';
 import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookStore } from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
+import { withoutAddresses } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { MailLinks, type UnsubscribeScope } from './mail-links.js';
 import { headerText, renderConfirm, renderReplies, type RenderedMail } from './mail-render.js';
@@ -153,7 +154,9 @@ export class Mail {
     setImmediate(() => {
       this.woken = false;
       this.running = this.pass()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'mail: a pass failed'))
+        .catch((err: unknown) =>
+          this.deps.logger.error({ err: withoutAddresses(String((err as Error)?.message ?? err)) }, 'mail: a pass failed'),
+        )
         .finally(() => {
           this.running = null;
           if (this.again) {
@@ -319,7 +322,7 @@ export class Mail {
       });
     } catch (err) {
       metrics.mailFailed.inc();
-      logger.warn({ err: (err as Error).message, userId: b.userId }, 'mail: sending failed; retrying later');
+      logger.warn({ err: withoutAddresses((err as Error).message), userId: b.userId }, 'mail: sending failed; retrying later');
       await mail.reschedule(b.key, Date.now() + RETRY_MS);
       return;
     }
@@ -420,7 +423,13 @@ export class Mail {
     const p = (await this.deps.mail.person(user.id)) ?? newPerson(user);
     p.pending = { email, at: new Date(now).toISOString() };
     await this.deps.mail.savePerson(p);
-    await this.send(email, renderConfirm({ name: user.name, url: this.links!.confirmUrl(user.id, email, now) }));
+    try {
+      await this.send(email, renderConfirm({ name: user.name, url: this.links!.confirmUrl(user.id, email, now) }));
+    } catch (err) {
+      this.deps.metrics.mailFailed.inc();
+      this.deps.logger.warn({ err: withoutAddresses((err as Error).message), userId: user.id }, 'mail: the confirmation could not be sent');
+      throw new MailError('unavailable', 'the confirmation e-mail could not be sent; try again later');
+    }
   }
 
   /** A confirmation link: valid and still the address pending, it becomes the person's address. */
@@ -461,7 +470,7 @@ export class Mail {
 
 export class MailError extends Error {
   constructor(
-    readonly code: 'too_many' | 'too_soon',
+    readonly code: 'too_many' | 'too_soon' | 'unavailable',
     message: string,
   ) {
     super(message);
