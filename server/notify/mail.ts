@@ -30,7 +30,6 @@ import { headerText, renderConfirm, renderReplies, type RenderedMail } from './m
 
 /** The mail pipeline's place in the change feed and the lease (WebhookStore's endpoint names). */
 const MAIL_KEY = '~mail';
-const LEASE_MS = 60_000;
 const FEED_PAGE = 100;
 const EVENTS_PAGE = { limit: 50, maxBytes: 512 * 1024 };
 const DUE_PAGE = 20;
@@ -79,11 +78,16 @@ export class Mail {
   private again = false;
   private woken = false;
   private closed = false;
+  /** The lease went to another node during this pass. */
+  private lost = false;
 
   constructor(private readonly deps: MailDeps) {
     const { SMTP_URL, MAIL_FROM, PUBLIC_URL, AUTH_SECRET } = deps.config;
     this.enabled = Boolean(SMTP_URL && MAIL_FROM && PUBLIC_URL);
-    this.transport = this.enabled ? (deps.transport ?? nodemailer.createTransport(SMTP_URL)) : null;
+    this.transport = this.enabled
+      ? (deps.transport ??
+        nodemailer.createTransport({ url: SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }))
+      : null;
     this.links = this.enabled ? new MailLinks(AUTH_SECRET, PUBLIC_URL!) : null;
   }
 
@@ -169,7 +173,31 @@ export class Mail {
 
   private async pass(): Promise<void> {
     const { hooks } = this.deps;
-    if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+    const lease = this.deps.config.NOTIFY_LEASE_MS;
+    if (!(await hooks.claimLease(MAIL_KEY, this.holder, lease))) return;
+    // Renewed while this pass works (a send can take longer than the lease): a node that dies
+    // stops renewing, and another takes over once the lease runs out.
+    const beat = setInterval(
+      () => {
+        hooks.claimLease(MAIL_KEY, this.holder, lease).then(
+          (held) => {
+            if (!held) this.lost = true;
+          },
+          () => undefined,
+        );
+      },
+      Math.max(100, Math.floor(lease / 3)),
+    );
+    this.lost = false;
+    try {
+      await this.work();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async work(): Promise<void> {
+    const { hooks } = this.deps;
     const state = (await hooks.endpointState(MAIL_KEY)) ?? {
       since: this.startedAt,
       mark: 0,
@@ -185,6 +213,7 @@ export class Mail {
     for (;;) {
       const feed = await hooks.changedSince(state.mark, FEED_PAGE);
       for (const { articleId, mark } of feed.articles) {
+        if (this.lost) return;
         await this.readArticle(articleId, state.since);
         state.mark = mark;
         await hooks.setEndpointState(MAIL_KEY, state);
@@ -271,8 +300,8 @@ export class Mail {
       const due = await mail.dueMail(Date.now(), DUE_PAGE);
       if (due.length === 0) return;
       for (const b of due) {
-        // Renew the lease before each send: no other node sends while this one does.
-        if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+        // Checked before each send: no other node sends while this one does.
+        if (this.lost || !(await hooks.claimLease(MAIL_KEY, this.holder, this.deps.config.NOTIFY_LEASE_MS))) return;
         await this.sendBatch(b);
       }
     }
