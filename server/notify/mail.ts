@@ -72,6 +72,8 @@ export class Mail {
   private readonly holder = createHash('sha256').update(`${process.pid}:${Math.random()}`).digest('hex').slice(0, 16);
   private readonly startedAt = new Date().toISOString();
   private readonly seen = new Map<string, string>();
+  /** Writes of a token's address under way, per user: settings wait for them (same record). */
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly confirmations = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
@@ -386,14 +388,25 @@ export class Mail {
     if (!this.enabled || this.seen.get(user.id) === email) return;
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
     this.seen.set(user.id, email);
-    void (async () => {
+    const write = (async () => {
       const person = (await this.deps.mail.person(user.id)) ?? newPerson(user);
       if (person.email === email && person.name === user.name) return;
       await this.deps.mail.savePerson({ ...person, email, name: user.name, pending: null });
-    })().catch((err: unknown) => {
-      this.seen.delete(user.id);
-      this.deps.logger.warn({ err: (err as Error).message, userId: user.id }, 'mail: could not remember an address');
-    });
+    })()
+      .catch((err: unknown) => {
+        this.seen.delete(user.id);
+        this.deps.logger.warn({ err: withoutAddresses((err as Error).message), userId: user.id }, 'mail: could not remember an address');
+      })
+      .finally(() => {
+        if (this.writing.get(user.id) === write) this.writing.delete(user.id);
+      });
+    this.writing.set(user.id, write);
+  }
+
+  /** A person's record once this node's write of their token's address (if any) is done. */
+  private async personOf(user: User): Promise<MailPerson> {
+    await this.writing.get(user.id);
+    return (await this.deps.mail.person(user.id)) ?? newPerson(user);
   }
 
   async settings(user: User): Promise<{
@@ -404,7 +417,7 @@ export class Mail {
     digest: 'instant' | 'daily';
     follows: { articleId: string; rootId: string }[];
   }> {
-    const p = this.enabled ? await this.deps.mail.person(user.id) : null;
+    const p = this.enabled ? await this.personOf(user) : null;
     return {
       available: this.enabled,
       email: p?.email ?? null,
@@ -420,7 +433,7 @@ export class Mail {
 
   async updateSettings(user: User, patch: MailSettingsPatch): Promise<void> {
     const { mail } = this.deps;
-    const p = (await mail.person(user.id)) ?? newPerson(user);
+    const p = await this.personOf(user);
     if (patch.replies !== undefined) {
       p.replies = patch.replies;
       if (patch.replies) p.none = false;
@@ -449,7 +462,7 @@ export class Mail {
     if (last !== undefined && now - last < CONFIRM_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
     if (this.confirmations.size >= SEEN_MAX) this.confirmations.clear();
     this.confirmations.set(user.id, now);
-    const p = (await this.deps.mail.person(user.id)) ?? newPerson(user);
+    const p = await this.personOf(user);
     p.pending = { email, at: new Date(now).toISOString() };
     await this.deps.mail.savePerson(p);
     try {

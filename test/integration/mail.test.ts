@@ -223,4 +223,48 @@ describe('reply e-mails', () => {
     expect(reply.text).toContain('After confirming');
     expect(reply.text).not.toContain('Before confirming');
   });
+
+  it('6. following a thread: its new comments by others are e-mailed; the one-click link stops that thread', async () => {
+    const eve = await person(a, 'eve6');
+    const root = await post(eve, 'mail-6', 'A thread to follow');
+    const doraToken = await a.app.tokens.sign({
+      sub: 'dora6',
+      name: 'Dora',
+      role: 'commenter',
+      email: 'dora6@example.test',
+      email_verified: true,
+    });
+    const settings = async (body?: unknown) => {
+      const res = await fetch(`${b.url}/api/me/notifications`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${doraToken}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, json: (await res.json()) as { available: boolean; email: string | null; follows: unknown[] } };
+    };
+    expect((await settings({ follow: { articleId: 'mail-6', rootId: root, on: true }, extra: 1 })).status).toBe(400);
+    const followed = await settings({ follow: { articleId: 'mail-6', rootId: root, on: true } });
+    expect(followed.status).toBe(200);
+    expect(followed.json).toMatchObject({ available: true, email: 'dora6@example.test', follows: [{ articleId: 'mail-6', rootId: root }] });
+    const frank = await person(b, 'frank6');
+    await post(frank, 'mail-6', 'Frank joins in', root);
+    await eventually(() => to('dora6@example.test').length === 1, 10_000);
+    const m = to('dora6@example.test')[0]!;
+    expect(m.subject).toBe('Frank6 commented on mail-6');
+    const line = m.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\r?\n\s+/g, '');
+    const link = /<([^>]+)>/.exec(line)![1]!;
+    expect(
+      (
+        await fetch(link, {
+          method: 'POST',
+          body: 'List-Unsubscribe=One-Click',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await settings()).json.follows).toEqual([]);
+    await post(frank, 'mail-6', 'Frank again', root);
+    await sleep(COALESCE + QUIET);
+    expect(to('dora6@example.test')).toHaveLength(1);
+  });
 });
