@@ -20,13 +20,13 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookStore } from '../core/ports.js';
+import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookEndpointState, WebhookStore } from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
 import { withoutAddresses } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { MailLinks, type UnsubscribeScope } from './mail-links.js';
-import { headerText, renderConfirm, renderReplies, type RenderedMail } from './mail-render.js';
+import { headerText, renderConfirm, renderModeration, renderReplies, type RenderedMail } from './mail-render.js';
 
 /** The mail pipeline's place in the change feed and the lease (WebhookStore's endpoint names). */
 const MAIL_KEY = '~mail';
@@ -44,6 +44,16 @@ const FOLLOWS_MAX = 200;
 /** Addresses remembered per node to skip writing an unchanged one (cleared when full). */
 const SEEN_MAX = 10_000;
 const CONFIRM_EVERY_MS = 60_000;
+const ACTIVITY_PAGE = 100;
+/** What moderators are e-mailed about (from the activity log). */
+const MOD_MAIL_TYPES = new Set<string>(['comment.held', 'comment.reported']);
+/** The "thread" of a moderator's batches: every article's held and reported comments together. */
+const MOD_THREAD = '~moderation';
+
+interface ModItem {
+  reported: boolean;
+  comment: StoredComment;
+}
 
 export const EmailAddress = z.email({ message: 'expected an e-mail address' }).max(254);
 
@@ -222,6 +232,7 @@ export class Mail {
       }
       if (feed.articles.length < FEED_PAGE || this.closed) break;
     }
+    await this.readActivity(state);
     await this.sendDue();
   }
 
@@ -252,6 +263,35 @@ export class Mail {
         await hooks.setCursor(MAIL_KEY, articleId, cursor);
       }
       if (r.events.length === 0 || (!r.more && cursor!.seq >= r.head)) return;
+    }
+  }
+
+  /** Held and reported comments from the activity log: queued for the moderators with an address. */
+  private async readActivity(state: WebhookEndpointState): Promise<void> {
+    const { store, mail, hooks, config, metrics } = this.deps;
+    for (let guard = 0; guard < 200 && !this.closed && !this.lost; guard++) {
+      const entries = await store.activity(state.activity, ACTIVITY_PAGE);
+      if (entries.length === 0) return;
+      const mods = entries.some((e) => MOD_MAIL_TYPES.has(e.type) && e.at >= state.since) ? await mail.moderators() : [];
+      for (const e of entries) {
+        if (MOD_MAIL_TYPES.has(e.type) && e.at >= state.since && e.articleId && e.commentId) {
+          for (const userId of mods) {
+            const person = await mail.person(userId);
+            if (!person?.email || person.none) continue;
+            const now = Date.now();
+            const last = await mail.lastMailed(userId, MOD_THREAD);
+            const sendAt = Math.max(now + config.NOTIFY_DELAY_MS, last === null ? 0 : last + config.NOTIFY_COALESCE_MS);
+            const key = `${userId}\n${MOD_THREAD}`;
+            const id = createHash('sha256').update(`${key}\n${e.seq}`).digest('base64url').slice(0, 24);
+            const item = `${e.type}\n${e.articleId}\n${e.commentId}`;
+            const r = await mail.queueMail({ key, id, userId, articleId: '', rootId: '', sendAt }, item);
+            if (r === 'added') metrics.mailSuppressed.inc({ reason: 'coalesced' });
+          }
+        }
+        state.activity = e.seq;
+      }
+      await hooks.setEndpointState(MAIL_KEY, state);
+      if (entries.length < ACTIVITY_PAGE) return;
     }
   }
 
@@ -311,6 +351,7 @@ export class Mail {
 
   private async sendBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
     const { mail, store, metrics, logger, config } = this.deps;
+    if (b.key.endsWith(`\n${MOD_THREAD}`)) return this.sendModeratorBatch(b);
     const threadKey = `${b.articleId}\n${b.rootId}`;
     const person = await mail.person(b.userId);
     if (!person?.email || person.none || person.muted?.includes(threadKey)) {
@@ -362,6 +403,58 @@ export class Mail {
     metrics.mailSent.inc();
   }
 
+  /** Held and reported comments for one moderator: the ones still waiting for a decision. */
+  private async sendModeratorBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
+    const { mail, store, metrics, logger, config } = this.deps;
+    const person = await mail.person(b.userId);
+    if (!person?.email || person.none) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'unsubscribed' });
+      return;
+    }
+    const items: ModItem[] = [];
+    for (const item of b.commentIds) {
+      const [type, articleId, commentId] = item.split('\n') as [string, string, string];
+      const c = await store.get(articleId, commentId);
+      // Decided already (approved, removed) by the time the e-mail goes: left out.
+      const waiting = c && (c.status === 'pending' || (type === 'comment.reported' && c.status === 'visible'));
+      if (c && waiting && !items.some((i) => i.comment.id === c.id)) items.push({ reported: type === 'comment.reported', comment: c });
+    }
+    if (items.length === 0) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'removed' });
+      return;
+    }
+    const consoleUrl = new URL('/moderate', config.PUBLIC_URL).href;
+    const unsubscribe = this.links!.unsubscribeUrl(b.userId, { kind: 'all' });
+    const rendered = renderModeration({
+      recipientName: person.name,
+      items: items.map(({ reported, comment }) => ({
+        reported,
+        articleId: comment.articleId,
+        authorName: comment.author?.name ?? '(erased)',
+        body: comment.body,
+        reason: comment.heldReason ?? null,
+      })),
+      consoleUrl,
+      unsubscribe,
+    });
+    try {
+      await this.send(person.email, rendered, {
+        messageId: `<${b.id}@${new URL(config.PUBLIC_URL!).hostname}>`,
+        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      });
+    } catch (err) {
+      metrics.mailFailed.inc();
+      logger.warn({ err: withoutAddresses((err as Error).message), userId: b.userId }, 'mail: sending failed; retrying later');
+      await mail.reschedule(b.key, Date.now() + RETRY_MS);
+      return;
+    }
+    await mail.finishMail(b.key);
+    await mail.setLastMailed(b.userId, MOD_THREAD, Date.now());
+    metrics.mailSent.inc();
+  }
+
   private commentUrl(c: StoredComment): string {
     const u = new URL('/', this.deps.config.PUBLIC_URL);
     u.searchParams.set('article', c.articleId);
@@ -385,10 +478,12 @@ export class Mail {
 
   /** A token with a verified address: remembered for this user (written only when it changed). */
   verifiedEmail(user: User, email: string): void {
-    if (!this.enabled || this.seen.get(user.id) === email) return;
+    const seen = `${user.role}\n${email}`;
+    if (!this.enabled || this.seen.get(user.id) === seen) return;
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
-    this.seen.set(user.id, email);
+    this.seen.set(user.id, seen);
     const write = (async () => {
+      await this.deps.mail.setModerator(user.id, user.role === 'moderator');
       const person = (await this.deps.mail.person(user.id)) ?? newPerson(user);
       if (person.email === email && person.name === user.name) return;
       await this.deps.mail.savePerson({ ...person, email, name: user.name, pending: null });

@@ -6,12 +6,14 @@
  *   lt:w:USER\nARTICLE       string  "watching", with a TTL of a few seconds
  *   lt:{mail}:batch          hash    batch key → MailBatch JSON
  *   lt:{mail}:due            zset    batch key → sendAt
+ *   lt:{mail}:moderators     set     moderators with an address (100 at most)
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { MailBatch, MailPerson, MailStore } from '../core/ports.js';
 
 export const FOLLOWERS_MAX = 1000;
 export const BATCH_MAX = 50;
+export const MODERATORS_MAX = 100;
 const SENT_KEEP_MS = 24 * 3600_000;
 /** Watching notes at once in memory; past it, new ones wait for old ones to expire. */
 const WATCHING_MAX = 200_000;
@@ -24,6 +26,16 @@ export class MemoryMailStore implements MailStore {
   private readonly watch = new Map<string, number>();
   private readonly batches = new Map<string, MailBatch>();
   private readonly sent = new Map<string, number>();
+  private readonly mods = new Set<string>();
+
+  async setModerator(userId: string, on: boolean): Promise<void> {
+    if (!on) this.mods.delete(userId);
+    else if (this.mods.size < MODERATORS_MAX) this.mods.add(userId);
+  }
+
+  async moderators(): Promise<string[]> {
+    return [...this.mods];
+  }
 
   async person(userId: string): Promise<MailPerson | null> {
     const p = this.people.get(userId);
@@ -120,6 +132,17 @@ export class RedisMailStore implements MailStore {
 
   private mail(name: string): string {
     return `${this.prefix}:{mail}:${name}`;
+  }
+
+  async setModerator(userId: string, on: boolean): Promise<void> {
+    const key = this.mail('moderators');
+    if (!on) await this.redis.srem(key, userId);
+    else if ((await this.redis.sismember(key, userId)) === 0 && (await this.redis.scard(key)) < MODERATORS_MAX)
+      await this.redis.sadd(key, userId);
+  }
+
+  async moderators(): Promise<string[]> {
+    return (await this.redis.smembers(this.mail('moderators'))).slice(0, MODERATORS_MAX);
   }
 
   async person(userId: string): Promise<MailPerson | null> {

@@ -267,4 +267,30 @@ describe('reply e-mails', () => {
     await sleep(COALESCE + QUIET);
     expect(to('dora6@example.test')).toHaveLength(1);
   });
+
+  it('7. moderators with an address get one e-mail about what was held and reported meanwhile', async () => {
+    const miaToken = await a.app.tokens.sign({
+      sub: 'mia7',
+      name: 'Mia',
+      role: 'moderator',
+      email: 'mia7@example.test',
+      email_verified: true,
+    });
+    const mia = rawSocket(a.url, miaToken);
+    await connected(mia);
+    await sleep(200);
+    const zed = await person(b, 'zed7');
+    await post(zed, 'mail-7', 'a casino deal for you');
+    const normal = await post(zed, 'mail-7', 'an ordinary remark');
+    const yan = await person(a, 'yan7');
+    ok(await yan.emitWithAck('comment:report', { articleId: 'mail-7', commentId: normal, reason: 'rude' }));
+    await eventually(() => to('mia7@example.test').length === 1, 10_000);
+    await sleep(QUIET);
+    const mails = to('mia7@example.test');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe('2 comments wait for review');
+    expect(mails[0]!.text).toContain('a casino deal for you');
+    expect(mails[0]!.text).toContain('Reported on mail-7, by Zed7:');
+    expect(mails[0]!.text).toContain(`${a.url}/moderate`);
+  });
 });
