@@ -618,6 +618,8 @@ export interface MailStore {
   setLastMailed(userId: string, threadKey: string, at: number): Promise<void>;
   setModerator(userId: string, on: boolean): Promise<void>;
   moderators(): Promise<string[]>;
+  /** Forgets a person (erasure): their record, when they were last mailed, the moderator mark. */
+  forgetPerson(userId: string): Promise<void>;
 }
 
 /** What one person chose about e-mail. Never in a view for anyone else; never logged. */

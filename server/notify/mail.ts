@@ -25,6 +25,7 @@ import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
 import { withoutAddresses } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { PersonalDataSource } from '../core/people.js';
 import { MailLinks, type UnsubscribeScope } from './mail-links.js';
 import { headerText, renderConfirm, renderModeration, renderReplies, type RenderedMail } from './mail-render.js';
 
@@ -603,6 +604,34 @@ export class Mail {
     this.deps.metrics.mailUnsubscribed.inc({ scope: s.kind });
     return s;
   }
+}
+
+/** What e-mail keeps about a person, for their export and erasure (core/people.ts). */
+export function mailPersonalData(mail: MailStore): PersonalDataSource {
+  return {
+    name: 'email',
+    async export(userId) {
+      const p = await mail.person(userId);
+      if (!p) return null;
+      return {
+        email: p.email,
+        pending: p.pending,
+        replies: p.replies,
+        digest: p.digest,
+        unsubscribedFromAll: p.none,
+        follows: p.follows.map((k) => ({ articleId: k.split('\n')[0], rootId: k.split('\n')[1] })),
+        muted: p.muted.map((k) => ({ articleId: k.split('\n')[0], rootId: k.split('\n')[1] })),
+      };
+    },
+    async erase(userId) {
+      const p = await mail.person(userId);
+      for (const k of p?.follows ?? []) {
+        const [articleId, rootId] = k.split('\n') as [string, string];
+        await mail.setFollower(articleId, rootId, userId, false);
+      }
+      await mail.forgetPerson(userId);
+    },
+  };
 }
 
 export class MailError extends Error {

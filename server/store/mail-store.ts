@@ -37,6 +37,12 @@ export class MemoryMailStore implements MailStore {
     return [...this.mods];
   }
 
+  async forgetPerson(userId: string): Promise<void> {
+    this.people.delete(userId);
+    this.mods.delete(userId);
+    for (const k of this.sent.keys()) if (k.startsWith(`${userId}\n`)) this.sent.delete(k);
+  }
+
   async person(userId: string): Promise<MailPerson | null> {
     const p = this.people.get(userId);
     return p ? clone(p) : null;
@@ -143,6 +149,12 @@ export class RedisMailStore implements MailStore {
 
   async moderators(): Promise<string[]> {
     return (await this.redis.smembers(this.mail('moderators'))).slice(0, MODERATORS_MAX);
+  }
+
+  async forgetPerson(userId: string): Promise<void> {
+    await this.redis.del(this.user(userId, 'person'));
+    await this.redis.del(this.user(userId, 'sent'));
+    await this.redis.srem(this.mail('moderators'), userId);
   }
 
   async person(userId: string): Promise<MailPerson | null> {

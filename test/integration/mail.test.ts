@@ -293,4 +293,17 @@ describe('reply e-mails', () => {
     expect(mails[0]!.text).toContain('Reported on mail-7, by Zed7:');
     expect(mails[0]!.text).toContain(`${a.url}/moderate`);
   });
+
+  it("8. a person's e-mail settings are in their data export", async () => {
+    const t = await b.app.tokens.sign({ sub: 'hal8', name: 'Hal', role: 'commenter', email: 'hal8@example.test', email_verified: true });
+    const follow = await fetch(`${b.url}/api/me/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ digest: 'daily' }),
+    });
+    expect(follow.status).toBe(200);
+    const res = await fetch(`${a.url}/api/me/export`, { headers: { authorization: `Bearer ${t}` } });
+    const data = (await res.json()) as { email: unknown[] };
+    expect(data.email).toEqual([expect.objectContaining({ email: 'hal8@example.test', digest: 'daily', replies: true })]);
+  });
 });
