@@ -178,8 +178,8 @@ export class RedisMailStore implements MailStore {
   }
 
   async followers(articleId: string, rootId: string, limit: number): Promise<string[]> {
-    const [, members] = await this.redis.sscan(`${this.prefix}:{f:${articleId}}:${rootId}`, 0, 'COUNT', Math.max(limit, FOLLOWERS_MAX));
-    return members.slice(0, limit);
+    // At most FOLLOWERS_MAX members: one SMEMBERS is bounded.
+    return (await this.redis.smembers(`${this.prefix}:{f:${articleId}}:${rootId}`)).slice(0, limit);
   }
 
   async noteWatching(pairs: { userId: string; articleId: string }[], ttlMs: number): Promise<void> {
