@@ -205,6 +205,8 @@ const EnvSchema = z.object({
    * it while it works): a node that dies is replaced after at most this long.
    */
   NOTIFY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** A thread with this many new comments within an hour is hot: its followers get a daily digest of it instead. */
+  NOTIFY_HOT_PER_HOUR: z.coerce.number().int().min(1).default(30),
   /** How often the node sending e-mail looks for new comments and due e-mails. */
   NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** This service's public address, for links in e-mails and the moderator sign-in link. */

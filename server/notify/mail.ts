@@ -91,6 +91,8 @@ export class Mail {
   private again = false;
   private woken = false;
   private closed = false;
+  /** Times of recent comments per thread (see heat). */
+  private readonly recent = new Map<string, number[]>();
   /** The lease went to another node during this pass. */
   private lost = false;
 
@@ -312,6 +314,7 @@ export class Mail {
       if (f !== authorId && !recipients.has(f) && recipients.size < MAX_RECIPIENTS) recipients.set(f, 'follow');
     }
     const threadKey = `${c.articleId}\n${c.rootId}`;
+    const hot = this.heat(threadKey);
     for (const [userId, reason] of recipients) {
       const person = await mail.person(userId);
       if (!person?.email) continue;
@@ -332,9 +335,29 @@ export class Mail {
           : Math.max(now + config.NOTIFY_DELAY_MS, last === null ? 0 : last + config.NOTIFY_COALESCE_MS);
       const key = `${userId}\n${threadKey}`;
       const id = createHash('sha256').update(`${key}\n${c.id}`).digest('base64url').slice(0, 24);
-      const r = await mail.queueMail({ key, id, userId, articleId: c.articleId, rootId: c.rootId, sendAt }, c.id);
+      // A hot thread: its followers get it in a daily digest (replies to them still come promptly).
+      const digest = reason === 'follow' && hot >= config.NOTIFY_HOT_PER_HOUR;
+      const r = await mail.queueMail(
+        { key, id, userId, articleId: c.articleId, rootId: c.rootId, sendAt: digest ? Math.max(sendAt, now + DAY_MS) : sendAt },
+        c.id,
+      );
       if (r === 'added') metrics.mailSuppressed.inc({ reason: 'coalesced' });
+      if (r === 'added' && digest && hot === config.NOTIFY_HOT_PER_HOUR) await mail.reschedule(key, now + DAY_MS);
     }
+  }
+
+  /**
+   * New comments of a thread within the last hour, counting this one (kept by the node that
+   * holds the e-mail lease; a new holder starts counting afresh). At most 10,000 threads.
+   */
+  private heat(threadKey: string): number {
+    const now = Date.now();
+    const times = (this.recent.get(threadKey) ?? []).filter((t) => t > now - 3600_000);
+    times.push(now);
+    this.recent.delete(threadKey);
+    if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(threadKey, times.slice(-1000));
+    return times.length;
   }
 
   private async sendDue(): Promise<void> {

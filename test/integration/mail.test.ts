@@ -53,6 +53,7 @@ beforeAll(async () => {
     NOTIFY_DELAY_MS: String(DELAY),
     NOTIFY_COALESCE_MS: String(COALESCE),
     NOTIFY_POLL_MS: '100',
+    NOTIFY_HOT_PER_HOUR: '5',
   };
   [a, b] = await Promise.all([
     startNode({ redisUrl: redis.url, name: 'ma', port: portA, env, heldWords: ['casino'] }),
@@ -305,5 +306,30 @@ describe('reply e-mails', () => {
     const res = await fetch(`${a.url}/api/me/export`, { headers: { authorization: `Bearer ${t}` } });
     const data = (await res.json()) as { email: unknown[] };
     expect(data.email).toEqual([expect.objectContaining({ email: 'hal8@example.test', digest: 'daily', replies: true })]);
+  });
+
+  it('9. a hot thread switches its followers to a daily digest; replies to the author still come at once', async () => {
+    const kim = await person(a, 'kim9', 'kim9@example.test');
+    const root = await post(kim, 'mail-9', 'A hot topic');
+    kim.disconnect();
+    const ivyToken = await a.app.tokens.sign({
+      sub: 'ivy9',
+      name: 'Ivy',
+      role: 'commenter',
+      email: 'ivy9@example.test',
+      email_verified: true,
+    });
+    const res = await fetch(`${a.url}/api/me/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ivyToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ follow: { articleId: 'mail-9', rootId: root, on: true } }),
+    });
+    expect(res.status).toBe(200);
+    const jon = await person(b, 'jon9');
+    for (let i = 1; i <= 6; i++) await post(jon, 'mail-9', `hot take ${i}`, root);
+    await eventually(() => to('kim9@example.test').length === 1, 10_000);
+    await sleep(QUIET);
+    expect(to('kim9@example.test')[0]!.subject).toBe('6 new replies to you on mail-9');
+    expect(to('ivy9@example.test')).toHaveLength(0);
   });
 });
