@@ -207,6 +207,8 @@ const EnvSchema = z.object({
   NOTIFY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /** A thread with this many new comments within an hour is hot: its followers get a daily digest of it instead. */
   NOTIFY_HOT_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  /** How often moderators with an address get a digest of the review queue (when it is not empty). */
+  NOTIFY_QUEUE_DIGEST_MS: z.coerce.number().int().min(1000).default(86_400_000),
   /** How often the node sending e-mail looks for new comments and due e-mails. */
   NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** This service's public address, for links in e-mails and the moderator sign-in link. */

@@ -595,7 +595,7 @@ export interface WebhookDelivery {
  * - `dueMail(now, limit)`: batches with `sendAt` ≤ now, earliest first. `reschedule` moves one.
  * - `finishMail(key)`: removes a batch (sent, or nothing left to send).
  * - `lastMailed`/`setLastMailed`: when a recipient was last sent an e-mail about a thread (ms),
- *   for coalescing; kept 24 hours.
+ *   for coalescing (and the moderators' queue digest); kept at least 48 hours.
  * - `setModerator`/`moderators`: the users last seen with a moderator's token carrying a verified
  *   address (they get e-mail about held and reported comments); at most 100 (later ones are not
  *   added).

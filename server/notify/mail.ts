@@ -50,6 +50,9 @@ const ACTIVITY_PAGE = 100;
 const MOD_MAIL_TYPES = new Set<string>(['comment.held', 'comment.reported']);
 /** The "thread" of a moderator's batches: every article's held and reported comments together. */
 const MOD_THREAD = '~moderation';
+/** The moderators' queue digest, in `lastMailed`. */
+const QUEUE_DIGEST = '~queue-digest';
+const DIGEST_ITEMS = 50;
 
 interface ModItem {
   reported: boolean;
@@ -91,6 +94,7 @@ export class Mail {
   private again = false;
   private woken = false;
   private closed = false;
+  private digestCheckedAt = 0;
   /** Times of recent comments per thread (see heat). */
   private readonly recent = new Map<string, number[]>();
   /** The lease went to another node during this pass. */
@@ -237,6 +241,7 @@ export class Mail {
     }
     await this.readActivity(state);
     await this.sendDue();
+    await this.queueDigests();
   }
 
   /** Queues e-mail for each new visible comment of the article after the pipeline's cursor. */
@@ -425,6 +430,66 @@ export class Mail {
     await mail.finishMail(b.key);
     await mail.setLastMailed(b.userId, threadKey, Date.now());
     metrics.mailSent.inc();
+  }
+
+  /**
+   * The review queue, to each moderator with an address every NOTIFY_QUEUE_DIGEST_MS while it is
+   * not empty (the first period starts when they are first seen here).
+   */
+  private async queueDigests(): Promise<void> {
+    const { mail, store, config, metrics, logger } = this.deps;
+    const now = Date.now();
+    if (now - this.digestCheckedAt < Math.min(60_000, config.NOTIFY_QUEUE_DIGEST_MS / 4)) return;
+    this.digestCheckedAt = now;
+    let queue: Awaited<ReturnType<CommentStore['queue']>> | null = null;
+    for (const userId of await mail.moderators()) {
+      if (this.lost || this.closed) return;
+      const last = await mail.lastMailed(userId, QUEUE_DIGEST);
+      if (last === null) {
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+        continue;
+      }
+      if (now - last < config.NOTIFY_QUEUE_DIGEST_MS) continue;
+      const person = await mail.person(userId);
+      queue ??= await store.queue(DIGEST_ITEMS);
+      if (!person?.email || person.none || queue.length === 0) {
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+        continue;
+      }
+      const items: { reported: boolean; articleId: string; authorName: string; body: string; reason: string | null }[] = [];
+      for (const e of queue) {
+        const c = await store.get(e.articleId, e.commentId);
+        if (c)
+          items.push({
+            reported: e.reason === 'reported',
+            articleId: e.articleId,
+            authorName: c.author?.name ?? '(erased)',
+            body: c.body,
+            reason: c.heldReason ?? null,
+          });
+      }
+      const unsubscribe = this.links!.unsubscribeUrl(userId, { kind: 'all' });
+      const rendered = renderModeration({
+        recipientName: person.name,
+        items,
+        consoleUrl: new URL('/moderate', config.PUBLIC_URL).href,
+        unsubscribe,
+      });
+      try {
+        await this.send(
+          person.email,
+          { ...rendered, subject: `The review queue: ${items.length} comment${items.length === 1 ? '' : 's'} waiting` },
+          {
+            headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          },
+        );
+        metrics.mailSent.inc();
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+      } catch (err) {
+        metrics.mailFailed.inc();
+        logger.warn({ err: withoutAddresses((err as Error).message), userId }, 'mail: the queue digest could not be sent');
+      }
+    }
   }
 
   /** Held and reported comments for one moderator: the ones still waiting for a decision. */

@@ -1,7 +1,7 @@
 /**
  * MailStore (ports.ts) in memory and on Redis. Redis keys:
  *   lt:{m:USER}:person       string  MailPerson JSON
- *   lt:{m:USER}:sent         hash    thread key → last e-mail (ms); expires 24 h after the last write
+ *   lt:{m:USER}:sent         hash    thread key → last e-mail (ms); expires 48 h after the last write
  *   lt:{f:ARTICLE}:ROOT      set     followers of a thread (1,000 at most)
  *   lt:w:USER\nARTICLE       string  "watching", with a TTL of a few seconds
  *   lt:{mail}:batch          hash    batch key → MailBatch JSON
@@ -14,7 +14,7 @@ import type { MailBatch, MailPerson, MailStore } from '../core/ports.js';
 export const FOLLOWERS_MAX = 1000;
 export const BATCH_MAX = 50;
 export const MODERATORS_MAX = 100;
-const SENT_KEEP_MS = 24 * 3600_000;
+const SENT_KEEP_MS = 48 * 3600_000;
 /** Watching notes at once in memory; past it, new ones wait for old ones to expire. */
 const WATCHING_MAX = 200_000;
 
