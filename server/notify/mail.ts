@@ -315,7 +315,9 @@ export class Mail {
       if (p.author && p.author.id !== authorId && !recipients.has(p.author.id)) recipients.set(p.author.id, 'reply');
       parentId = p.parentId;
     }
-    for (const f of await mail.followers(c.articleId, c.rootId, MAX_RECIPIENTS)) {
+    // Followers hear of what comes below the root (the root itself came before anyone followed).
+    const followers = c.id === c.rootId ? [] : await mail.followers(c.articleId, c.rootId, MAX_RECIPIENTS);
+    for (const f of followers) {
       if (f !== authorId && !recipients.has(f) && recipients.size < MAX_RECIPIENTS) recipients.set(f, 'follow');
     }
     const threadKey = `${c.articleId}\n${c.rootId}`;
