@@ -3,6 +3,7 @@
  * sign-in form, or, on a site that signs its readers in itself, a note to do so there.
  */
 import { button, fill, h, nextId } from './dom.js';
+import { MailSettings } from './mail-settings.js';
 import type { Session } from './session.js';
 
 export class AccountArea {
@@ -11,8 +12,11 @@ export class AccountArea {
   /** The reader signed in with the form: their next step is writing, so the composer takes the focus. */
   private focusComposer = false;
 
+  private readonly mail: MailSettings;
+
   constructor(private readonly session: Session) {
     this.el = h('div', { class: 'lt-account' });
+    this.mail = new MailSettings(session);
   }
 
   render(): void {
@@ -23,8 +27,11 @@ export class AccountArea {
         this.el,
         h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
         this.session.canSignInAsGuest ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut()) : null,
+        this.mail.el,
       );
+      this.mail.render();
     } else if (this.session.canSignInAsGuest) {
+      this.mail.render();
       fill(this.el, this.signInForm());
     } else {
       fill(
