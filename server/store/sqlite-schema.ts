@@ -6,7 +6,7 @@
  * Comments are kept as their JSON (what reads return, and what the byte bounds count) beside the
  * columns that reads order and filter by.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: everything the CommentStore port keeps.
@@ -147,15 +147,15 @@ export const MIGRATIONS: readonly string[] = [
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */
-export function migrate(db: Database): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number;
+export function migrate(db: Database, prepare: (sql: string) => Statement): { from: number; to: number } {
+  const from = prepare('PRAGMA user_version').pluck().get() as number;
   if (from > MIGRATIONS.length) {
     throw new Error(`the database has schema version ${from}, newer than this version of livethread knows (${MIGRATIONS.length})`);
   }
   for (let v = from; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
+      prepare(`PRAGMA user_version = ${v + 1}`).run();
     })();
   }
   return { from, to: MIGRATIONS.length };

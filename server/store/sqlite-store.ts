@@ -99,6 +99,19 @@ interface CommentRow {
 
 const byteSize = (json: string): number => Buffer.byteLength(json);
 
+/**
+ * Every better-sqlite3 object this process creates, kept for its whole life. better-sqlite3 12
+ * wraps them with `node::ObjectWrap`, whose destructor on Node 24 asserts a current Environment:
+ * when the garbage collector finalizes a Statement or Database outside one, the process aborts
+ * (`RemoveEnvironmentCleanupHook … (env) != nullptr`; better-sqlite3 13 fixes it, but needs
+ * Node 22). Never collected, they never reach that destructor; a store makes a few dozen.
+ */
+const retained: object[] = [];
+export function retain<T extends object>(o: T): T {
+  retained.push(o);
+  return o;
+}
+
 /** A comment as reads return it: with its votes. */
 function withVotes(r: CommentRow): StoredComment {
   return { ...(JSON.parse(r.json) as StoredComment), up: r.up ?? 0, down: r.down ?? 0 };
@@ -126,11 +139,10 @@ export class SqliteStore implements CommentStore {
     this.lock = takeLock(this.dir);
     this.file = join(this.dir, DB_FILE);
     try {
-      this.db = new Database(this.file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${opts.durable === false ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma('foreign_keys = OFF');
-      migrate(this.db);
+      this.db = retain(new Database(this.file));
+      this.st('PRAGMA journal_mode = WAL').get();
+      this.st(`PRAGMA synchronous = ${opts.durable === false ? 'NORMAL' : 'FULL'}`).run();
+      migrate(this.db, (sql) => this.st(sql));
     } catch (e) {
       this.lock.close();
       throw e;
@@ -141,7 +153,7 @@ export class SqliteStore implements CommentStore {
   private st(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = retain(this.db.prepare(sql));
       this.statements.set(sql, s);
     }
     return s;
@@ -805,14 +817,6 @@ export class SqliteStore implements CommentStore {
     return Boolean(this.articleRow(articleId)?.closed);
   }
 
-  /**
-   * A consistent copy of the database while the service runs (SQLite's online backup): the same
-   * as `sqlite3 DATA_DIR/livethread.db ".backup FILE"`.
-   */
-  async backup(destination: string): Promise<void> {
-    await this.db.backup(destination);
-  }
-
   async ping(): Promise<void> {
     this.st('SELECT 1').get();
   }
@@ -829,13 +833,13 @@ export class SqliteStore implements CommentStore {
  * process closes it or dies (the kernel drops the lock with the process, so no stale lock is left).
  */
 function takeLock(dir: string): Database.Database {
-  const lock = new Database(join(dir, LOCK_FILE), { timeout: 0 });
+  const lock = retain(new Database(join(dir, LOCK_FILE), { timeout: 0 }));
   try {
-    lock.pragma('locking_mode = EXCLUSIVE');
+    retain(lock.prepare('PRAGMA locking_mode = EXCLUSIVE')).get();
     lock.exec('BEGIN IMMEDIATE');
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, since TEXT)');
     lock.exec('DELETE FROM holder');
-    lock.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    retain(lock.prepare('INSERT INTO holder VALUES (?, ?)')).run(process.pid, new Date().toISOString());
     lock.exec('COMMIT');
   } catch (e) {
     lock.close();

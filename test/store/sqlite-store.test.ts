@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportRecord, NewComment } from '../../server/core/ports.js';
-import { DataDirInUseError, SqliteStore } from '../../server/store/sqlite-store.js';
+import { DataDirInUseError, retain, SqliteStore } from '../../server/store/sqlite-store.js';
 import { describeStore } from './contract.js';
 
 const dirs: string[] = [];
@@ -96,6 +97,27 @@ describe('SqliteStore: what only a file store has', () => {
       at,
     });
     expect(next.kind === 'created' && [next.event?.seq, next.event?.epoch, next.comment.order]).toEqual([5, 'ep1', 5]);
+  });
+
+  it('an online backup taken while the store is open and writing holds every acknowledged comment', async () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    for (let i = 0; i < 50; i++)
+      await store.create({ comment: comment(`b${i}`), clientKey: null, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    // As a backup tool does (`sqlite3 livethread.db ".backup FILE"`, `npm run backup`): another
+    // connection, no lock taken, a consistent copy (VACUUM INTO: a statement, so nothing here is left
+    // for the garbage collector to finalize; see `retain`).
+    const outside = retain(new Database(join(dir, 'livethread.db'), { fileMustExist: true }));
+    const copy = join(tempDir(), 'copy.db');
+    retain(outside.prepare('VACUUM INTO ?')).run(copy);
+    outside.close();
+    await store.create({ comment: comment('after'), clientKey: null, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    const restoredDir = tempDir();
+    renameSync(copy, join(restoredDir, 'livethread.db'));
+    const restored = openStore(restoredDir);
+    const s = await restored.snapshot('a1', { ...page, limit: 100 });
+    expect(s).toMatchObject({ epoch: 'ep1', head: 50, count: 50 });
+    expect(s.comments.map((c) => c.id)).not.toContain('after');
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {
