@@ -120,6 +120,36 @@ describe('SqliteStore: what only a file store has', () => {
     expect(s.comments.map((c) => c.id)).not.toContain('after');
   });
 
+  it('writes arriving together are committed together, each atomic: gap-free seqs, one comment per key', async () => {
+    const store = openStore(tempDir());
+    const post = (id: string, clientKey: string | null) =>
+      store.create({ comment: comment(id), clientKey, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => post(`g${i}`, null)),
+      ...Array.from({ length: 5 }, (_, i) => post(`same${i}`, 'u1:same')),
+      store.update({
+        articleId: 'a1',
+        commentId: 'missing',
+        expect: { version: 1 },
+        patch: { body: 'x' },
+        eventType: 'comment.edited',
+        visibleDelta: 0,
+        parentReplyDelta: 0,
+        epochCandidate: 'ep1',
+        at,
+      }),
+    ]);
+    const created = results.filter((r) => r.kind === 'created');
+    expect(created).toHaveLength(41);
+    expect(results.filter((r) => r.kind === 'duplicate')).toHaveLength(4);
+    expect(results.at(-1)).toEqual({ kind: 'not_found' });
+    expect(created.map((r) => (r.kind === 'created' ? r.event?.seq : 0)).sort((x, y) => x! - y!)).toEqual(
+      Array.from({ length: 41 }, (_, i) => i + 1),
+    );
+    const log = await store.eventsSince('a1', 0, { limit: 1000, maxBytes: 1 << 30 });
+    expect(log.kind === 'events' && log.events.map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+  });
+
   it('refuses a second store on the same directory, and frees it on close', async () => {
     const dir = tempDir();
     const first = openStore(dir);
