@@ -12,6 +12,13 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { loadOrCreateSecret, secretPath } from './secret-file.js';
+import { MemoryWebhookStore, RedisWebhookStore } from './store/webhook-store.js';
+import { Webhooks } from './notify/webhooks.js';
+import { webhookRoutes } from './http/webhook-routes.js';
+import { mailRoutes } from './http/mail-routes.js';
+import { ChangeFeed } from './notify/change-feed.js';
+import { Mail } from './notify/mail.js';
+import { MemoryMailStore, RedisMailStore } from './store/mail-store.js';
 
 export interface Composed {
   app: App;
@@ -52,12 +59,48 @@ export function composeApp(
   const store: CommentStore = redis
     ? new RedisStore(redis.store, { logSize: config.EVENT_LOG_SIZE })
     : (sqlite ?? new MemoryStore({ logSize: config.EVENT_LOG_SIZE }));
+  let mail: Mail | null = null;
   const app = createApp({
     config,
     store,
     logger,
-    // Everything that hears of committed events, in order. Later: e-mail, webhooks.
+    // Everything that hears of committed events, in order: the sockets, then the services.
     subscribers: ({ io, metrics }) => [new SocketNotifier(io, metrics)],
+    services: ({ io, metrics, logger: log }) => {
+      // Every node runs them (each marks what it commits in the change feed); a lease in the store
+      // picks the one node that delivers webhooks, and the one that sends e-mail.
+      const hooks = redis ? new RedisWebhookStore(redis.store) : new MemoryWebhookStore();
+      const webhooks = new Webhooks({
+        config,
+        store,
+        hooks,
+        logger: log,
+        metrics,
+        ...(extra.clock ? { now: () => extra.clock!.now() } : {}),
+      });
+      mail = new Mail({
+        config,
+        store,
+        hooks,
+        mail: redis ? new RedisMailStore(redis.store) : new MemoryMailStore(),
+        logger: log,
+        metrics,
+        io,
+      });
+      const consumers = [...(webhooks.endpoints.length ? [webhooks] : []), ...(mail.enabled ? [mail] : [])];
+      const m = mail;
+      return [
+        { subscriber: new ChangeFeed(hooks, log, consumers), close: async () => undefined },
+        {
+          subscriber: webhooks,
+          routes: webhookRoutes(webhooks, extra.clock ? () => extra.clock!.now() : undefined),
+          start: () => webhooks.start(),
+          close: () => webhooks.close(),
+        },
+        { routes: mailRoutes(m), start: () => m.start(), close: () => m.close() },
+      ];
+    },
+    verifiedEmail: (user, email) => mail?.verifiedEmail(user, email),
     pubsub: redis && { pub: redis.pub, sub: redis.sub },
     sharedRedis: redis?.store,
     ...extra,

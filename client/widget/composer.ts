@@ -31,6 +31,8 @@ export class Composer {
   private readonly error: HTMLElement;
   private countdown: TimerHandle | null = null;
   private busy = false;
+  private offline = false;
+  private readonly offlineNote: HTMLElement;
 
   constructor(private readonly opts: ComposerOptions) {
     const id = nextId();
@@ -44,6 +46,11 @@ export class Composer {
     this.input.value = opts.initial ?? '';
     this.submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-post' }, opts.submitLabel);
     this.error = h('p', { class: 'lt-error', role: 'alert', hidden: true });
+    this.offlineNote = h(
+      'p',
+      { class: 'lt-offline', role: 'status', hidden: true },
+      "You're offline. Your text stays here; you can send it once the connection is back.",
+    );
     const hint = h('span', { class: 'lt-hint', id: `${id}-hint` }, `${isMac ? '⌘' : 'Ctrl'}+Enter to ${opts.submitLabel.toLowerCase()}`);
     this.el = h(
       'form',
@@ -51,6 +58,7 @@ export class Composer {
       h('label', { for: id, class: 'lt-visually-hidden' }, opts.label),
       this.input,
       this.error,
+      this.offlineNote,
       h(
         'div',
         { class: 'lt-composer-row' },
@@ -103,15 +111,27 @@ export class Composer {
   setBusy(busy: boolean, label?: string): void {
     this.busy = busy;
     this.input.readOnly = busy;
-    this.submit.disabled = busy || this.countdown !== null;
-    this.submit.textContent = busy && label ? label : this.opts.submitLabel;
+    this.submit.disabled = busy || this.countdown !== null || this.offline;
+    this.submit.textContent = busy && label ? label : this.offline ? 'Waiting for connection…' : this.opts.submitLabel;
+  }
+
+  /**
+   * No connection: the button waits (and says so) instead of sending into the void; back online,
+   * an error from before (a timeout, say) no longer holds.
+   */
+  setOffline(offline: boolean): void {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    this.offlineNote.hidden = !offline;
+    if (!offline) this.setError(null);
+    if (!this.busy) this.setBusy(false);
   }
 
   setError(message: string | null): void {
     if (this.countdown) {
       this.opts.timers.cancel(this.countdown);
       this.countdown = null;
-      this.submit.disabled = this.busy;
+      this.submit.disabled = this.busy || this.offline;
     }
     this.error.textContent = message ?? '';
     this.error.hidden = !message;
@@ -145,7 +165,7 @@ export class Composer {
   }
 
   private trySubmit(): void {
-    if (this.busy || this.countdown) return;
+    if (this.busy || this.countdown || this.offline) return;
     if (!this.input.value.trim()) {
       this.setError('Please write something first.');
       this.input.focus();

@@ -6,6 +6,9 @@
  * <div data-livethread-article="my-article"></div>
  * <script src="https://comments.example.com/embed.js" async></script>
  *
+ * The widget connects only when the div comes near the viewport (near-viewport.ts); its state is on
+ * the div as `data-lt-*` attributes (diagnostics.ts).
+ *
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
  * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
  *
@@ -24,6 +27,7 @@
 import type { DiscussionClient } from '../discussion-client.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
+import { whenNear } from './near-viewport.js';
 
 /** A widget mounted by scan(). */
 export interface MountedWidget {
@@ -99,14 +103,21 @@ function scan(root: ParentNode = document): MountedWidget[] {
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    const widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+    // Nothing connects until the reader comes near the comments (see near-viewport.ts).
+    let widget: ThreadWidget | null = null;
+    el.dataset.ltState = 'waiting';
+    const stopWaiting = whenNear(el, () => {
+      widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+    });
     const handle: MountedWidget = {
       element: el,
       articleId,
       unmount: () => {
         if ((el as { [MOUNTED]?: MountedWidget })[MOUNTED] !== handle) return;
         delete (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
-        widget.destroy();
+        stopWaiting();
+        widget?.destroy();
+        delete el.dataset.ltState;
         delete el.dataset.livethreadMounted;
       },
     };

@@ -31,11 +31,17 @@ function count(s: string, ch: string): number {
   return n;
 }
 
+/** Runs of blank lines (white space only) read as one: a body cannot push the thread apart. */
+export function collapseBlankLines(text: string): string {
+  return text.replace(/\n[^\S\n]*\n(?:[^\S\n]*\n)+/g, '\n\n');
+}
+
 /**
  * A comment body as DOM: text nodes, and http(s) URLs as links built with DOM calls.
- * Line breaks are kept by CSS (white-space: pre-wrap).
+ * Line breaks are kept by CSS (white-space: pre-wrap); runs of blank lines collapse to one.
  */
-export function bodyFragment(text: string): DocumentFragment {
+export function bodyFragment(raw: string): DocumentFragment {
+  const text = collapseBlankLines(raw);
   const frag = document.createDocumentFragment();
   let last = 0;
   for (const m of text.matchAll(URL_RE)) {
