@@ -144,6 +144,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX touched_at ON touched (at);
   CREATE TABLE staff_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
   `,
+  // 2: webhooks (WebhookStore): the change feed, each endpoint's cursors and state, the deliveries.
+  `
+  CREATE TABLE webhook_feed (article_id TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX webhook_feed_mark ON webhook_feed (mark);
+  CREATE TABLE webhook_marks (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+  INSERT INTO webhook_marks (id, last) VALUES (1, 0);
+  CREATE TABLE webhook_cursors (
+    endpoint TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (endpoint, article_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE webhook_states (endpoint TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+  `,
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */

@@ -153,8 +153,8 @@ export class SqliteStore implements CommentStore {
     }
   }
 
-  /** A prepared statement, prepared once. */
-  private st(sql: string): Database.Statement {
+  /** A prepared statement, prepared once. For the stores that share this file (webhooks). */
+  st(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (!s) {
       s = retain(this.db.prepare(sql));
@@ -174,7 +174,7 @@ export class SqliteStore implements CommentStore {
    * sync acknowledges them all. better-sqlite3 is synchronous: nothing else runs between the
    * writes of a batch, and nothing reads a write before its batch is committed.
    */
-  private write<T>(fn: () => T): Promise<T> {
+  write<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (this.pending.length === 1) setImmediate(() => this.flush());

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportRecord, NewComment } from '../../server/core/ports.js';
 import { DataDirInUseError, retain, SqliteStore } from '../../server/store/sqlite-store.js';
+import { SqliteWebhookStore } from '../../server/store/sqlite-webhook-store.js';
 import { describeStore } from './contract.js';
 
 const dirs: string[] = [];
@@ -148,6 +149,48 @@ describe('SqliteStore: what only a file store has', () => {
     );
     const log = await store.eventsSince('a1', 0, { limit: 1000, maxBytes: 1 << 30 });
     expect(log.kind === 'events' && log.events.map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+  });
+
+  it("webhooks: the change feed, an endpoint's cursors, state and deliveries survive a reopen", async () => {
+    const dir = tempDir();
+    const first = openStore(dir);
+    const hooks = new SqliteWebhookStore(first);
+    expect(await hooks.markChanged('a1')).toBe(1);
+    expect(await hooks.markChanged('a2')).toBe(2);
+    expect(await hooks.markChanged('a1')).toBe(3);
+    expect(await hooks.changedSince(0, 10)).toEqual({
+      head: 3,
+      articles: [
+        { articleId: 'a2', mark: 2 },
+        { articleId: 'a1', mark: 3 },
+      ],
+    });
+    await hooks.setCursor('ep', 'a1', { epoch: 'e1', seq: 7 });
+    const state = {
+      since: at,
+      mark: 3,
+      activity: 2,
+      failures: 0,
+      failingSince: null,
+      retryAt: null,
+      failing: false,
+      lastSuccessAt: at,
+      lastError: null,
+      replaySince: null,
+    };
+    await hooks.setEndpointState('ep', state);
+    await hooks.appendDelivery({ at, endpoint: 'https://h/ (json)', webhookId: 'w1', type: 'comment.created', status: 200 } as never);
+    expect(await hooks.claimLease('ep', 'me', 10_000)).toBe(true);
+    expect(await hooks.claimLease('ep', 'other', 10_000)).toBe(false);
+    await first.close();
+
+    const again = new SqliteWebhookStore(openStore(dir));
+    expect(await again.changedSince(2, 10)).toEqual({ head: 3, articles: [{ articleId: 'a1', mark: 3 }] });
+    expect(await again.cursor('ep', 'a1')).toEqual({ epoch: 'e1', seq: 7 });
+    expect(await again.cursor('ep', 'a2')).toBeNull();
+    expect(await again.endpointState('ep')).toEqual(state);
+    expect((await again.deliveries(10)).map((d) => d.webhookId)).toEqual(['w1']);
+    expect(await again.markChanged('a3')).toBe(4);
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {
