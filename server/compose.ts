@@ -12,6 +12,7 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { SqliteWebhookStore } from './store/sqlite-webhook-store.js';
+import { SqliteMailStore } from './store/sqlite-mail-store.js';
 import { loadOrCreateSecret, secretPath } from './secret-file.js';
 import { MemoryWebhookStore, RedisWebhookStore } from './store/webhook-store.js';
 import { Webhooks } from './notify/webhooks.js';
@@ -83,7 +84,7 @@ export function composeApp(
         config,
         store,
         hooks,
-        mail: redis ? new RedisMailStore(redis.store) : new MemoryMailStore(),
+        mail: redis ? new RedisMailStore(redis.store) : sqlite ? new SqliteMailStore(sqlite) : new MemoryMailStore(),
         logger: log,
         metrics,
         io,

@@ -160,6 +160,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE webhook_states (endpoint TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
   `,
+  // 3: reply e-mails (MailStore): who wants them, who follows which thread, the outbox.
+  `
+  CREATE TABLE mail_people (user_id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE mail_followers (
+    article_id TEXT NOT NULL,
+    root_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    UNIQUE (article_id, root_id, user_id)
+  );
+  CREATE TABLE mail_batches (key TEXT PRIMARY KEY, send_at INTEGER NOT NULL, json TEXT NOT NULL);
+  CREATE INDEX mail_batches_due ON mail_batches (send_at);
+  CREATE TABLE mail_sent (user_id TEXT NOT NULL, thread_key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (user_id, thread_key)) WITHOUT ROWID;
+  CREATE INDEX mail_sent_at ON mail_sent (at);
+  `,
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */

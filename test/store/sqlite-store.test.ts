@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportRecord, NewComment } from '../../server/core/ports.js';
 import { DataDirInUseError, retain, SqliteStore } from '../../server/store/sqlite-store.js';
+import { SqliteMailStore } from '../../server/store/sqlite-mail-store.js';
 import { SqliteWebhookStore } from '../../server/store/sqlite-webhook-store.js';
 import { describeStore } from './contract.js';
 
@@ -191,6 +192,49 @@ describe('SqliteStore: what only a file store has', () => {
     expect(await again.endpointState('ep')).toEqual(state);
     expect((await again.deliveries(10)).map((d) => d.webhookId)).toEqual(['w1']);
     expect(await again.markChanged('a3')).toBe(4);
+  });
+
+  it('reply e-mails: people, followers, the outbox and when each was last mailed survive a reopen', async () => {
+    const dir = tempDir();
+    const first = openStore(dir);
+    const mail = new SqliteMailStore(first);
+    const person = {
+      userId: 'u1',
+      name: 'Ann',
+      email: 'ann@example.com',
+      pending: null,
+      replies: true,
+      digest: 'instant' as const,
+      none: false,
+      follows: ['a1\nc1'],
+      muted: [],
+    };
+    await mail.savePerson(person);
+    expect(await mail.setFollower('a1', 'c1', 'u1', true)).toBe(true);
+    expect(await mail.setFollower('a1', 'c1', 'u2', true)).toBe(true);
+    expect(await mail.setFollower('a1', 'c1', 'u2', false)).toBe(true);
+    const batch = { key: 'u1|a1|c1', id: 'm1', userId: 'u1', articleId: 'a1', rootId: 'c1', sendAt: 1000 };
+    expect(await mail.queueMail(batch, 'r1')).toBe('created');
+    expect(await mail.queueMail({ ...batch, id: 'other', sendAt: 5 }, 'r2')).toBe('added');
+    expect(await mail.queueMail(batch, 'r2')).toBe('added');
+    await mail.queueMail({ ...batch, key: 'later', sendAt: 9000 }, 'r3');
+    const now = Date.now();
+    await mail.setLastMailed('u1', 'a1\nc1', now);
+    await mail.noteWatching([{ userId: 'u1', articleId: 'a1' }], 60_000);
+    expect(await mail.isWatching('u1', 'a1')).toBe(true);
+    await first.close();
+
+    const again = new SqliteMailStore(openStore(dir));
+    expect(await again.person('u1')).toEqual(person);
+    expect(await again.followers('a1', 'c1', 10)).toEqual(['u1']);
+    expect(await again.dueMail(2000, 10)).toEqual([{ ...batch, commentIds: ['r1', 'r2'] }]);
+    await again.reschedule('u1|a1|c1', 10_000);
+    expect((await again.dueMail(9500, 10)).map((b) => b.key)).toEqual(['later']);
+    await again.finishMail('later');
+    expect((await again.dueMail(20_000, 10)).map((b) => b.key)).toEqual(['u1|a1|c1']);
+    expect(await again.lastMailed('u1', 'a1\nc1')).toBe(now);
+    // Watching is a few seconds' fact, kept in memory.
+    expect(await again.isWatching('u1', 'a1')).toBe(false);
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {
