@@ -142,12 +142,15 @@ export class SqliteStore implements CommentStore {
     mkdirSync(this.dir, { recursive: true });
     this.lock = takeLock(this.dir);
     this.file = join(this.dir, DB_FILE);
+    let db: Database.Database | undefined;
     try {
-      this.db = retain(new Database(this.file));
+      this.db = db = retain(new Database(this.file));
       this.st('PRAGMA journal_mode = WAL').get();
       this.st(`PRAGMA synchronous = ${this.durable ? 'FULL' : 'NORMAL'}`).run();
       migrate(this.db, (sql) => this.st(sql));
     } catch (e) {
+      // The database may be open (a failed migration): close it before the lock.
+      db?.close();
       this.lock.close();
       throw e;
     }

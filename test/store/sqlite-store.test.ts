@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportRecord, NewComment } from '../../server/core/ports.js';
 import { DataDirInUseError, retain, SqliteStore } from '../../server/store/sqlite-store.js';
+import { MIGRATIONS } from '../../server/store/sqlite-schema.js';
 import { SqliteMailStore } from '../../server/store/sqlite-mail-store.js';
 import { SqliteWebhookStore } from '../../server/store/sqlite-webhook-store.js';
 import { describeStore } from './contract.js';
@@ -235,6 +236,23 @@ describe('SqliteStore: what only a file store has', () => {
     expect(await again.lastMailed('u1', 'a1\nc1')).toBe(now);
     // Watching is a few seconds' fact, kept in memory.
     expect(await again.isWatching('u1', 'a1')).toBe(false);
+  });
+
+  it('migrates a file of an earlier schema version at start-up, keeping its data; refuses a newer one', async () => {
+    const dir = tempDir();
+    const old = retain(new Database(join(dir, 'livethread.db')));
+    old.exec(MIGRATIONS[0]!);
+    retain(old.prepare('PRAGMA user_version = 1')).run();
+    retain(old.prepare("INSERT INTO articles (id, epoch, seq) VALUES ('a1', 'old-epoch', 7)")).run();
+    old.close();
+    const store = openStore(dir);
+    expect(await store.heads(['a1'])).toEqual({ a1: { epoch: 'old-epoch', head: 7, scores: 0 } });
+    expect(await new SqliteWebhookStore(store).markChanged('a1')).toBe(1);
+    await store.close();
+    const newer = retain(new Database(join(dir, 'livethread.db')));
+    retain(newer.prepare(`PRAGMA user_version = ${MIGRATIONS.length + 1}`)).run();
+    newer.close();
+    expect(() => new SqliteStore({ dir })).toThrow(/newer than this version/);
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {
