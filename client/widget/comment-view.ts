@@ -405,17 +405,17 @@ export class CommentView {
     if (focus) this.focus(focus);
   }
 
-  /** Delete asks first, in place of the actions. */
+  /** Delete asks first, in place of the actions; Cancel has the focus, so a second Enter deletes nothing. */
   private confirmDelete(c: Comment): void {
     const el = this.actionsEl;
     if (!el) return;
-    const yes = button('lt-delete lt-confirm-delete', 'Yes, delete', () => this.actions.delete(c));
+    const cancel = button('lt-cancel-delete', 'Cancel', () => this.restoreActions('.lt-delete'));
     el.replaceChildren(
       h('span', { class: 'lt-confirm', role: 'alert' }, 'Delete your comment? This cannot be undone.'),
-      yes,
-      button('lt-cancel-delete', 'Cancel', () => this.restoreActions('.lt-delete')),
+      button('lt-delete lt-confirm-delete', 'Yes, delete', () => this.actions.delete(c)),
+      cancel,
     );
-    yes.focus();
+    cancel.focus();
   }
 
   /** Report: why, then send (the reason goes to the moderators with it). */

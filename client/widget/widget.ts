@@ -176,7 +176,7 @@ export class ThreadWidget {
     this.reading = new ReadingPosition({
       root: this.root,
       thread: this.threadEl,
-      order: () => this.order,
+      order: () => this.state?.sort ?? this.order,
       itemOf: (id) => this.views.get(id)?.item,
       articleOf: (id) => this.views.get(id)?.article,
       render: () => this.render(),
@@ -636,7 +636,8 @@ export class ThreadWidget {
       pending: this.pending.standIns(),
       hidden: this.reading.hidden,
       deleting: this.deleting,
-      order: this.order,
+      // The order the thread was loaded in: a new one shows once the server has sent it.
+      order: state.sort,
       arrived: this.arrived,
       me,
       onScreen: this.views,

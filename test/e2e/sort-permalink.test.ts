@@ -195,6 +195,8 @@ describe('sort orders and permalinks in the widget', () => {
       const shown = await shownOnce(page);
       expect(new Set(shown)).toEqual(visible);
       await eventually(async () => Number(await page.locator('.lt-count').textContent()) === visible.size, 3000);
+      const { counts } = (await (await fetch(`${a!.url}/api/counts?articleIds=${ARTICLE}`)).json()) as { counts: Record<string, number> };
+      expect(counts[ARTICLE]).toBe(visible.size);
       expect(errorsOf(page)).toEqual([]);
     }, 90_000);
   }

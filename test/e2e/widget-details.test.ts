@@ -124,6 +124,10 @@ describe('the details of the widget', () => {
     const article = page.locator(`article[data-comment-id="${id}"]`);
     await article.locator('.lt-delete').click();
     expect(await article.locator('.lt-confirm').textContent()).toBe('Delete your comment? This cannot be undone.');
+    // Cancel has the focus: Enter again deletes nothing.
+    await page.keyboard.press('Enter');
+    expect(await article.locator('.lt-confirm').count()).toBe(0);
+    await article.locator('.lt-delete').click();
     await sleep(300);
     expect((await thread(page)).find((c) => c.id === id)).toMatchObject({ removed: false, body: 'Delete me, but ask first' });
     await article.locator('.lt-cancel-delete').click();
