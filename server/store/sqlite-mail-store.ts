@@ -4,7 +4,7 @@
  * it). Who is watching an article right now stays in memory: it lasts seconds by design.
  */
 import type { MailBatch, MailPerson, MailStore } from '../core/ports.js';
-import { BATCH_MAX, FOLLOWERS_MAX, MemoryMailStore } from './mail-store.js';
+import { BATCH_MAX, FOLLOWERS_MAX, MemoryMailStore, MODERATORS_MAX } from './mail-store.js';
 import type { SqliteStore } from './sqlite-store.js';
 
 const SENT_KEEP_MS = 24 * 3600_000;
@@ -14,6 +14,29 @@ export class SqliteMailStore implements MailStore {
   private readonly watching = new MemoryMailStore();
 
   constructor(private readonly db: SqliteStore) {}
+
+  async setModerator(userId: string, on: boolean): Promise<void> {
+    const { db } = this;
+    await db.write(() => {
+      if (!on) db.st('DELETE FROM mail_moderators WHERE user_id = ?').run(userId);
+      else if ((db.st('SELECT count(*) AS n FROM mail_moderators').get() as { n: number }).n < MODERATORS_MAX)
+        db.st('INSERT OR IGNORE INTO mail_moderators (user_id) VALUES (?)').run(userId);
+    });
+  }
+
+  async moderators(): Promise<string[]> {
+    const rows = this.db.st('SELECT user_id AS id FROM mail_moderators LIMIT ?').all(MODERATORS_MAX) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async forgetPerson(userId: string): Promise<void> {
+    const { db } = this;
+    await db.write(() => {
+      db.st('DELETE FROM mail_people WHERE user_id = ?').run(userId);
+      db.st('DELETE FROM mail_sent WHERE user_id = ?').run(userId);
+      db.st('DELETE FROM mail_moderators WHERE user_id = ?').run(userId);
+    });
+  }
 
   async person(userId: string): Promise<MailPerson | null> {
     const r = this.db.st('SELECT json FROM mail_people WHERE user_id = ?').get(userId) as { json: string } | undefined;

@@ -174,6 +174,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE mail_sent (user_id TEXT NOT NULL, thread_key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (user_id, thread_key)) WITHOUT ROWID;
   CREATE INDEX mail_sent_at ON mail_sent (at);
   `,
+  // 4: the moderators who get e-mail about held and reported comments (MailStore.setModerator).
+  `
+  CREATE TABLE mail_moderators (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */
