@@ -8,7 +8,9 @@
  */
 import type { Comment } from '../../shared/schemas.js';
 import { button, h, reconcile } from './dom.js';
-import { bodyFragment, exactTime, relativeTime } from './format.js';
+import { isLongDoc } from '../../shared/markdown.js';
+import { docNodes, plainDoc } from './doc-view.js';
+import { exactTime, relativeTime } from './format.js';
 import { clientIdOf } from './pending-posts.js';
 import type { LaidOutComment } from './thread-layout.js';
 import type { Timers } from './timers.js';
@@ -154,6 +156,8 @@ export class CommentView {
   private earlier: HTMLButtonElement | null = null;
   private time: HTMLTimeElement | null = null;
   private shownKey = '';
+  /** The reader pressed "Show more" on its long body. */
+  private expanded = false;
 
   constructor(
     key: string,
@@ -258,9 +262,10 @@ export class CommentView {
         if (p.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(p.editedAt)}` }, '(edited)'));
         if (p.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
       }
-      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing });
-      body.append(bodyFragment(p.body));
-      content = [avatar(author), meta, body, this.actionsFor(p, c, author.name)];
+      const doc = c.doc ?? plainDoc(p.body);
+      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing }, ...docNodes(doc));
+      const more = this.moreButton(body, isLongDoc(doc) && !p.editing);
+      content = [avatar(author), meta, body, ...(more ? [more] : []), this.actionsFor(p, c, author.name)];
     }
     a.replaceChildren(...content, this.error ?? '', this.slot);
   }
@@ -284,6 +289,22 @@ export class CommentView {
       actions.append(control);
     }
     return actions;
+  }
+
+  /** "Show more" under a long body, which stays open across rebuilds once opened. */
+  private moreButton(body: HTMLElement, long: boolean): HTMLElement | null {
+    if (!long) return null;
+    const more = button('lt-link lt-more', '', () => {
+      this.expanded = !this.expanded;
+      show();
+    });
+    const show = () => {
+      body.classList.toggle('lt-collapsed', !this.expanded);
+      more.textContent = this.expanded ? 'Show less' : 'Show more';
+      more.setAttribute('aria-expanded', String(this.expanded));
+    };
+    show();
+    return more;
   }
 
   /** Kept across renders, so that its "Loading…" state survives them. */

@@ -2,7 +2,8 @@
  * A labelled textarea with a submit button, an inline error and a rate-limit countdown.
  * Used for new comments, replies and edits. Ctrl/Cmd+Enter submits; Escape cancels if it can.
  */
-import { button, h, nextId } from './dom.js';
+import { docNodes } from './doc-view.js';
+import { button, fill, h, nextId } from './dom.js';
 import type { TimerHandle, Timers } from './timers.js';
 
 export interface ComposerOptions {
@@ -20,6 +21,8 @@ export interface ComposerOptions {
   onInput?(): void;
   /** The widget's timers (the rate-limit countdown is one), stopped when it is destroyed. */
   timers: Timers;
+  /** The text as it would show (the server's rendering, `comment:preview`): offers "Preview". */
+  preview?(text: string): Promise<unknown>;
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -31,6 +34,10 @@ export class Composer {
   private readonly error: HTMLElement;
   private countdown: TimerHandle | null = null;
   private busy = false;
+  private readonly previewEl: HTMLDivElement;
+  private readonly previewButton: HTMLButtonElement | null;
+  /** Bumped by each preview asked for, so that a late answer for older text is dropped. */
+  private previewRun = 0;
 
   constructor(private readonly opts: ComposerOptions) {
     const id = nextId();
@@ -44,12 +51,17 @@ export class Composer {
     this.input.value = opts.initial ?? '';
     this.submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-post' }, opts.submitLabel);
     this.error = h('p', { class: 'lt-error', role: 'alert', hidden: true });
+    this.previewEl = h('div', { class: 'lt-preview lt-body', dir: 'auto', hidden: true, 'aria-live': 'polite' });
+    this.previewButton = opts.preview
+      ? button('lt-btn lt-btn-quiet lt-preview-toggle', 'Preview', () => this.togglePreview(), { 'aria-pressed': 'false' })
+      : null;
     const hint = h('span', { class: 'lt-hint', id: `${id}-hint` }, `${isMac ? '⌘' : 'Ctrl'}+Enter to ${opts.submitLabel.toLowerCase()}`);
     this.el = h(
       'form',
       { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
       h('label', { for: id, class: 'lt-visually-hidden' }, opts.label),
       this.input,
+      this.previewEl,
       this.error,
       h(
         'div',
@@ -58,6 +70,7 @@ export class Composer {
         h(
           'div',
           { class: 'lt-composer-buttons' },
+          this.previewButton,
           opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', 'Cancel', () => opts.onCancel?.()),
           this.submit,
         ),
@@ -90,10 +103,49 @@ export class Composer {
 
   set value(text: string) {
     this.input.value = text;
+    if (this.previewing) this.togglePreview();
     this.autosize();
   }
 
+  private get previewing(): boolean {
+    return !this.previewEl.hidden;
+  }
+
+  /** Shows the text as it will read (the server renders it, as it will the comment), or the textarea again. */
+  private togglePreview(): void {
+    const b = this.previewButton;
+    const preview = this.opts.preview;
+    if (!b || !preview) return;
+    const on = !this.previewing;
+    const run = ++this.previewRun;
+    this.previewEl.hidden = !on;
+    this.input.hidden = on;
+    b.textContent = on ? 'Write' : 'Preview';
+    b.setAttribute('aria-pressed', String(on));
+    if (!on) {
+      this.input.focus();
+      return;
+    }
+    this.previewEl.style.minHeight = `${this.input.offsetHeight || 0}px`;
+    const text = this.input.value;
+    if (!text.trim()) {
+      fill(this.previewEl, h('p', { class: 'lt-placeholder' }, 'Nothing to preview'));
+      return;
+    }
+    fill(this.previewEl, h('p', { class: 'lt-placeholder' }, 'Loading preview…'));
+    preview(text).then(
+      (doc) => {
+        if (run === this.previewRun && this.previewing) fill(this.previewEl, ...docNodes(doc));
+      },
+      () => {
+        if (run === this.previewRun && this.previewing)
+          fill(this.previewEl, h('p', { class: 'lt-placeholder' }, "Couldn't load the preview."));
+      },
+    );
+  }
+
   focus(): void {
+    if (this.previewing) this.togglePreview();
     this.input.focus({ preventScroll: false });
     const end = this.input.value.length;
     this.input.setSelectionRange(end, end);
@@ -146,6 +198,7 @@ export class Composer {
 
   private trySubmit(): void {
     if (this.busy || this.countdown) return;
+    if (this.previewing) this.togglePreview();
     if (!this.input.value.trim()) {
       this.setError('Please write something first.');
       this.input.focus();

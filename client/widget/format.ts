@@ -1,5 +1,5 @@
 /**
- * Text formatting for the widget: relative times, comment bodies with links, error messages.
+ * Text formatting for the widget: times and error messages (bodies: doc-view.ts).
  */
 import { ClientError } from '../discussion-client.js';
 
@@ -8,57 +8,6 @@ export { relativeTime } from '../format.js';
 export function exactTime(iso: string): string {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? '' : new Date(t).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
-}
-
-const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;
-const TRAILING = /[.,;:!?'"*]$/;
-
-/** Drops punctuation that ends a sentence rather than the URL; keeps balanced brackets. */
-function trimUrl(raw: string): string {
-  let url = raw;
-  for (;;) {
-    const last = url.at(-1);
-    if (last && TRAILING.test(last)) url = url.slice(0, -1);
-    else if (last === ')' && count(url, '(') < count(url, ')')) url = url.slice(0, -1);
-    else if (last === ']' && count(url, '[') < count(url, ']')) url = url.slice(0, -1);
-    else return url;
-  }
-}
-
-function count(s: string, ch: string): number {
-  let n = 0;
-  for (const c of s) if (c === ch) n++;
-  return n;
-}
-
-/**
- * A comment body as DOM: text nodes, and http(s) URLs as links built with DOM calls.
- * Line breaks are kept by CSS (white-space: pre-wrap).
- */
-export function bodyFragment(text: string): DocumentFragment {
-  const frag = document.createDocumentFragment();
-  let last = 0;
-  for (const m of text.matchAll(URL_RE)) {
-    const start = m.index;
-    const raw = trimUrl(m[0]);
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      continue;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
-    if (start > last) frag.append(text.slice(last, start));
-    const a = document.createElement('a');
-    a.href = url.href;
-    a.rel = 'nofollow ugc noopener noreferrer';
-    a.target = '_blank';
-    a.textContent = raw;
-    frag.append(a);
-    last = start + raw.length;
-  }
-  if (last < text.length) frag.append(text.slice(last));
-  return frag;
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

@@ -82,6 +82,7 @@ export const CSS = `
   min-height: 3.2em; max-height: 24em; line-height: 1.5; }
 .lt-composer-input::placeholder { color: var(--lt-muted); opacity: 1; }
 .lt-composer-input:focus { border-color: var(--lt-accent); outline: 2px solid color-mix(in srgb, var(--lt-accent) 35%, transparent); outline-offset: 0; }
+.lt-preview { margin: 0; border: 1px dashed var(--lt-input-border); border-radius: 10px; padding: 10px 12px; min-height: 3.2em; }
 .lt-composer-row { display: flex; align-items: center; justify-content: space-between; gap: 10px; margin-top: 8px; flex-wrap: wrap; }
 .lt-composer-buttons { display: flex; gap: 8px; margin-left: auto; }
 .lt-hint { font-size: 0.78rem; color: var(--lt-muted); }
@@ -127,6 +128,16 @@ export const CSS = `
    (or any glyph) cannot draw over the name beside it, the comment above or the host page.
    The 4px margin keeps a focused link's outline (2px, offset 2px) whole. */
 .lt-author, .lt-body, .lt-replying-to b, .lt-user-name { unicode-bidi: isolate; overflow: clip; overflow-clip-margin: 4px; overflow-wrap: anywhere; }
+.lt-body p, .lt-body pre, .lt-body blockquote, .lt-body ul, .lt-body ol { margin: 0; }
+.lt-body > * + *, .lt-body blockquote > * + *, .lt-body li > * + * { margin-top: 0.6em; }
+.lt-body ul, .lt-body ol { padding-inline-start: 1.5em; }
+.lt-body blockquote { margin: 0; padding-inline-start: 12px; border-inline-start: 3px solid var(--lt-border); color: var(--lt-muted); }
+.lt-body code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88em;
+  background: var(--lt-subtle); border-radius: 4px; padding: 1px 4px; }
+.lt-body pre { white-space: pre; overflow-x: auto; background: var(--lt-subtle); border-radius: 8px; padding: 8px 12px; }
+.lt-body pre code { background: none; padding: 0; border-radius: 0; }
+.lt-body.lt-collapsed { max-height: 18.6em; -webkit-mask-image: linear-gradient(#000 70%, transparent); mask-image: linear-gradient(#000 70%, transparent); }
+.lt-more { font-size: 0.85rem; font-weight: 600; justify-self: start; margin-top: 2px; }
 .lt-placeholder { font-style: italic; color: var(--lt-muted); font-size: 0.92rem; margin-top: 6px; }
 .lt-pending .lt-body, .lt-pending .lt-author { opacity: 0.62; }
 .lt-held .lt-body { opacity: 0.75; }
@@ -139,7 +150,7 @@ export const CSS = `
 .lt-slot:empty { display: none; }
 .lt-slot { margin-top: 8px; }
 .lt-slot > * + * { margin-top: 10px; }
-.lt-body, .lt-meta, .lt-actions, .lt-slot, .lt-comment > .lt-error { grid-column: 2; }
+.lt-body, .lt-more, .lt-meta, .lt-actions, .lt-slot, .lt-comment > .lt-error { grid-column: 2; }
 .lt-avatar { grid-row: 1 / span 4; }
 .lt-replies { margin-left: 17px; padding-left: 18px; border-left: 2px solid var(--lt-rule); }
 .lt-replies .lt-replies { margin-left: 13px; padding-left: 14px; }

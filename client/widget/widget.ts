@@ -55,6 +55,7 @@ export class ThreadWidget {
     loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
   };
   private readonly pending: PendingPosts;
+  private readonly previewer = (text: string) => this.session.client.preview(text);
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
   private readonly deleting = new Set<string>();
   private readonly replyComposers = new Map<string, Composer>();
@@ -122,6 +123,7 @@ export class ThreadWidget {
       onSubmit: (text) => this.post(text, null, this.rootComposer),
       onInput: () => this.typing(),
       timers: this.timers,
+      preview: this.previewer,
     });
 
     this.root = h(
@@ -306,6 +308,7 @@ export class ThreadWidget {
         onSubmit: (text) => this.post(text, c.id, created),
         onInput: () => this.typing(),
         timers: this.timers,
+        preview: this.previewer,
         onCancel: () => {
           this.replyComposers.delete(c.id);
           this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
@@ -331,6 +334,7 @@ export class ThreadWidget {
       onSubmit: (text) => void this.saveEdit(c.id, composer, text),
       onCancel: () => this.closeEdit(c.id),
       timers: this.timers,
+      preview: this.previewer,
     });
     this.editComposers.set(c.id, composer);
     this.afterRender.push(() => {
