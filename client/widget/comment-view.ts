@@ -10,13 +10,12 @@ import type { Comment } from '../../shared/schemas.js';
 import { button, h, reconcile } from './dom.js';
 import { isLongDoc } from '../../shared/markdown.js';
 import { docNodes, plainDoc } from './doc-view.js';
-import { exactTime, relativeTime } from './format.js';
+import { avatarColour, avatarLetter } from '../../shared/widget-strings.js';
+import type { Locale } from './i18n.js';
 import { clientIdOf } from './pending-posts.js';
 import type { LaidOutComment } from './thread-layout.js';
 import type { Timers } from './timers.js';
 
-const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
-const REMOVED = 'a removed comment';
 /** How long "couldn't delete" stays under a comment. */
 const ERROR_MS = 8000;
 
@@ -26,6 +25,8 @@ export interface CommentCtx {
   me: string | null;
   /** Replying is possible: the thread is open and the reader is signed in or may sign in as a guest. */
   canReply: boolean;
+  /** The widget's language (a flattened reply to a removed comment names it in it). */
+  t: Locale;
 }
 
 /** What the widget holds for one comment besides the thread state. */
@@ -61,6 +62,8 @@ export interface CommentProps {
   editedAt: string | null;
   /** "replying to …" of a flattened deep reply: a name, or "a removed comment". */
   replyingTo: string | null;
+  /** Written as a moderator: a staff badge. */
+  staff: boolean;
   /** "You", Edit and Delete instead of Report. */
   mine: boolean;
   /** Report is offered to signed-in readers only. */
@@ -84,6 +87,7 @@ const KEY_FIELDS = [
   'createdAt',
   'editedAt',
   'replyingTo',
+  'staff',
   'mine',
   'signedIn',
   'canReply',
@@ -123,7 +127,8 @@ export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: Comme
     body: c.body,
     createdAt: c.createdAt,
     editedAt: c.editedAt,
-    replyingTo: to ? (to.live && to.comment.author ? to.comment.author.name : REMOVED) : null,
+    replyingTo: to ? (to.live && to.comment.author ? to.comment.author.name : ctx.t.s.aRemovedComment) : null,
+    staff: node.live && c.author?.staff === true,
     mine,
     signedIn: ctx.me !== null,
     canReply: ctx.canReply,
@@ -163,6 +168,7 @@ export class CommentView {
     key: string,
     private readonly actions: CommentActions,
     private readonly timers: Timers,
+    private readonly t: Locale,
   ) {
     this.key = key;
     this.article = h('article', { class: 'lt-comment', tabindex: '-1' });
@@ -211,7 +217,7 @@ export class CommentView {
   refreshTime(now: number): void {
     const t = this.time;
     if (!t) return;
-    const text = relativeTime(t.dateTime, now);
+    const text = this.t.rel(t.dateTime, now);
     if (t.textContent !== text) t.textContent = text;
   }
 
@@ -220,6 +226,7 @@ export class CommentView {
   }
 
   private build(p: CommentProps, c: Comment): void {
+    const { s } = this.t;
     const a = this.article;
     a.className = 'lt-comment';
     a.classList.toggle('lt-pending', p.sending);
@@ -237,30 +244,29 @@ export class CommentView {
     a.dataset.status = p.live ? p.status : 'removed';
     if (p.author && p.live) a.dataset.authorId = p.author.id;
     else delete a.dataset.authorId;
-    this.replies.setAttribute('aria-label', `Replies to ${p.live && p.author ? p.author.name : REMOVED}`);
+    this.replies.setAttribute('aria-label', this.t.f('repliesTo', { name: p.live && p.author ? p.author.name : s.aRemovedComment }));
 
     this.time = null;
     let content: Node[];
     if (!p.live || !p.author || p.body === null) {
-      content = [
-        h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }),
-        h('p', { class: 'lt-body lt-placeholder' }, 'This comment was removed'),
-      ];
+      content = [h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }), h('p', { class: 'lt-body lt-placeholder' }, s.removedComment)];
     } else {
       const author = p.author;
       const meta = h(
         'div',
         { class: 'lt-meta' },
         h('span', { class: 'lt-author', dir: 'auto' }, author.name),
-        p.mine ? h('span', { class: 'lt-you' }, 'You') : null,
-        p.replyingTo !== null ? h('span', { class: 'lt-replying-to' }, 'replying to ', h('b', { dir: 'auto' }, p.replyingTo)) : null,
+        p.staff ? h('span', { class: 'lt-staff', title: s.staffTitle }, s.staff) : null,
+        p.mine ? h('span', { class: 'lt-you' }, s.you) : null,
+        p.replyingTo !== null ? h('span', { class: 'lt-replying-to' }, s.replyingTo, h('b', { dir: 'auto' }, p.replyingTo)) : null,
       );
-      if (p.sending) meta.append(h('span', { class: 'lt-state' }, 'Sending…'));
+      if (p.sending) meta.append(h('span', { class: 'lt-state' }, s.sending));
       else {
-        this.time = h('time', { class: 'lt-time', datetime: p.createdAt, title: exactTime(p.createdAt) }, relativeTime(p.createdAt));
+        this.time = h('time', { class: 'lt-time', datetime: p.createdAt, title: this.t.exact(p.createdAt) }, this.t.rel(p.createdAt));
         meta.append(this.time);
-        if (p.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(p.editedAt)}` }, '(edited)'));
-        if (p.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
+        if (p.editedAt)
+          meta.append(h('span', { class: 'lt-edited', title: this.t.f('editedAt', { time: this.t.exact(p.editedAt) }) }, s.edited));
+        if (p.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, s.awaiting));
       }
       const doc = c.doc ?? plainDoc(p.body);
       const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing }, ...docNodes(doc));
@@ -271,19 +277,20 @@ export class CommentView {
   }
 
   private actionsFor(p: CommentProps, c: Comment, name: string): HTMLElement {
+    const { s } = this.t;
     const actions = h('div', { class: 'lt-actions', hidden: p.editing });
     if (p.sending) return actions;
     if (p.status === 'visible' && p.canReply) {
-      actions.append(button('lt-reply', 'Reply', () => this.actions.reply(c), { 'aria-label': `Reply to ${name}` }));
+      actions.append(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
     }
     if (p.mine) {
       actions.append(
-        button('lt-edit', 'Edit', () => this.actions.edit(c), { 'aria-label': 'Edit your comment' }),
-        button('lt-delete', 'Delete', () => this.actions.delete(c), { 'aria-label': 'Delete your comment' }),
+        button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }),
+        button('lt-delete', s.delete, () => this.actions.delete(c), { 'aria-label': s.deleteYours }),
       );
     } else if (p.signedIn && p.status === 'visible') {
-      const control: HTMLButtonElement = button('lt-report', p.reported ? 'Reported' : 'Report', () => this.actions.report(c, control), {
-        'aria-label': `Report the comment by ${name} to the moderators`,
+      const control: HTMLButtonElement = button('lt-report', p.reported ? s.reported : s.report, () => this.actions.report(c, control), {
+        'aria-label': this.t.f('reportLabel', { name }),
       });
       control.disabled = p.reported;
       actions.append(control);
@@ -300,7 +307,7 @@ export class CommentView {
     });
     const show = () => {
       body.classList.toggle('lt-collapsed', !this.expanded);
-      more.textContent = this.expanded ? 'Show less' : 'Show more';
+      more.textContent = this.expanded ? this.t.s.showLess : this.t.s.showMore;
       more.setAttribute('aria-expanded', String(this.expanded));
     };
     show();
@@ -309,17 +316,18 @@ export class CommentView {
 
   /** Kept across renders, so that its "Loading…" state survives them. */
   private earlierButton(rootId: string): HTMLButtonElement {
-    const b = (this.earlier ??= button('lt-link lt-earlier', 'Show earlier replies', () => {
+    const { s } = this.t;
+    const b = (this.earlier ??= button('lt-link lt-earlier', s.earlierReplies, () => {
       b.disabled = true;
-      b.textContent = 'Loading…';
+      b.textContent = s.loading;
       this.actions.loadEarlier(rootId).then(
         () => {
           b.disabled = false;
-          b.textContent = 'Show earlier replies';
+          b.textContent = s.earlierReplies;
         },
         () => {
           b.disabled = false;
-          b.textContent = "Couldn't load. Try again";
+          b.textContent = s.loadFailed;
         },
       );
     }));
@@ -328,13 +336,7 @@ export class CommentView {
 }
 
 function avatar(author: { id: string; name: string }): HTMLElement {
-  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, ([...author.name.trim()][0] ?? '?').toLocaleUpperCase());
-  el.style.backgroundColor = colourOf(author.id);
+  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, avatarLetter(author.name));
+  el.style.backgroundColor = avatarColour(author.id);
   return el;
-}
-
-function colourOf(id: string): string {
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
-  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length]!;
 }

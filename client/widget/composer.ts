@@ -4,6 +4,7 @@
  */
 import { docNodes } from './doc-view.js';
 import { button, fill, h, nextId } from './dom.js';
+import type { Locale } from './i18n.js';
 import type { TimerHandle, Timers } from './timers.js';
 
 export interface ComposerOptions {
@@ -23,6 +24,8 @@ export interface ComposerOptions {
   timers: Timers;
   /** The text as it would show (the server's rendering, `comment:preview`): offers "Preview". */
   preview?(text: string): Promise<unknown>;
+  /** The widget's language. */
+  t: Locale;
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -39,8 +42,11 @@ export class Composer {
   /** Bumped by each preview asked for, so that a late answer for older text is dropped. */
   private previewRun = 0;
 
+  readonly t: Locale;
+
   constructor(private readonly opts: ComposerOptions) {
     const id = nextId();
+    const t = (this.t = opts.t);
     this.input = h('textarea', {
       id,
       class: 'lt-composer-input',
@@ -53,9 +59,13 @@ export class Composer {
     this.error = h('p', { class: 'lt-error', role: 'alert', hidden: true });
     this.previewEl = h('div', { class: 'lt-preview lt-body', dir: 'auto', hidden: true, 'aria-live': 'polite' });
     this.previewButton = opts.preview
-      ? button('lt-btn lt-btn-quiet lt-preview-toggle', 'Preview', () => this.togglePreview(), { 'aria-pressed': 'false' })
+      ? button('lt-btn lt-btn-quiet lt-preview-toggle', t.s.preview, () => this.togglePreview(), { 'aria-pressed': 'false' })
       : null;
-    const hint = h('span', { class: 'lt-hint', id: `${id}-hint` }, `${isMac ? '⌘' : 'Ctrl'}+Enter to ${opts.submitLabel.toLowerCase()}`);
+    const hint = h(
+      'span',
+      { class: 'lt-hint', id: `${id}-hint` },
+      t.f('submitHint', { key: isMac ? '⌘' : 'Ctrl', action: opts.submitLabel.toLowerCase() }),
+    );
     this.el = h(
       'form',
       { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
@@ -71,7 +81,7 @@ export class Composer {
           'div',
           { class: 'lt-composer-buttons' },
           this.previewButton,
-          opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', 'Cancel', () => opts.onCancel?.()),
+          opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', t.s.cancel, () => opts.onCancel?.()),
           this.submit,
         ),
       ),
@@ -120,7 +130,7 @@ export class Composer {
     const run = ++this.previewRun;
     this.previewEl.hidden = !on;
     this.input.hidden = on;
-    b.textContent = on ? 'Write' : 'Preview';
+    b.textContent = on ? this.t.s.write : this.t.s.preview;
     b.setAttribute('aria-pressed', String(on));
     if (!on) {
       this.input.focus();
@@ -129,17 +139,16 @@ export class Composer {
     this.previewEl.style.minHeight = `${this.input.offsetHeight || 0}px`;
     const text = this.input.value;
     if (!text.trim()) {
-      fill(this.previewEl, h('p', { class: 'lt-placeholder' }, 'Nothing to preview'));
+      fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.nothingToPreview));
       return;
     }
-    fill(this.previewEl, h('p', { class: 'lt-placeholder' }, 'Loading preview…'));
+    fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.loadingPreview));
     preview(text).then(
       (doc) => {
         if (run === this.previewRun && this.previewing) fill(this.previewEl, ...docNodes(doc));
       },
       () => {
-        if (run === this.previewRun && this.previewing)
-          fill(this.previewEl, h('p', { class: 'lt-placeholder' }, "Couldn't load the preview."));
+        if (run === this.previewRun && this.previewing) fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.previewFailed));
       },
     );
   }
@@ -179,7 +188,7 @@ export class Composer {
         this.setError(null);
         return;
       }
-      this.error.textContent = `You're posting too fast. You can post again in ${s} s.`;
+      this.error.textContent = this.t.f('errRateIn', { s });
     };
     this.countdown = this.opts.timers.every(250, tick);
     if (!this.countdown) return; // the widget is gone
@@ -200,7 +209,7 @@ export class Composer {
     if (this.busy || this.countdown) return;
     if (this.previewing) this.togglePreview();
     if (!this.input.value.trim()) {
-      this.setError('Please write something first.');
+      this.setError(this.t.s.errEmpty);
       this.input.focus();
       return;
     }

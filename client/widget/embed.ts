@@ -7,7 +7,9 @@
  * <script src="https://comments.example.com/embed.js" async></script>
  *
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
- * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
+ * user), `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme),
+ * `data-lang` (en, de, fr, es; default: the page's `lang`) and `data-strings` (JSON overriding
+ * any of the widget's strings; see i18n.ts). The div may hold thread.html: the widget takes it over.
  *
  * Single-page apps mount widgets added later with `window.livethread.scan()` and unmount one
  * before removing its div with `window.livethread.unmount(div)`:
@@ -22,6 +24,7 @@
  * through their prototypes.
  */
 import type { DiscussionClient } from '../discussion-client.js';
+import { fetchTable, langOf } from './i18n.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
 
@@ -99,14 +102,25 @@ function scan(root: ParentNode = document): MountedWidget[] {
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    const widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+    const session = sessionFor(el.dataset.token?.trim() || null);
+    // English is in the bundle; another language's strings come first (the div keeps what it
+    // holds, thread.html say, until then).
+    let widget: ThreadWidget | null = null;
+    let gone = false;
+    const start = (strings: unknown) => {
+      if (!gone) widget = new ThreadWidget(el, articleId, session, theme, strings);
+    };
+    const lang = langOf(el);
+    if (lang === 'en') start(null);
+    else fetchTable(origin, lang).then(start, () => start(null));
     const handle: MountedWidget = {
       element: el,
       articleId,
       unmount: () => {
         if ((el as { [MOUNTED]?: MountedWidget })[MOUNTED] !== handle) return;
         delete (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
-        widget.destroy();
+        gone = true;
+        widget?.destroy();
         delete el.dataset.livethreadMounted;
       },
     };

@@ -2,47 +2,42 @@
  * Text formatting for the widget: times and error messages (bodies: doc-view.ts).
  */
 import { ClientError } from '../discussion-client.js';
-
-export { relativeTime } from '../format.js';
-
-export function exactTime(iso: string): string {
-  const t = Date.parse(iso);
-  return Number.isNaN(t) ? '' : new Date(t).toLocaleString(undefined, { dateStyle: 'full', timeStyle: 'short' });
-}
+import { defaultLocale, type Locale } from './i18n.js';
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** What went wrong, for a person, from a ClientError (or anything else). */
-export function errorText(err: unknown, what: 'comment' | 'edit' | 'delete' | 'load' = 'comment'): string {
-  if (!(err instanceof ClientError)) return 'Something went wrong. Please try again.';
+/** What went wrong, for a person, from a ClientError (or anything else), in the widget's language. */
+export function errorText(err: unknown, what: 'comment' | 'edit' | 'delete' | 'load' = 'comment', t: Locale = defaultLocale()): string {
+  const s = t.s;
+  if (!(err instanceof ClientError)) return s.errGeneric;
   switch (err.code) {
     case 'invalid_input': {
       const detail = issueMessage(err.issues) ?? err.message;
       const max = /longer than (\d+)/.exec(detail)?.[1];
-      if (max) return `Your comment is too long. Please keep it under ${Number(max).toLocaleString()} characters.`;
-      if (/empty/.test(detail)) return 'Please write something first.';
-      return `That didn't work: ${detail}`;
+      if (max) return t.f('errTooLong', { max: Number(max).toLocaleString(t.lang) });
+      if (/empty/.test(detail)) return s.errEmpty;
+      return t.f('errInvalid', { detail });
     }
     case 'rate_limited':
-      return "You're posting too fast. Please wait a moment.";
+      return s.errRate;
     case 'thread_closed':
-      return 'This discussion is closed to new comments.';
+      return s.closed;
     case 'banned':
-      return "You can't post in this discussion.";
+      return s.errBanned;
     case 'unauthorized':
-      return 'Your sign-in has expired. Please sign in again.';
+      return s.errExpired;
     case 'forbidden':
-      return "You're not allowed to do that.";
+      return s.errForbidden;
     case 'edit_window_closed':
-      return 'This comment can no longer be edited.';
+      return s.errEditWindow;
     case 'not_found':
-      return what === 'comment' ? 'The comment you replied to is gone.' : 'That comment no longer exists.';
+      return what === 'comment' ? s.errParentGone : s.errGone;
     case 'timeout':
-      return "Couldn't reach the server. Check your connection and try again.";
+      return s.errOffline;
     default:
-      return 'The service is unavailable right now. Please try again.';
+      return s.errUnavailable;
   }
 }
 

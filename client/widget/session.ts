@@ -32,7 +32,7 @@ export class Session {
   readonly client: DiscussionClient;
   user: User | null = null;
   /** Something the reader should know about their sign-in (e.g. it expired). */
-  notice: string | null = null;
+  notice: 'tokenRefused' | 'guestEnded' | null = null;
   /** The server refuses this page's origin: nothing will connect, so the client is closed. */
   unavailable = false;
   private token: string | null;
@@ -126,9 +126,7 @@ export class Session {
   /** The server refused the token: sign out and say why. */
   expire(): void {
     if (!this.hostToken) writeGuest(null);
-    this.notice = this.hostToken
-      ? "Your sign-in couldn't be verified. You can read, but not post."
-      : 'Your guest session has ended. Please sign in again to post.';
+    this.notice = this.hostToken ? 'tokenRefused' : 'guestEnded';
     this.token = null;
     this.user = null;
     this.client.setToken(null);

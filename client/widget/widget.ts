@@ -15,6 +15,7 @@ import { CommentView, type CommentActions, type CommentCtx } from './comment-vie
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { errorText } from './format.js';
+import { localeFor, type Locale } from './i18n.js';
 import { PendingPosts } from './pending-posts.js';
 import { ReadingPosition } from './reading-position.js';
 import type { Session } from './session.js';
@@ -77,29 +78,34 @@ export class ThreadWidget {
   /** Undo what the widget registered outside itself (socket and session listeners). */
   private readonly cleanup: (() => void)[] = [];
   private destroyed = false;
+  private readonly t: Locale;
 
   constructor(
     host: HTMLElement,
     readonly articleId: string,
     private readonly session: Session,
     theme: Theme,
+    /** The strings of the widget's language when not English (i18n.ts fetchTable). */
+    strings: unknown = null,
   ) {
+    const t = (this.t = localeFor(host, strings));
+    const { s } = t;
     this.order = readOrder();
     this.pending = new PendingPosts(session.client, articleId);
     const titleId = nextId();
     this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
     this.presenceEl = h('span', { class: 'lt-presence', hidden: true });
-    this.statusText = h('span', null, 'Connecting…');
+    this.statusText = h('span', null, s.connecting);
     this.statusEl = h(
       'span',
-      { class: 'lt-status', 'data-state': 'connecting', title: 'New comments appear here as they are posted' },
+      { class: 'lt-status', 'data-state': 'connecting', title: s.liveTitle },
       h('span', { class: 'lt-status-dot', 'aria-hidden': 'true' }),
       this.statusText,
     );
     this.sortButtons = (
       [
-        ['newest', 'Newest'],
-        ['oldest', 'Oldest'],
+        ['newest', s.newest],
+        ['oldest', s.oldest],
       ] as const
     ).map(([order, label]) =>
       button(`lt-sort-${order}`, label, () => this.setOrder(order), {
@@ -107,38 +113,39 @@ export class ThreadWidget {
         'aria-pressed': String(this.order === order),
       }),
     );
-    this.account = new AccountArea(session);
+    this.account = new AccountArea(session, t);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
-    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load older comments', () => void this.loadOlder());
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadOlder, () => void this.loadOlder());
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
     this.threadEl = h('div', { class: 'lt-thread' });
-    this.messageEl = h('div', { class: 'lt-message' }, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+    this.messageEl = h('div', { class: 'lt-message' }, h('p', { class: 'lt-loading' }, s.loadingComments));
     this.announcer = h('div', { class: 'lt-announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
     this.rootComposer = new Composer({
-      label: 'Write a comment',
-      placeholder: 'Share your thoughts…',
-      submitLabel: 'Post',
+      label: s.writeComment,
+      placeholder: s.shareThoughts,
+      submitLabel: s.post,
       onSubmit: (text) => this.post(text, null, this.rootComposer),
       onInput: () => this.typing(),
       timers: this.timers,
       preview: this.previewer,
+      t,
     });
 
     this.root = h(
       'section',
-      { class: 'lt-root', 'data-theme': theme, 'aria-labelledby': titleId },
+      { class: 'lt-root', 'data-theme': theme, 'aria-labelledby': titleId, lang: t.lang, dir: t.dir },
       h(
         'header',
         { class: 'lt-header' },
-        h('h2', { class: 'lt-title', id: titleId }, 'Comments', this.countEl),
+        h('h2', { class: 'lt-title', id: titleId }, s.comments, this.countEl),
         h(
           'div',
           { class: 'lt-toolbar' },
           this.presenceEl,
           this.statusEl,
-          h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
+          h('div', { class: 'lt-sort', role: 'group', 'aria-label': s.sortLabel }, ...this.sortButtons),
         ),
       ),
       this.account.el,
@@ -158,6 +165,7 @@ export class ThreadWidget {
       articleOf: (id) => this.views.get(id)?.article,
       render: () => this.render(),
       timers: this.timers,
+      t,
     });
     newBar.append(this.reading.button);
     this.shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
@@ -220,9 +228,9 @@ export class ThreadWidget {
         h(
           'p',
           { class: 'lt-loading' },
-          "Comments couldn't be loaded. ",
-          button('lt-link lt-retry', 'Try again', () => {
-            fill(this.messageEl, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+          this.t.s.notLoaded,
+          button('lt-link lt-retry', this.t.s.tryAgain, () => {
+            fill(this.messageEl, h('p', { class: 'lt-loading' }, this.t.s.loadingComments));
             void this.join();
           }),
         ),
@@ -269,7 +277,7 @@ export class ThreadWidget {
           view.rekey(saved.id);
           this.views.set(saved.id, view);
         } else view?.item.remove();
-        this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
+        this.announce(saved.status === 'pending' ? this.t.s.awaitingYours : this.t.s.posted);
         this.schedule();
       },
       failed: (standInId, err) => {
@@ -298,11 +306,12 @@ export class ThreadWidget {
     }
     let composer = this.replyComposers.get(c.id);
     if (!composer) {
-      const name = c.author?.name ?? 'this comment';
+      const name = c.author?.name ?? this.t.s.thisComment;
       const created: Composer = new Composer({
-        label: `Reply to ${name}`,
-        placeholder: `Reply to ${name}…`,
-        submitLabel: 'Reply',
+        label: this.t.f('replyTo', { name }),
+        placeholder: this.t.f('replyToPlaceholder', { name }),
+        submitLabel: this.t.s.reply,
+        t: this.t,
         rows: 2,
         className: 'lt-reply-form',
         onSubmit: (text) => this.post(text, c.id, created),
@@ -326,8 +335,9 @@ export class ThreadWidget {
   private startEdit(c: Comment): void {
     if (this.editComposers.has(c.id)) return;
     const composer: Composer = new Composer({
-      label: 'Edit your comment',
-      submitLabel: 'Save',
+      label: this.t.s.editYours,
+      submitLabel: this.t.s.save,
+      t: this.t,
       initial: c.body ?? '',
       rows: 3,
       className: 'lt-edit-form',
@@ -357,14 +367,14 @@ export class ThreadWidget {
       return;
     }
     composer.setError(null);
-    composer.setBusy(true, 'Saving…');
+    composer.setBusy(true, this.t.s.saving);
     try {
       await this.session.client.edit({ articleId: this.articleId, commentId: id, body });
       this.closeEdit(id);
-      this.announce('Your comment was updated');
+      this.announce(this.t.s.updated);
     } catch (err) {
       if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
-      else composer.setError(errorText(err, 'edit'));
+      else composer.setError(errorText(err, 'edit', this.t));
     } finally {
       composer.setBusy(false);
     }
@@ -373,9 +383,9 @@ export class ThreadWidget {
   /** "12 reading · someone is replying", from the server's throttled presence counts. */
   private showPresence(readers: number, typing: number): void {
     const parts: string[] = [];
-    if (readers > 1) parts.push(`${readers} reading`);
-    if (typing === 1) parts.push('someone is replying');
-    else if (typing > 1) parts.push(`${typing} people are replying`);
+    if (readers > 1) parts.push(this.t.f('reading', { n: readers }));
+    if (typing === 1) parts.push(this.t.s.someoneReplying);
+    else if (typing > 1) parts.push(this.t.f('peopleReplying', { n: typing }));
     this.presenceEl.textContent = parts.join(' · ');
     this.presenceEl.hidden = parts.length === 0;
   }
@@ -389,11 +399,11 @@ export class ThreadWidget {
     try {
       await this.session.client.report({ articleId: this.articleId, commentId: c.id });
       this.reported.add(c.id);
-      control.textContent = 'Reported';
-      this.announce('Thank you: a moderator will look at this comment');
+      control.textContent = this.t.s.reported;
+      this.announce(this.t.s.reportThanks);
     } catch (err) {
       control.disabled = false;
-      control.title = errorText(err);
+      control.title = errorText(err, 'comment', this.t);
     }
   }
 
@@ -403,23 +413,23 @@ export class ThreadWidget {
     this.schedule();
     try {
       await this.session.client.delete({ articleId: this.articleId, commentId: c.id });
-      this.announce('Your comment was deleted');
+      this.announce(this.t.s.deleted);
     } catch (err) {
       this.deleting.delete(c.id);
       this.schedule();
-      this.views.get(c.id)?.showError(errorText(err, 'delete'));
+      this.views.get(c.id)?.showError(errorText(err, 'delete', this.t));
     }
   }
 
   private async loadOlder(): Promise<void> {
     const b = this.olderButton;
     b.disabled = true;
-    b.textContent = 'Loading…';
+    b.textContent = this.t.s.loading;
     try {
       await this.session.client.loadOlder(this.articleId);
-      b.textContent = 'Load older comments';
+      b.textContent = this.t.s.loadOlder;
     } catch {
-      b.textContent = "Couldn't load. Try again";
+      b.textContent = this.t.s.loadFailed;
     } finally {
       b.disabled = false;
     }
@@ -453,7 +463,7 @@ export class ThreadWidget {
     if (!state || this.destroyed) return;
     const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
-    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest) };
+    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest), t: this.t };
     const layout = layoutThread({
       state,
       pending: this.pending.standIns(),
@@ -484,9 +494,9 @@ export class ThreadWidget {
     for (const id of this.editComposers.keys()) if (!used.has(id)) this.editComposers.delete(id);
 
     this.countEl.textContent = count > 0 ? String(count) : '';
-    this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? `Comments, ${count}` : 'Comments');
+    this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? this.t.f('commentsCount', { n: count }) : this.t.s.comments);
     if (roots.length === 0) {
-      fill(this.messageEl, h('p', { class: 'lt-empty' }, state.closed ? 'No comments.' : 'No comments yet. Start the conversation.'));
+      fill(this.messageEl, h('p', { class: 'lt-empty' }, state.closed ? this.t.s.noComments : this.t.s.noCommentsYet));
     } else this.messageEl.replaceChildren();
 
     this.reading.showWaiting(layout.waiting);
@@ -503,7 +513,9 @@ export class ThreadWidget {
     this.reading.highlightFresh();
     if (this.newNames.length > 0) {
       const [name] = this.newNames;
-      this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
+      this.announce(
+        this.newNames.length === 1 ? this.t.f('newComment', { name: name ?? '' }) : this.t.f('newComments', { n: this.newNames.length }),
+      );
       this.newNames.length = 0;
     }
     if (anchor) this.reading.keep(anchor);
@@ -515,7 +527,7 @@ export class ThreadWidget {
   private viewFor(id: string): CommentView {
     let view = this.views.get(id);
     if (!view) {
-      view = new CommentView(id, this.commentActions, this.timers);
+      view = new CommentView(id, this.commentActions, this.timers, this.t);
       this.views.set(id, view);
     }
     return view;
@@ -537,7 +549,7 @@ export class ThreadWidget {
   private renderCompose(): void {
     const closed = this.state?.closed ?? false;
     this.closedShown = this.state ? closed : null;
-    if (closed) fill(this.composeEl, h('p', { class: 'lt-closed' }, 'This discussion is closed to new comments.'));
+    if (closed) fill(this.composeEl, h('p', { class: 'lt-closed' }, this.t.s.closed));
     else if (this.session.user) {
       fill(this.composeEl, this.rootComposer.el);
       this.rootComposer.autosize();
@@ -562,7 +574,7 @@ export class ThreadWidget {
     if (toolbar) toolbar.hidden = true;
     this.account.clear();
     this.composeEl.replaceChildren();
-    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
+    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, this.t.s.unavailable));
   }
 
   private watchConnection(): void {
@@ -571,8 +583,8 @@ export class ThreadWidget {
       this.statusEl.dataset.state = state;
       this.statusText.textContent = text;
     };
-    const live = () => show('live', 'Live');
-    const away = () => show('reconnecting', 'Reconnecting…');
+    const live = () => show('live', this.t.s.live);
+    const away = () => show('reconnecting', this.t.s.reconnecting);
     if (socket.connected) live();
     socket.on('connect', live);
     socket.on('disconnect', away);

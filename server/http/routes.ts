@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
 import { ArticleId, CommentId, Cursor, Epoch, Sort } from '../../shared/schemas.js';
+import { LOCALES } from '../../shared/locales.js';
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
@@ -180,6 +181,13 @@ export function apiRouter(deps: ApiDeps): express.Router {
       }),
     );
   }
+  // The widget's strings in a language other than English (the bundle carries English only).
+  r.get('/strings/:lang', (req, res) => {
+    const lang = String(req.params.lang);
+    if (!Object.prototype.hasOwnProperty.call(LOCALES, lang)) throw new DomainError('not_found', 'no strings for this language');
+    res.setHeader('cache-control', 'public, max-age=3600');
+    res.json(LOCALES[lang]);
+  });
   r.get(
     '/counts',
     wrap(async (req, res) => {

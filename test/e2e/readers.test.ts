@@ -199,7 +199,7 @@ describe("readers' features in the widget", () => {
       body: Array.from({ length: 30 }, (_, i) => `Line ${i + 1} of a long comment.`).join('\n'),
     });
     const short = await writer.post({ articleId: article, body: Array.from({ length: 8 }, (_, i) => `Line ${i + 1}`).join('\n') });
-    const { page } = await openHost(await newContext(), articleWithWidget(nodeA(), article));
+    const { page } = await openHost(await newContext(), articlePage(nodeA(), article));
     await eventually(async () => (await thread(page)).length === 3);
     expect(await page.locator(`article[data-comment-id="${short.id}"] .lt-more`).count()).toBe(0);
 
@@ -274,7 +274,7 @@ describe("readers' features in the widget", () => {
     const bodies = xssPayloads().flatMap(asMarkdown);
     // One comment each would be a long thread: a few payloads per comment, each in its own paragraph.
     for (let i = 0; i < bodies.length; i += 6) await writer.post({ articleId: article, body: bodies.slice(i, i + 6).join('\n\n') });
-    const { page, dialogs } = await openHost(await newContext(), articleWithWidget(nodeA(), article));
+    const { page, dialogs } = await openHost(await newContext(), articlePage(nodeA(), article));
     const expected = Math.ceil(bodies.length / 6);
     await eventually(async () => (await thread(page)).length === expected);
     await page.waitForTimeout(500);
@@ -284,8 +284,123 @@ describe("readers' features in the widget", () => {
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 60_000);
-});
 
-function articleWithWidget(node: TestNode, articleId: string): string {
-  return articlePage(node, articleId);
-}
+  it('a German page shows German strings and relative times; data-lang and overrides pick and change them', async () => {
+    const article = 'readers-de';
+    const writer = await commenter(nodeB(), 'jo', 'Jo');
+    await writer.post({ articleId: article, body: 'Guten Morgen' });
+    const context = await newContext({ locale: 'en-US' });
+    const page = await context.newPage();
+    // Five minutes on: the comment reads "vor 5 Minuten".
+    await page.clock.setFixedTime(Date.now() + 5 * 60_000 + 5_000);
+    hostPage = () => articlePage(nodeA(), article, { lang: 'de-DE' });
+    await page.goto(`${hostOrigin}/`);
+    await live(page);
+    await eventually(async () => (await thread(page)).length === 1);
+    const text = (sel: string) => page.locator(sel).first().innerText();
+    expect(await text('.lt-title')).toMatch(/^Kommentare/);
+    expect(await text('.lt-time')).toBe('vor 5 Minuten');
+    expect(await text('.lt-sort-newest')).toBe('Neueste');
+    expect(await text('.lt-status')).toBe('Live');
+    expect(await text('.lt-signin-intro')).toBe('Diskutieren Sie mit');
+    expect(await text('.lt-reply')).toBe('Antworten');
+    expect(await page.locator('.lt-root').getAttribute('lang')).toBe('de');
+
+    // data-lang wins over the page's lang; data-strings and window.livethreadStrings override any string.
+    const other = await context.newPage();
+    hostPage = () =>
+      articlePage(nodeA(), article, {
+        lang: 'de',
+        attrs: `data-lang="fr" data-strings='${esc(JSON.stringify({ comments: 'Le courrier des lecteurs' }))}'`,
+        head: '<script>window.livethreadStrings = { fr: { reply: "Réagir" }, newest: "Nouveaux" };</script>',
+      });
+    await other.goto(`${hostOrigin}/`);
+    await live(other);
+    await eventually(async () => (await thread(other)).length === 1);
+    expect(await other.locator('.lt-title').innerText()).toMatch(/^Le courrier des lecteurs/);
+    expect(await other.locator('.lt-reply').innerText()).toBe('Réagir');
+    expect(await other.locator('.lt-sort-newest').innerText()).toBe('Nouveaux');
+    expect(await other.locator('.lt-sort-oldest').innerText()).toBe('Anciens');
+    expect(await other.locator('.lt-time').innerText()).toBe('il y a 5 minutes');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('on an Arabic page the widget is right to left and an Arabic comment reads right to left', async () => {
+    const article = 'readers-ar';
+    const writer = await commenter(nodeB(), 'layla', 'ليلى');
+    const arabic = await writer.post({ articleId: article, body: 'مرحبا بالجميع، هذا تعليق باللغة العربية.' });
+    const english = await writer.post({ articleId: article, body: 'An English comment on the same page.' });
+    const { page } = await openHost(await newContext(), articlePage(nodeA(), article, { lang: 'ar', dir: 'rtl' }));
+    await eventually(async () => (await thread(page)).length === 2);
+    const look = (id: string) =>
+      page.evaluate((id) => {
+        const root = document.querySelector('[data-livethread-article]')!.shadowRoot!;
+        const a = root.querySelector(`article[data-comment-id="${id}"]`)!;
+        const body = a.querySelector('.lt-body')!;
+        const name = a.querySelector('.lt-author')!;
+        return {
+          body: getComputedStyle(body).direction,
+          bodyDir: body.getAttribute('dir'),
+          name: getComputedStyle(name).direction,
+          nameDir: name.getAttribute('dir'),
+          avatarRight: a.querySelector('.lt-avatar')!.getBoundingClientRect().right,
+          bodyRight: body.getBoundingClientRect().right,
+        };
+      }, id);
+    const ar = await look(arabic.id);
+    expect(ar).toMatchObject({ body: 'rtl', bodyDir: 'auto', name: 'rtl', nameDir: 'auto' });
+    // The avatar is at the right, the text to its left.
+    expect(ar.avatarRight).toBeGreaterThan(ar.bodyRight);
+    const en = await look(english.id);
+    expect(en).toMatchObject({ body: 'ltr', bodyDir: 'auto' });
+    expect(await page.locator('.lt-root').getAttribute('dir')).toBe('rtl');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('CSS custom properties on the host element change the look', async () => {
+    const article = 'readers-theme';
+    const writer = await commenter(nodeB(), 'tess', 'Tess');
+    await writer.post({ articleId: article, body: 'Styled' });
+    const plain = await openHost(await newContext(), articlePage(nodeA(), article));
+    const styles = (page: Page) =>
+      page.evaluate(() => {
+        const root = document.querySelector('[data-livethread-article]')!.shadowRoot!;
+        const r = getComputedStyle(root.querySelector('.lt-root')!);
+        const b = getComputedStyle(root.querySelector('.lt-guest-signin')!);
+        const c = getComputedStyle(root.querySelector('.lt-comment')!);
+        return {
+          font: r.fontFamily,
+          size: r.fontSize,
+          color: r.color,
+          background: r.backgroundColor,
+          radius: r.borderTopLeftRadius,
+          padding: r.paddingLeft,
+          accent: b.backgroundColor,
+          commentPadding: c.paddingTop,
+        };
+      });
+    const before = await styles(plain.page);
+    const themed = await openHost(
+      await newContext(),
+      articlePage(nodeA(), article, {
+        attrs:
+          'style="--lt-font-family: Georgia, serif; --lt-font-size: 17px; --lt-text-color: rgb(10, 20, 30); --lt-background: rgb(250, 245, 235); --lt-accent-color: rgb(150, 0, 40); --lt-radius: 0px; --lt-spacing: 40px"',
+      }),
+    );
+    const after = await styles(themed.page);
+    expect(before.font).not.toContain('Georgia');
+    expect(after).toEqual({
+      font: 'Georgia, serif',
+      size: '17px',
+      color: 'rgb(10, 20, 30)',
+      background: 'rgb(250, 245, 235)',
+      radius: '0px',
+      padding: '40px',
+      accent: 'rgb(150, 0, 40)',
+      commentPadding: `${40 * 0.58}px`,
+    });
+    expect(before.color).not.toBe(after.color);
+    expect(before.radius).toBe('14px');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
