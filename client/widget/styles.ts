@@ -152,6 +152,9 @@ export const CSS = `
 .lt-body pre { white-space: pre; overflow-x: auto; background: var(--lt-subtle); border-radius: 8px; padding: 8px 12px; }
 .lt-body pre code { background: none; padding: 0; border-radius: 0; }
 .lt-body.lt-collapsed { max-height: 18.6em; -webkit-mask-image: linear-gradient(#000 70%, transparent); mask-image: linear-gradient(#000 70%, transparent); }
+.lt-comment:target .lt-body.lt-collapsed { max-height: none; -webkit-mask-image: none; mask-image: none; }
+.lt-comment:target .lt-more { display: none; }
+.lt-static-hide { visibility: hidden; }
 .lt-more { font-size: 0.85rem; font-weight: 600; justify-self: start; margin-top: 2px; }
 .lt-placeholder { font-style: italic; color: var(--lt-muted); font-size: 0.92rem; margin-top: 6px; }
 .lt-pending .lt-body, .lt-pending .lt-author { opacity: 0.62; }

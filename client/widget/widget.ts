@@ -79,9 +79,14 @@ export class ThreadWidget {
   private readonly cleanup: (() => void)[] = [];
   private destroyed = false;
   private readonly t: Locale;
+  /**
+   * The div holds thread.html (the server's rendering of this thread): it stays on screen, through
+   * a slot, until the first render puts the widget's own elements in its place, laid out the same.
+   */
+  private takeover: boolean;
 
   constructor(
-    host: HTMLElement,
+    private readonly host: HTMLElement,
     readonly articleId: string,
     private readonly session: Session,
     theme: Theme,
@@ -169,7 +174,8 @@ export class ThreadWidget {
     });
     newBar.append(this.reading.button);
     this.shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    this.shadow.replaceChildren(this.root);
+    this.takeover = host.querySelector(':scope > .lt-root') !== null;
+    this.shadow.replaceChildren(this.takeover ? h('slot') : this.root);
     adoptStyles(this.shadow);
 
     this.watchConnection();
@@ -519,6 +525,7 @@ export class ThreadWidget {
       this.newNames.length = 0;
     }
     if (anchor) this.reading.keep(anchor);
+    this.takeOver();
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
@@ -567,8 +574,17 @@ export class ThreadWidget {
     this.announceTimer = this.timers.after(60, () => (this.announcer.textContent = message));
   }
 
+  /** The widget's elements replace thread.html's, in the same task: no frame shows neither. */
+  private takeOver(): void {
+    if (!this.takeover) return;
+    this.takeover = false;
+    this.shadow.replaceChildren(this.root);
+    this.host.replaceChildren();
+  }
+
   /** The server refuses this page: say so calmly, once, with nothing to click. */
   private showUnavailable(): void {
+    this.takeOver();
     // Presence, "Live" and sorting mean nothing without a connection.
     const toolbar = this.statusEl.parentElement;
     if (toolbar) toolbar.hidden = true;

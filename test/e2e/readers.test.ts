@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
+import { Parser } from 'htmlparser2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { closeClients, sdkClient, startNode, token, type TestNode } from '../support/nodes.js';
 import { eventually } from '../support/ports.js';
@@ -165,7 +166,7 @@ const DANGEROUS = `(root) => {
     if (['script', 'img', 'iframe', 'svg', 'math', 'object', 'embed', 'details', 'body', 'frame', 'video'].includes(tag)) bad.push('<' + tag + '>');
     for (const attr of el.attributes) {
       if (/^on/i.test(attr.name)) bad.push(tag + '[' + attr.name + ']');
-      if ((attr.name === 'href' || attr.name === 'src' || attr.name === 'action') && !/^(https?:|mailto:)/i.test(attr.value)) bad.push(tag + '[' + attr.name + '=' + attr.value + ']');
+      if ((attr.name === 'href' || attr.name === 'src' || attr.name === 'action') && !/^(https?:|mailto:|#lt-)/i.test(attr.value)) bad.push(tag + '[' + attr.name + '=' + attr.value + ']');
     }
   }
   return bad;
@@ -401,6 +402,244 @@ describe("readers' features in the widget", () => {
     });
     expect(before.color).not.toBe(after.color);
     expect(before.radius).toBe('14px');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
+
+/** thread.html of an article from a node, with its response. */
+async function threadHtml(node: TestNode, articleId: string, query = '') {
+  const res = await fetch(`${node.url}/api/articles/${encodeURIComponent(articleId)}/thread.html${query}`);
+  return { res, html: await res.text() };
+}
+
+const VOID = new Set(['br', 'input']);
+const ALLOWED = new Set([
+  ...['style', 'section', 'header', 'h2', 'span', 'div', 'form', 'p', 'label', 'input', 'button', 'article', 'time', 'b', 'a'],
+  ...['em', 'strong', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'br'],
+]);
+
+/**
+ * Checks thread.html as an HTML parser reads it: every element closed explicitly and in order
+ * (nothing the parser had to imply, so no misnesting), only the elements it is made of, no event
+ * handler attributes, links only to http(s), mailto or a comment of its own, ids unique and every
+ * reference to an id resolving. Returns the elements, for checks of structure.
+ */
+function checkHtml(html: string) {
+  const problems: string[] = [];
+  const stack: string[] = [];
+  const ids = new Set<string>();
+  const refs: string[] = [];
+  const elements: { name: string; attrs: Record<string, string>; parents: string[] }[] = [];
+  const parser = new Parser(
+    {
+      onopentag(name, attrs, implied) {
+        if (implied) problems.push(`<${name}> implied`);
+        if (!ALLOWED.has(name)) problems.push(`<${name}> is not expected`);
+        for (const [k, v] of Object.entries(attrs)) {
+          if (/^on/i.test(k)) problems.push(`<${name} ${k}>`);
+          if (k === 'href' && !/^(https?:|mailto:|#lt-)/.test(v)) problems.push(`<${name} href=${v}>`);
+          if (k === 'src' || k === 'action' || k === 'formaction') problems.push(`<${name} ${k}>`);
+          if (k === 'id') {
+            if (ids.has(v)) problems.push(`duplicate id ${v}`);
+            ids.add(v);
+          }
+          if (k === 'for' || k === 'aria-labelledby') refs.push(v);
+        }
+        elements.push({ name, attrs, parents: stack.map((p) => p) });
+        if (!VOID.has(name)) stack.push(name);
+      },
+      onclosetag(name, implied) {
+        if (VOID.has(name)) return;
+        if (implied) problems.push(`</${name}> implied`);
+        const top = stack.pop();
+        if (top !== name) problems.push(`</${name}> closes <${top}>`);
+      },
+    },
+    { decodeEntities: true, lowerCaseTags: false, lowerCaseAttributeNames: false, recognizeSelfClosing: false },
+  );
+  parser.write(html);
+  parser.end();
+  if (stack.length) problems.push(`left open: ${stack.join(' ')}`);
+  for (const r of refs) if (!ids.has(r)) problems.push(`no element with id ${r}`);
+  return { problems, elements };
+}
+
+describe('thread.html', () => {
+  it('is valid, escaped, semantic HTML of the first page, bounded and cacheable; it shows the comments with JavaScript off', async () => {
+    const article = 'readers-html';
+    const writer = await commenter(nodeB(), 'ann', 'Ann <b>&amp;</b>');
+    const mod = await commenter(nodeB(), 'mo', 'Mo the moderator', 'moderator');
+    const root = await writer.post({ articleId: article, body: 'A **first** comment with a [link](https://example.com/).' });
+    const reply = await mod.post({ articleId: article, body: 'A reply from staff.\n\n> quoted', parentId: root.id });
+    const long = await writer.post({ articleId: article, body: Array.from({ length: 20 }, (_, i) => `Line ${i + 1}`).join('\n') });
+
+    const { res, html } = await threadHtml(nodeA(), article, '?theme=light');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toMatch(/^public, max-age=\d+/);
+    const { problems, elements } = checkHtml(html);
+    expect(problems).toEqual([]);
+    const articles = elements.filter((e) => e.name === 'article');
+    expect(articles.map((a) => a.attrs['data-comment-id'])).toEqual([long.id, root.id, reply.id]);
+    expect(articles.map((a) => a.attrs.id)).toEqual([`lt-${long.id}`, `lt-${root.id}`, `lt-${reply.id}`]);
+    // Roots: .lt-root > .lt-thread > .lt-item > article; a reply: … .lt-replies > .lt-item > article.
+    expect(articles.map((a) => [a.attrs['data-depth'], a.parents.slice(-3)])).toEqual([
+      ['0', ['section', 'div', 'div']],
+      ['0', ['section', 'div', 'div']],
+      ['1', ['div', 'div', 'div']],
+    ]);
+    expect(elements.filter((e) => e.name === 'section')).toHaveLength(1);
+    expect(elements.filter((e) => e.name === 'style')).toHaveLength(1);
+    expect(html).toContain('<span class="lt-author" dir="auto">Ann &lt;b&gt;&amp;amp;&lt;/b&gt;</span>');
+    expect(html).toContain('<strong>first</strong>');
+    expect(html).toContain('<a href="https://example.com/" rel="nofollow ugc noopener noreferrer" target="_blank">link</a>');
+    expect(html).toContain('<blockquote><p>quoted</p></blockquote>');
+    expect(html).toMatch(/<span class="lt-staff" title="[^"]+">Staff<\/span>/);
+    expect(html).toContain(`<a class="lt-link lt-more" href="#lt-${long.id}">Show more</a>`);
+    // German by ?lang= or Accept-Language.
+    expect((await threadHtml(nodeA(), article, '?lang=de')).html).toContain('>Kommentare<');
+    const accepted = await fetch(`${nodeA().url}/api/articles/${article}/thread.html`, {
+      headers: { 'accept-language': 'es-ES,es;q=0.9' },
+    });
+    expect(await accepted.text()).toContain('>Comentarios<');
+    expect((await threadHtml(nodeA(), 'readers-html-nothing')).html).toContain('No comments yet.');
+    expect((await threadHtml(nodeA(), 'bad id with spaces')).res.status).toBe(400);
+
+    // Included server-side in a host page, read with JavaScript off.
+    const context = await newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    hostPage = async () => articlePage(nodeA(), article, { inside: (await threadHtml(nodeA(), article, '?theme=light')).html });
+    await page.goto(`${hostOrigin}/`);
+    const shown = page.locator('[data-livethread-article] article.lt-comment');
+    expect(await shown.count()).toBe(3);
+    for (const i of [0, 1, 2]) expect(await shown.nth(i).isVisible()).toBe(true);
+    expect(await page.locator(`#lt-${root.id} .lt-body`).innerText()).toBe('A first comment with a link.');
+    expect(await page.locator(`#lt-${reply.id} .lt-staff`).isVisible()).toBe(true);
+    // Styled by the widget's stylesheet: a card with the widget's look, replies indented.
+    const look = await page.evaluate((replyId) => {
+      const root = document.querySelector('.lt-root')!;
+      const reply = document.getElementById(`lt-${replyId}`)!;
+      return {
+        radius: getComputedStyle(root).borderTopLeftRadius,
+        indent: reply.getBoundingClientRect().left - root.getBoundingClientRect().left,
+      };
+    }, reply.id);
+    expect(look.radius).toBe('14px');
+    expect(look.indent).toBeGreaterThan(50);
+    // The long body is collapsed; its "Show more" link opens it without script.
+    const longBody = page.locator(`#lt-${long.id} .lt-body`);
+    const collapsed = (await longBody.boundingBox())!.height;
+    await page.locator(`#lt-${long.id} .lt-more`).click();
+    expect((await longBody.boundingBox())!.height).toBeGreaterThan(collapsed * 1.4);
+  }, 60_000);
+
+  it('the widget takes thread.html over in place: the same box in every frame, then live', async () => {
+    const article = 'readers-takeover';
+    const writer = await commenter(nodeB(), 'kim', 'Kim');
+    const ids: string[] = [];
+    for (let i = 1; i <= 6; i++) {
+      const c = await writer.post({ articleId: article, body: `Comment ${i} with *some* text.\nAnd a second line.` });
+      ids.push(c.id);
+      if (i % 2 === 0) await writer.post({ articleId: article, body: `A reply to comment ${i}`, parentId: c.id });
+    }
+    await writer.post({ articleId: article, body: Array.from({ length: 16 }, (_, i) => `Long line ${i + 1}`).join('\n') });
+    const context = await newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e));
+    // The widget module waits until the server's markup has been measured.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/assets/embed.*.js', async (route) => {
+      await released;
+      await route.continue();
+    });
+    // Every frame, from the first: the widget's box (host div) and where its thread is.
+    await page.addInitScript(`
+      window.__frames = [];
+      const sample = () => {
+        const host = document.querySelector('[data-livethread-article]');
+        if (host) {
+          const thread = (host.shadowRoot && host.shadowRoot.querySelector('.lt-thread')) || host.querySelector('.lt-thread');
+          const h = host.getBoundingClientRect();
+          const t = thread ? thread.getBoundingClientRect() : null;
+          window.__frames.push({ h: [h.x, h.y, h.width, h.height], t: t && [t.x, t.y, t.width, t.height], widget: !!(host.shadowRoot && host.shadowRoot.querySelector('.lt-root')) });
+        }
+        requestAnimationFrame(sample);
+      };
+      requestAnimationFrame(sample);
+    `);
+    hostPage = async () => articlePage(nodeA(), article, { inside: (await threadHtml(nodeA(), article, '?theme=light')).html });
+    // Not "load": the page's load waits for the held module.
+    await page.goto(`${hostOrigin}/`, { waitUntil: 'domcontentloaded' });
+    await page.waitForTimeout(300);
+    const box = (sel: string) =>
+      page.evaluate((sel) => {
+        const host = document.querySelector('[data-livethread-article]')!;
+        const el = (host.shadowRoot?.querySelector(sel) ?? host.querySelector(sel))!;
+        const r = el.getBoundingClientRect();
+        return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }, sel);
+    const before = { host: await box('.lt-root'), thread: await box('.lt-thread') };
+    expect(before.thread.height).toBeGreaterThan(500);
+    release();
+    await live(page);
+    await eventually(async () => (await thread(page)).length === 10);
+    const after = { host: await box('.lt-root'), thread: await box('.lt-thread') };
+    expect(after).toEqual(before);
+    const frames = (await page.evaluate('window.__frames')) as { h: number[]; t: number[] | null; widget: boolean }[];
+    const firstWithThread = frames.findIndex((f) => f.t !== null);
+    const sampled = frames.slice(firstWithThread);
+    expect(sampled.some((f) => !f.widget)).toBe(true);
+    expect(sampled.some((f) => f.widget)).toBe(true);
+    // No frame without the thread, and no frame where anything moved.
+    for (const f of sampled) {
+      expect(f.t).toEqual(sampled[0]!.t);
+      expect(f.h).toEqual(sampled[0]!.h);
+    }
+    // The server's markup is gone from the div; the widget is live.
+    expect(await page.evaluate(() => document.querySelector('[data-livethread-article]')!.children.length)).toBe(0);
+    const fresh = await writer.post({ articleId: article, body: 'Posted after the takeover' });
+    await eventually(async () => (await thread(page)).some((c) => c.id === fresh.id));
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('every XSS payload as Markdown stays inert in thread.html, parsed and in a browser', async () => {
+    const article = 'readers-xss-html';
+    const writer = await commenter(nodeB(), 'mal', 'Mallory');
+    const bodies = xssPayloads().flatMap(asMarkdown);
+    for (let i = 0; i < bodies.length; i += 6) await writer.post({ articleId: article, body: bodies.slice(i, i + 6).join('\n\n') });
+    // Hostile names too.
+    for (const [i, name] of xssPayloads().slice(0, 8).entries()) {
+      const res = await fetch(`${nodeB().url}/api/session/guest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      if (res.status !== 201) continue;
+      const guest = (await res.json()) as { token: string };
+      await sdkClient(nodeB().url, guest.token).post({ articleId: article, body: `guest ${i}` });
+    }
+    const { html } = await threadHtml(nodeA(), article);
+    expect(checkHtml(html).problems).toEqual([]);
+    expect(html).not.toMatch(/<(script|img|iframe|svg|math|details|body|object|embed)\b/i);
+    expect(html).not.toMatch(/href="\s*(javascript|data|vbscript):/i);
+
+    // In a page with script on and no widget (its module blocked): only thread.html runs, or not.
+    const context = await newContext();
+    await context.route('**/embed.js', (route) => route.abort());
+    const bare = await openHost(context, articlePage(nodeA(), article, { inside: html }), false);
+    await bare.page.waitForTimeout(500);
+    expect(await bare.page.locator('[data-livethread-article] article.lt-comment').count()).toBeGreaterThan(20);
+    expect(await bare.page.evaluate(`(${DANGEROUS})(document.querySelector('[data-livethread-article]'))`)).toEqual([]);
+    expect(await bare.page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(bare.dialogs).toEqual([]);
+
+    // And taken over by the widget.
+    const { page, dialogs } = await openHost(await newContext(), articlePage(nodeA(), article, { inside: html }));
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(`(${DANGEROUS})(document.querySelector('[data-livethread-article]').shadowRoot)`)).toEqual([]);
+    expect(await page.evaluate(() => (window as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
