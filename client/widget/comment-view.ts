@@ -27,6 +27,8 @@ export interface CommentCtx {
   canReply: boolean;
   /** The widget's language (a flattened reply to a removed comment names it in it). */
   t: Locale;
+  /** The reader is a moderator: Remove and Ban on others' comments. */
+  moderator: boolean;
 }
 
 /** What the widget holds for one comment besides the thread state. */
@@ -73,6 +75,8 @@ export interface CommentProps {
   editing: boolean;
   /** Report reads "Reported", disabled. */
   reported: boolean;
+  /** Remove and Ban (after a confirmation), for a moderator. */
+  moderate: boolean;
 }
 
 /** The render key's fields, in order; the check below fails to compile when one is left out. */
@@ -93,6 +97,7 @@ const KEY_FIELDS = [
   'canReply',
   'editing',
   'reported',
+  'moderate',
 ] as const satisfies readonly (keyof CommentProps)[];
 type Unkeyed = Exclude<keyof CommentProps, (typeof KEY_FIELDS)[number]>;
 const everyFieldKeyed: [Unkeyed] extends [never] ? true : Unkeyed = true;
@@ -134,6 +139,7 @@ export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: Comme
     canReply: ctx.canReply,
     editing: mine && !node.sending && local.edit !== undefined,
     reported: local.reported,
+    moderate: ctx.moderator && node.live && !node.sending && !mine && c.author !== null,
   };
 }
 
@@ -146,6 +152,10 @@ export interface CommentActions {
   report(c: Comment, control: HTMLButtonElement): void;
   /** Loads a root thread's earlier replies. */
   loadEarlier(rootId: string): Promise<unknown>;
+  /** A moderator's Remove, confirmed; resolves when done (rejects with why not). */
+  remove(c: Comment): Promise<void>;
+  /** A moderator's Ban of the comment's author (their comments removed too), confirmed. */
+  ban(c: Comment): Promise<void>;
 }
 
 export class CommentView {
@@ -295,7 +305,49 @@ export class CommentView {
       control.disabled = p.reported;
       actions.append(control);
     }
+    if (p.moderate) {
+      actions.append(
+        button('lt-mod-remove', s.remove, () => this.confirm(actions, 'remove', c, name), {
+          'aria-label': this.t.f('removeLabel', { name }),
+        }),
+        button('lt-mod-ban', s.ban, () => this.confirm(actions, 'ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
+      );
+    }
     return actions;
+  }
+
+  /** A moderator's action asks first, in place of the actions; Cancel (or Escape) brings them back. */
+  private confirm(actions: HTMLElement, what: 'remove' | 'ban', c: Comment, name: string): void {
+    const { s } = this.t;
+    const shown = Array.from(actions.children);
+    const back = () => {
+      actions.replaceChildren(...shown);
+      actions.querySelector<HTMLElement>(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban')?.focus();
+    };
+    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
+      yes.disabled = true;
+      no.disabled = true;
+      (what === 'remove' ? this.actions.remove(c) : this.actions.ban(c)).then(
+        () => undefined,
+        (err: unknown) => {
+          back();
+          this.showError(err instanceof Error && err.message ? err.message : s.errGeneric);
+        },
+      );
+    });
+    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-confirm-no', s.cancel, back);
+    const box = h(
+      'div',
+      { class: 'lt-confirm', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
+      h('span', { class: 'lt-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
+      yes,
+      no,
+    );
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') back();
+    });
+    actions.replaceChildren(box);
+    yes.focus();
   }
 
   /** "Show more" under a long body, which stays open across rebuilds once opened. */

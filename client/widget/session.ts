@@ -76,6 +76,14 @@ export class Session {
     }
   }
 
+  /**
+   * The host signed this reader in as a moderator: the widget offers Remove and Ban. Read from
+   * the token unverified, only to show the buttons; the server checks the role of every action.
+   */
+  get isModerator(): boolean {
+    return this.user !== null && this.token !== null && claims(this.token)?.role === 'moderator';
+  }
+
   get canSignInAsGuest(): boolean {
     return !this.hostToken;
   }

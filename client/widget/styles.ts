@@ -164,7 +164,11 @@ export const CSS = `
 .lt-actions button { font: inherit; font-size: 0.82rem; font-weight: 600; color: var(--lt-muted); background: none; border: 0;
   border-radius: 6px; padding: 3px 8px; cursor: pointer; }
 .lt-actions button:hover { color: var(--lt-fg); background: var(--lt-subtle); }
-.lt-actions .lt-delete:hover { color: var(--lt-error); background: var(--lt-error-bg); }
+.lt-actions .lt-delete:hover, .lt-actions .lt-mod-remove:hover, .lt-actions .lt-mod-ban:hover { color: var(--lt-error); background: var(--lt-error-bg); }
+.lt-confirm { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; padding: 6px 8px; border-radius: 8px; background: var(--lt-error-bg); }
+.lt-confirm-text { font-size: 0.85rem; color: var(--lt-fg); }
+.lt-actions .lt-confirm .lt-btn { font-size: 0.82rem; padding: 3px 10px; }
+.lt-actions .lt-btn-danger, .lt-btn-danger { background: var(--lt-error); color: var(--lt-bg); }
 .lt-slot:empty { display: none; }
 .lt-slot { margin-top: 8px; }
 .lt-slot > * + * { margin-top: 10px; }

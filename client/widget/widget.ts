@@ -54,6 +54,8 @@ export class ThreadWidget {
     delete: (c) => void this.remove(c),
     report: (c, control) => void this.report(c, control),
     loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
+    remove: (c) => this.moderate(c, 'remove'),
+    ban: (c) => this.moderate(c, 'ban'),
   };
   private readonly pending: PendingPosts;
   private readonly previewer = (text: string) => this.session.client.preview(text);
@@ -427,6 +429,22 @@ export class ThreadWidget {
     }
   }
 
+  /** A moderator's Remove or Ban, as in the console: every reader sees the comment go live. */
+  private async moderate(c: Comment, what: 'remove' | 'ban'): Promise<void> {
+    const name = c.author?.name ?? '';
+    try {
+      if (what === 'remove') {
+        await this.session.client.request('mod:remove', { articleId: this.articleId, commentId: c.id });
+        this.announce(this.t.s.removed);
+      } else if (c.author) {
+        await this.session.client.request('mod:ban', { userId: c.author.id, removeComments: true });
+        this.announce(this.t.f('banned', { name }));
+      }
+    } catch (err) {
+      throw new Error(errorText(err, 'delete', this.t), { cause: err });
+    }
+  }
+
   private async loadOlder(): Promise<void> {
     const b = this.olderButton;
     b.disabled = true;
@@ -469,7 +487,12 @@ export class ThreadWidget {
     if (!state || this.destroyed) return;
     const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
-    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest), t: this.t };
+    const ctx: CommentCtx = {
+      me,
+      canReply: !state.closed && (me !== null || this.session.canSignInAsGuest),
+      t: this.t,
+      moderator: this.session.isModerator,
+    };
     const layout = layoutThread({
       state,
       pending: this.pending.standIns(),

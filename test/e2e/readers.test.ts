@@ -643,3 +643,58 @@ describe('thread.html', () => {
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
+
+describe('trust cues', () => {
+  it("a moderator's comment carries a staff badge; a signed-in moderator removes and bans from the widget, after a confirmation, live for every reader", async () => {
+    const article = 'readers-moderate';
+    const mod = await commenter(nodeB(), 'mod-1', 'Mona Moderator', 'moderator');
+    const troll = await commenter(nodeB(), 'troll', 'Trollface');
+    const fine = await commenter(nodeB(), 'fine', 'Fiona');
+    const staffNote = await mod.post({ articleId: article, body: 'Please keep it civil.' });
+    const bad = await fine.post({ articleId: article, body: 'A heated comment' });
+    const spam = await troll.post({ articleId: article, body: 'Buy cheap watches' });
+    const spam2 = await troll.post({ articleId: article, body: 'Buy more cheap watches', parentId: bad.id });
+
+    const reader = await openHost(await newContext(), articlePage(nodeA(), article));
+    await eventually(async () => (await thread(reader.page)).length === 4);
+    const badge = reader.page.locator(`article[data-comment-id="${staffNote.id}"] .lt-staff`);
+    expect(await badge.innerText()).toBe('Staff');
+    expect(await reader.page.locator(`article[data-comment-id="${bad.id}"] .lt-staff`).count()).toBe(0);
+    // A reader has no moderation buttons.
+    expect(await reader.page.locator('.lt-mod-remove, .lt-mod-ban').count()).toBe(0);
+
+    const modToken = await token(nodeA(), 'mod-2', 'moderator', 'Max Moderator');
+    const moderator = await openHost(await newContext(), articlePage(nodeA(), article, { attrs: `data-token="${modToken}"` }));
+    const mp = moderator.page;
+    await eventually(async () => (await thread(mp)).length === 4);
+    const on = (id: string) => mp.locator(`article[data-comment-id="${id}"]`);
+    expect(await on(bad.id).locator('.lt-mod-remove').count()).toBe(1);
+    expect(await on(bad.id).locator('.lt-mod-ban').count()).toBe(1);
+
+    // Remove, cancelled: nothing happens.
+    await on(bad.id).locator('.lt-mod-remove').click();
+    expect(await on(bad.id).locator('.lt-confirm-text').innerText()).toBe(
+      'Remove this comment by Fiona? Readers will see that it was removed.',
+    );
+    await on(bad.id).locator('.lt-confirm-no').click();
+    expect(await on(bad.id).locator('.lt-confirm').count()).toBe(0);
+    expect(await on(bad.id).locator('.lt-mod-remove').count()).toBe(1);
+
+    // Remove, confirmed: the reader on the other node sees it go.
+    await on(bad.id).locator('.lt-mod-remove').click();
+    await on(bad.id).locator('.lt-confirm-yes').click();
+    await eventually(async () => (await thread(reader.page)).find((c) => c.id === bad.id)?.removed === true);
+    await eventually(async () => (await thread(mp)).find((c) => c.id === bad.id)?.removed === true);
+
+    // Ban: the troll's comments go for every reader, and the troll cannot post any more.
+    await on(spam.id).locator('.lt-mod-ban').click();
+    expect(await on(spam.id).locator('.lt-confirm-text').innerText()).toBe('Ban Trollface from commenting and remove their comments?');
+    await on(spam.id).locator('.lt-confirm-yes').click();
+    await eventually(async () => {
+      const shown = await thread(reader.page);
+      return !shown.some((c) => (c.id === spam.id || c.id === spam2.id) && !c.removed);
+    });
+    await expect(troll.post({ articleId: article, body: 'Still here?' })).rejects.toMatchObject({ code: 'banned' });
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
