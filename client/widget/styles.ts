@@ -143,10 +143,10 @@ export const CSS = `
    (or any glyph) cannot draw over the name beside it, the comment above or the host page.
    The 4px margin keeps a focused link's outline (2px, offset 2px) whole. */
 .lt-author, .lt-body, .lt-replying-to b, .lt-user-name { unicode-bidi: isolate; overflow: clip; overflow-clip-margin: 4px; overflow-wrap: anywhere; }
-.lt-body p, .lt-body pre, .lt-body blockquote, .lt-body ul, .lt-body ol { margin: 0; }
+.lt-body :where(p, pre, blockquote, ul, ol) { margin: 0; }
 .lt-body > * + *, .lt-body blockquote > * + *, .lt-body li > * + * { margin-top: 0.6em; }
 .lt-body ul, .lt-body ol { padding-inline-start: 1.5em; }
-.lt-body blockquote { margin: 0; padding-inline-start: 12px; border-inline-start: 3px solid var(--lt-border); color: var(--lt-muted); }
+.lt-body blockquote { padding-inline-start: 12px; border-inline-start: 3px solid var(--lt-border); color: var(--lt-muted); }
 .lt-body code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88em;
   background: var(--lt-subtle); border-radius: 4px; padding: 1px 4px; }
 .lt-body pre { white-space: pre; overflow-x: auto; background: var(--lt-subtle); border-radius: 8px; padding: 8px 12px; }
