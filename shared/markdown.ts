@@ -94,13 +94,15 @@ const MAX_BUILD_DEPTH = 24;
  * node shapes is dropped, and every link's href is checked again (safeHref) before it is one.
  */
 export function buildDoc<N>(doc: unknown, b: DocBuilder<N>): N[] {
-  const flat = (n: unknown, out: string[], depth: number): void => {
-    if (typeof n === 'string') out.push(n);
-    else if (Array.isArray(n) && depth < 200) for (const k of n.slice(n[0] === 'a' ? 2 : 1)) flat(k, out, depth + 1);
-  };
+  // Iterative: a hand-made document can be nested deeper than the stack.
   const textOf = (n: unknown): N => {
     const out: string[] = [];
-    flat(n, out, 0);
+    const todo: unknown[] = [n];
+    while (todo.length > 0) {
+      const k = todo.pop();
+      if (typeof k === 'string') out.push(k);
+      else if (Array.isArray(k)) for (let i = k.length - 1; i >= (k[0] === 'a' ? 2 : 1); i--) todo.push(k[i]);
+    }
     return b.text(out.join(''));
   };
   const inline = (n: unknown, depth: number): N[] => {
