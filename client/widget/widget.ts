@@ -213,6 +213,7 @@ export class ThreadWidget {
     this.replyComposers.clear();
     this.editComposers.clear();
     this.shadow.replaceChildren();
+    if (this.takeover) this.host.replaceChildren();
     try {
       this.shadow.adoptedStyleSheets = [];
     } catch {
@@ -607,7 +608,8 @@ export class ThreadWidget {
 
   /** The server refuses this page: say so calmly, once, with nothing to click. */
   private showUnavailable(): void {
-    this.takeOver();
+    // thread.html in the div stays: the host put it there, and it reads fine without us.
+    if (this.takeover) return;
     // Presence, "Live" and sorting mean nothing without a connection.
     const toolbar = this.statusEl.parentElement;
     if (toolbar) toolbar.hidden = true;
