@@ -165,12 +165,7 @@ export function relativeTime(iso: string, lang: string, now = Date.now()): strin
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
   const ago = Math.max(0, now - t);
-  let rtf: Intl.RelativeTimeFormat;
-  try {
-    rtf = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-  } catch {
-    rtf = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
-  }
+  const rtf = cached(relativeFormats, lang, (l) => new Intl.RelativeTimeFormat(l, { numeric: 'auto' }));
   if (ago < 45_000) return rtf.format(0, 'second');
   if (ago < HOUR) return rtf.format(-Math.max(1, Math.round(ago / MINUTE)), 'minute');
   if (ago < DAY) return rtf.format(-Math.round(ago / HOUR), 'hour');
@@ -189,11 +184,25 @@ export function relativeTime(iso: string, lang: string, now = Date.now()): strin
 export function exactTime(iso: string, lang: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
-  try {
-    return new Date(t).toLocaleString(lang, { dateStyle: 'full', timeStyle: 'short' });
-  } catch {
-    return new Date(t).toISOString();
+  return cached(exactFormats, lang, (l) => new Intl.DateTimeFormat(l, { dateStyle: 'full', timeStyle: 'short' })).format(t);
+}
+
+// Formatters are slow to make and a thread renders hundreds of times: one per language.
+const relativeFormats = new Map<string, Intl.RelativeTimeFormat>();
+const exactFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** The formatter of `lang` (English when the runtime does not know it), made once. */
+function cached<F>(map: Map<string, F>, lang: string, make: (lang: string) => F): F {
+  let f = map.get(lang);
+  if (!f) {
+    try {
+      f = make(lang);
+    } catch {
+      f = make('en');
+    }
+    if (map.size < 16) map.set(lang, f);
   }
+  return f;
 }
 
 /** Languages written right to left (by primary subtag), for a page that does not say `dir`. */
