@@ -143,7 +143,7 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
       const meta = el(
         'div',
         { class: 'lt-meta' },
-        el('span', { class: 'lt-author', dir: 'auto' }, esc(author.name)),
+        el('span', { class: 'lt-author', dir: 'auto', itemprop: 'author' }, esc(author.name)),
         author.staff ? el('span', { class: 'lt-staff', title: t('staffTitle') }, esc(t('staff'))) : '',
         to
           ? el(
@@ -155,7 +155,7 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
           : '',
         el(
           'time',
-          { class: 'lt-time', datetime: c.createdAt, title: exactTime(c.createdAt, lang) },
+          { class: 'lt-time', datetime: c.createdAt, title: exactTime(c.createdAt, lang), itemprop: 'dateCreated' },
           esc(relativeTime(c.createdAt, lang, now)),
         ),
         c.editedAt ? el('span', { class: 'lt-edited', title: t('editedAt', { time: exactTime(c.editedAt, lang) }) }, esc(t('edited'))) : '',
@@ -170,7 +170,7 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
           esc(avatarLetter(author.name)),
         ) +
         meta +
-        el('div', { class: long ? 'lt-body lt-collapsed' : 'lt-body', dir: 'auto' }, ...buildDoc(doc, html)) +
+        el('div', { class: long ? 'lt-body lt-collapsed' : 'lt-body', dir: 'auto', itemprop: 'text' }, ...buildDoc(doc, html)) +
         // Without JavaScript, the comment as the URL's target shows whole (styles.ts).
         (long ? el('a', { class: 'lt-link lt-more', href: `#lt-${c.id}` }, esc(t('showMore'))) : '') +
         el(
@@ -186,6 +186,8 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
       'article',
       {
         class: classes,
+        // schema.org, for search engines: each live comment a Comment with its author, date and text.
+        ...(n.live ? { itemscope: true, itemtype: 'https://schema.org/Comment' } : {}),
         tabindex: '-1',
         id: `lt-${c.id}`,
         'data-comment-id': c.id,

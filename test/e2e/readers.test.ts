@@ -490,7 +490,8 @@ describe('thread.html', () => {
     ]);
     expect(elements.filter((e) => e.name === 'section')).toHaveLength(1);
     expect(elements.filter((e) => e.name === 'style')).toHaveLength(1);
-    expect(html).toContain('<span class="lt-author" dir="auto">Ann &lt;b&gt;&amp;amp;&lt;/b&gt;</span>');
+    expect(html).toContain('<span class="lt-author" dir="auto" itemprop="author">Ann &lt;b&gt;&amp;amp;&lt;/b&gt;</span>');
+    expect(articles.every((a) => a.attrs.itemtype === 'https://schema.org/Comment')).toBe(true);
     expect(html).toContain('<strong>first</strong>');
     expect(html).toContain('<a href="https://example.com/" rel="nofollow ugc noopener noreferrer" target="_blank">link</a>');
     expect(html).toContain('<blockquote><p>quoted</p></blockquote>');
