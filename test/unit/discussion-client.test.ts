@@ -59,7 +59,7 @@ const refused = (code: 'rate_limited' | 'invalid_input', retryAfterMs?: number):
 /** Lets every pending promise callback run (timers are fake; setImmediate is not). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
-function setup(opts: { onSessionExpired?: () => void; postRetries?: number } = {}) {
+function setup(opts: { onSessionExpired?: () => void; postRetries?: number; wakeCheckMs?: number } = {}) {
   const socket = new FakeSocket();
   const client = new DiscussionClient({
     socket: socket.asClientSocket(),
@@ -392,5 +392,101 @@ describe('DiscussionClient requests', () => {
     expect(changes.filter((c) => c === 'replies')).toHaveLength(2);
     expect(await client.loadReplies(A, 'r')).toBe(false);
     expect(socket.sent('thread:replies')).toHaveLength(2);
+  });
+
+  it('a permalink to a comment the reader may not see rejects with not_found; joining again without it loads the thread', async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', (p) =>
+      p.around ? { ok: false, error: { code: 'not_found', message: 'gone' } } : snapshot(2, { sort: 'newest', count: 2 }),
+    );
+    await expect(client.join(A, listener, { sort: 'top', around: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    const state = await client.join(A, listener, { sort: 'oldest' });
+    expect(state).toMatchObject({ head: 2, target: null });
+    expect(socket.sent('thread:join')).toEqual([
+      { articleId: A, sort: 'top', around: 'nope' },
+      { articleId: A, sort: 'oldest' },
+    ]);
+  });
+
+  it('openAround reloads the thread at a comment, in the order the page came in; not_found leaves the thread as it was', async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', (p) =>
+      p.around === 'c9'
+        ? snapshot(3, { sort: 'newest', target: 'c9', before: '12', laterReplies: { c9: '30' } })
+        : p.around
+          ? { ok: false, error: { code: 'not_found', message: 'gone' } }
+          : snapshot(2, { sort: 'top', rank: ['c7'] }),
+    );
+    await client.join(A, listener, { sort: 'top' });
+    await expect(client.openAround(A, 'hidden')).rejects.toMatchObject({ code: 'not_found' });
+    expect(client.thread(A)).toMatchObject({ head: 2, sort: 'top', rank: ['c7'] });
+    const state = await client.openAround(A, 'c9');
+    expect(state).toMatchObject({ sort: 'newest', target: 'c9', before: '12' });
+    expect(state!.laterReplies.get('c9')).toBe('30');
+    // A later fresh snapshot (a new epoch, say) asks for the order shown, without the permalink.
+    socket.push('thread:event', event(9, { epoch: 'epoch-2' }));
+    await settle();
+    expect(socket.sent('thread:join').at(-1)).toEqual({ articleId: A, sort: 'newest' });
+  });
+
+  it("keeps the article's count from snapshots and live events, not the number loaded", async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', () => snapshot(2, { count: 250 }));
+    await client.join(A, listener);
+    expect(client.thread(A)!.count).toBe(250);
+    socket.push('thread:event', event(3, { count: 251 }));
+    expect(client.thread(A)!.count).toBe(251);
+  });
+});
+
+describe('DiscussionClient wake-up', () => {
+  it('connected: catches up with one `since` join per thread, not a snapshot', async () => {
+    const { socket, client, listener, joins, changes } = setup();
+    socket.answer('thread:join', (p) => (p.since === undefined ? snapshot(2) : catchUp([event(3), event(4)])));
+    await client.join(A, listener);
+    client.wake();
+    await settle();
+    expect(joins()).toHaveLength(2);
+    expect(joins()[1]).toMatchObject({ articleId: A, since: 2, epoch: E1 });
+    expect(client.thread(A)!.head).toBe(4);
+    expect(changes).not.toContain('reset');
+    vi.advanceTimersByTime(10_000);
+    expect(socket.io.engine.closed).toBe(0);
+  });
+
+  it('connected, but the catch-up gets no answer: the connection is dropped as dead after wakeCheckMs', async () => {
+    const { socket, client, listener, joins } = setup({ wakeCheckMs: 3000 });
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => NO_ANSWER,
+    );
+    await client.join(A, listener);
+    client.wake();
+    await settle();
+    vi.advanceTimersByTime(2900);
+    expect(socket.io.engine.closed).toBe(0);
+    vi.advanceTimersByTime(200);
+    expect(socket.io.engine.closed).toBe(1);
+    // Back: the reconnection catches up.
+    socket.answer('thread:join', () => catchUp([event(3)]));
+    socket.connect();
+    await settle();
+    vi.advanceTimersByTime(ACK_MS);
+    await settle();
+    expect(client.thread(A)!.head).toBe(3);
+    expect(joins().at(-1)).toMatchObject({ since: 2 });
+  });
+
+  it('disconnected: reconnects at once (no waiting for the next retry) and catches up', async () => {
+    const { socket, client, listener, joins } = setup();
+    socket.answer('thread:join', (p) => (p.since === undefined ? snapshot(2) : catchUp([event(3)])));
+    await client.join(A, listener);
+    socket.connected = false;
+    client.wake();
+    await settle();
+    expect(socket.connected).toBe(true);
+    expect(joins()).toHaveLength(2);
+    expect(client.thread(A)!.head).toBe(3);
   });
 });
