@@ -3,6 +3,7 @@
  * sign-in form, or, on a site that signs its readers in itself, a note to do so there.
  */
 import { button, fill, h, nextId } from './dom.js';
+import type { Locale } from './i18n.js';
 import { MailSettings } from './mail-settings.js';
 import type { Session } from './session.js';
 
@@ -14,19 +15,24 @@ export class AccountArea {
 
   private readonly mail: MailSettings;
 
-  constructor(private readonly session: Session) {
+  constructor(
+    private readonly session: Session,
+    private readonly t: Locale,
+  ) {
     this.el = h('div', { class: 'lt-account' });
     this.mail = new MailSettings(session);
   }
 
   render(): void {
     const { user } = this.session;
+    const s = this.t.s;
+    const notice = this.session.notice && s[this.session.notice];
     this.guestInput = null;
     if (user) {
       fill(
         this.el,
-        h('span', null, 'Signed in as ', h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
-        this.session.canSignInAsGuest ? button('lt-link lt-signout', 'Sign out', () => this.session.signOut()) : null,
+        h('span', null, s.signedInAs, h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
+        this.session.canSignInAsGuest ? button('lt-link lt-signout', s.signOut, () => this.session.signOut()) : null,
         this.mail.el,
       );
       this.mail.render();
@@ -34,11 +40,7 @@ export class AccountArea {
       this.mail.render();
       fill(this.el, this.signInForm());
     } else {
-      fill(
-        this.el,
-        this.session.notice ? h('p', { class: 'lt-error', role: 'alert' }, this.session.notice) : null,
-        h('p', { class: 'lt-notice' }, 'Sign in on this site to join the discussion.'),
-      );
+      fill(this.el, notice ? h('p', { class: 'lt-error', role: 'alert' }, notice) : null, h('p', { class: 'lt-notice' }, s.signInHere));
     }
   }
 
@@ -63,6 +65,7 @@ export class AccountArea {
   }
 
   private signInForm(): HTMLFormElement {
+    const s = this.t.s;
     const id = nextId();
     const input = h('input', {
       id,
@@ -73,33 +76,33 @@ export class AccountArea {
       maxlength: 80,
       required: true,
     });
-    const submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-guest-signin' }, 'Sign in as guest');
-    const notice = this.session.notice;
+    const submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-guest-signin' }, s.signInGuest);
+    const notice = this.session.notice && s[this.session.notice];
     const error = h('p', { class: 'lt-error', role: 'alert', hidden: !notice }, notice ?? '');
     const form = h(
       'form',
       { class: 'lt-signin', novalidate: true },
-      h('p', { class: 'lt-signin-intro' }, 'Join the discussion'),
-      h('div', { class: 'lt-signin-row' }, h('label', { for: id, class: 'lt-label' }, 'Your name'), input, submit),
+      h('p', { class: 'lt-signin-intro' }, s.join),
+      h('div', { class: 'lt-signin-row' }, h('label', { for: id, class: 'lt-label' }, s.yourName), input, submit),
       error,
     );
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       const name = input.value.trim();
       if (!name) {
-        error.textContent = 'Please enter your name.';
+        error.textContent = s.enterName;
         error.hidden = false;
         input.focus();
         return;
       }
       submit.disabled = true;
-      submit.textContent = 'Signing in…';
+      submit.textContent = s.signingIn;
       this.focusComposer = true;
       this.session.signInGuest(name).catch((err: unknown) => {
         this.focusComposer = false;
         submit.disabled = false;
-        submit.textContent = 'Sign in as guest';
-        error.textContent = err instanceof Error ? err.message : "Couldn't sign you in. Please try again.";
+        submit.textContent = s.signInGuest;
+        error.textContent = err instanceof Error ? err.message : s.signInFailed;
         error.hidden = false;
       });
     });

@@ -9,13 +9,14 @@
  */
 import type { Comment } from '../../shared/schemas.js';
 import { button, h, reconcile } from './dom.js';
-import { bodyFragment, exactTime, relativeTime } from './format.js';
+import { isLongDoc } from '../../shared/markdown.js';
+import { docNodes, plainDoc } from './doc-view.js';
+import { avatarColour, avatarLetter } from '../../shared/widget-strings.js';
+import type { Locale } from './i18n.js';
 import { clientIdOf } from './pending-posts.js';
 import type { LaidOutComment } from './thread-layout.js';
 import type { Timers } from './timers.js';
 
-const AVATAR_COLOURS = ['#0b57d0', '#137333', '#b3261e', '#8430ce', '#a8480b', '#00677f', '#5b5fc7', '#9c2b6b', '#7b5800'];
-const REMOVED = 'a removed comment';
 /** How long "couldn't delete" stays under a comment. */
 const ERROR_MS = 8000;
 
@@ -25,6 +26,10 @@ export interface CommentCtx {
   me: string | null;
   /** Replying is possible: the thread is open and the reader is signed in or may sign in as a guest. */
   canReply: boolean;
+  /** The widget's language (a flattened reply to a removed comment names it in it). */
+  t: Locale;
+  /** The reader is a moderator: Remove and Ban on others' comments. */
+  moderator: boolean;
   /** How long an author may edit (ms from creation), when the server said; and the time now. */
   editWindowMs: number | null;
   now: number;
@@ -72,6 +77,8 @@ export interface CommentProps {
   editedAt: string | null;
   /** "replying to …" of a flattened deep reply: a name, or "a removed comment". */
   replyingTo: string | null;
+  /** Written as a moderator: a staff badge. */
+  staff: boolean;
   /** "You", Delete (and Edit, while `editable`) instead of Report. */
   mine: boolean;
   /** Its own and still inside the edit window: Edit is offered. */
@@ -87,6 +94,8 @@ export interface CommentProps {
   editing: boolean;
   /** Report reads "Reported", disabled. */
   reported: boolean;
+  /** Remove and Ban (after a confirmation), for a moderator. */
+  moderate: boolean;
 }
 
 /** The render key's fields, in order; the check below fails to compile when one is left out. */
@@ -101,6 +110,7 @@ const KEY_FIELDS = [
   'createdAt',
   'editedAt',
   'replyingTo',
+  'staff',
   'mine',
   'editable',
   'scored',
@@ -109,6 +119,7 @@ const KEY_FIELDS = [
   'canReply',
   'editing',
   'reported',
+  'moderate',
 ] as const satisfies readonly (keyof CommentProps)[];
 type Unkeyed = Exclude<keyof CommentProps, (typeof KEY_FIELDS)[number]>;
 const everyFieldKeyed: [Unkeyed] extends [never] ? true : Unkeyed = true;
@@ -145,7 +156,8 @@ export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: Comme
     body: c.body,
     createdAt: c.createdAt,
     editedAt: c.editedAt,
-    replyingTo: to ? (to.live && to.comment.author ? to.comment.author.name : REMOVED) : null,
+    replyingTo: to ? (to.live && to.comment.author ? to.comment.author.name : ctx.t.s.aRemovedComment) : null,
+    staff: node.live && c.author?.staff === true,
     mine,
     editable: mine && (ctx.editWindowMs === null || Number.isNaN(created) || created + ctx.editWindowMs > ctx.now),
     scored,
@@ -154,6 +166,7 @@ export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: Comme
     canReply: ctx.canReply,
     editing: mine && !node.sending && local.edit !== undefined,
     reported: local.reported,
+    moderate: ctx.moderator && node.live && !node.sending && !mine && c.author !== null,
   };
 }
 
@@ -170,10 +183,19 @@ export interface CommentActions {
   link(c: Comment): void;
   /** Loads a root thread's earlier replies (or, `later`, a permalink's later ones). */
   loadEarlier(rootId: string, later?: boolean): Promise<unknown>;
+  /** A moderator's Remove, confirmed; resolves when done (rejects with why not). */
+  remove(c: Comment): Promise<void>;
+  /** A moderator's Ban of the comment's author (their comments removed too), confirmed. */
+  ban(c: Comment): Promise<void>;
 }
 
 /** What a reader may give as the reason of a report (sent as its text). */
-export const REPORT_REASONS = ['Spam', 'Harassment or hate', 'Off-topic', 'Something else'] as const;
+export const REPORT_REASONS = [
+  ['Spam', 'reasonSpam'],
+  ['Harassment or hate', 'reasonHarassment'],
+  ['Off-topic', 'reasonOffTopic'],
+  ['Something else', 'reasonOther'],
+] as const;
 
 export class CommentView {
   /** The id the widget keeps it under: a stand-in's, then (rekey) its saved comment's. */
@@ -195,18 +217,21 @@ export class CommentView {
   private shown: { props: CommentProps; comment: Comment } | null = null;
   private time: HTMLTimeElement | null = null;
   private shownKey = '';
+  /** The reader pressed "Show more" on its long body. */
+  private expanded = false;
 
   constructor(
     key: string,
     private readonly actions: CommentActions,
     private readonly timers: Timers,
+    private readonly t: Locale,
   ) {
     this.key = key;
     this.article = h('article', { class: 'lt-comment', tabindex: '-1' });
     this.replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
     this.item = h('div', { class: 'lt-item' }, this.article, this.replies);
     this.slot = h('div', { class: 'lt-slot' });
-    this.votesEl = h('div', { class: 'lt-votes', role: 'group', 'aria-label': 'Votes' });
+    this.votesEl = h('div', { class: 'lt-votes', role: 'group', 'aria-label': t.s.votes });
   }
 
   /** A stand-in's element becomes its saved comment's: it stays in place, now final. */
@@ -251,15 +276,15 @@ export class CommentView {
     if (!b) return;
     const name = this.shown?.comment.author?.name ?? '';
     for (const [el, n, pressed, word] of [
-      [b.up, v.up, v.myVote === 1, 'up'],
-      [b.down, v.down, v.myVote === -1, 'down'],
+      [b.up, v.up, v.myVote === 1, 'Up'],
+      [b.down, v.down, v.myVote === -1, 'Down'],
     ] as const) {
       const count = el.querySelector('.lt-vote-count')!;
       if (count.textContent !== String(n)) count.textContent = String(n);
       if (el instanceof HTMLButtonElement) {
         el.setAttribute('aria-pressed', String(pressed));
-        el.setAttribute('aria-label', `Vote ${word} the comment by ${name} (${n} ${word})`);
-      } else el.setAttribute('aria-label', `${n} ${word}`);
+        el.setAttribute('aria-label', this.t.f(`vote${word}`, { name, n }));
+      } else el.setAttribute('aria-label', this.t.f(word === 'Up' ? 'upCount' : 'downCount', { n }));
     }
   }
 
@@ -279,7 +304,7 @@ export class CommentView {
   refreshTime(now: number): void {
     const t = this.time;
     if (!t) return;
-    const text = relativeTime(t.dateTime, now);
+    const text = this.t.rel(t.dateTime, now);
     if (t.textContent !== text) t.textContent = text;
   }
 
@@ -299,6 +324,7 @@ export class CommentView {
   }
 
   private build(p: CommentProps, c: Comment): void {
+    const { s } = this.t;
     const a = this.article;
     a.className = 'lt-comment';
     a.classList.toggle('lt-pending', p.sending);
@@ -316,34 +342,34 @@ export class CommentView {
     a.dataset.status = p.live ? p.status : 'removed';
     if (p.author && p.live) a.dataset.authorId = p.author.id;
     else delete a.dataset.authorId;
-    this.replies.setAttribute('aria-label', `Replies to ${p.live && p.author ? p.author.name : REMOVED}`);
+    this.replies.setAttribute('aria-label', this.t.f('repliesTo', { name: p.live && p.author ? p.author.name : s.aRemovedComment }));
 
     this.time = null;
     let content: Node[];
     if (!p.live || !p.author || p.body === null) {
-      content = [
-        h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }),
-        h('p', { class: 'lt-body lt-placeholder' }, 'This comment was removed'),
-      ];
+      content = [h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }), h('p', { class: 'lt-body lt-placeholder' }, s.removedComment)];
     } else {
       const author = p.author;
       const meta = h(
         'div',
         { class: 'lt-meta' },
         h('span', { class: 'lt-author', dir: 'auto', title: author.name }, author.name),
-        p.mine ? h('span', { class: 'lt-you' }, 'You') : null,
-        p.replyingTo !== null ? h('span', { class: 'lt-replying-to' }, 'replying to ', h('b', { dir: 'auto' }, p.replyingTo)) : null,
+        p.staff ? h('span', { class: 'lt-staff', title: s.staffTitle }, s.staff) : null,
+        p.mine ? h('span', { class: 'lt-you' }, s.you) : null,
+        p.replyingTo !== null ? h('span', { class: 'lt-replying-to' }, s.replyingTo, h('b', { dir: 'auto' }, p.replyingTo)) : null,
       );
-      if (p.sending) meta.append(h('span', { class: 'lt-state' }, 'Sending…'));
+      if (p.sending) meta.append(h('span', { class: 'lt-state' }, s.sending));
       else {
-        this.time = h('time', { class: 'lt-time', datetime: p.createdAt, title: exactTime(p.createdAt) }, relativeTime(p.createdAt));
+        this.time = h('time', { class: 'lt-time', datetime: p.createdAt, title: this.t.exact(p.createdAt) }, this.t.rel(p.createdAt));
         meta.append(this.time);
-        if (p.editedAt) meta.append(h('span', { class: 'lt-edited', title: `Edited ${exactTime(p.editedAt)}` }, '(edited)'));
-        if (p.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, 'Awaiting approval'));
+        if (p.editedAt)
+          meta.append(h('span', { class: 'lt-edited', title: this.t.f('editedAt', { time: this.t.exact(p.editedAt) }) }, s.edited));
+        if (p.status === 'pending') meta.append(h('span', { class: 'lt-badge' }, s.awaiting));
       }
-      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing });
-      body.append(bodyFragment(p.body));
-      content = [avatar(author), meta, body, this.actionsFor(p, c, author.name)];
+      const doc = c.doc ?? plainDoc(p.body);
+      const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing }, ...docNodes(doc));
+      const more = this.showMoreButton(body, isLongDoc(doc) && !p.editing);
+      content = [avatar(author), meta, body, ...(more ? [more] : []), this.actionsFor(p, c, author.name)];
     }
     a.replaceChildren(...content, this.error ?? '', this.slot);
   }
@@ -359,22 +385,28 @@ export class CommentView {
   }
 
   private actionButtons(p: CommentProps, c: Comment, name: string): HTMLElement[] {
+    const { s } = this.t;
     const out: HTMLElement[] = [];
     if (p.scored) out.push(this.buildVotes(p, c));
     if (p.status === 'visible' && p.canReply) {
-      out.push(button('lt-reply', 'Reply', () => this.actions.reply(c), { 'aria-label': `Reply to ${name}` }));
+      out.push(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
     }
-    if (p.scored)
-      out.push(button('lt-permalink', 'Link', () => this.actions.link(c), { 'aria-label': `Copy a link to the comment by ${name}` }));
+    if (p.scored) out.push(button('lt-permalink', s.link, () => this.actions.link(c), { 'aria-label': this.t.f('linkLabel', { name }) }));
     if (p.mine) {
-      if (p.editable) out.push(button('lt-edit', 'Edit', () => this.actions.edit(c), { 'aria-label': 'Edit your comment' }));
-      out.push(button('lt-delete', 'Delete', () => this.confirmDelete(c), { 'aria-label': 'Delete your comment' }));
+      if (p.editable) out.push(button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }));
+      out.push(button('lt-delete', s.delete, () => this.confirmDelete(c), { 'aria-label': s.deleteYours }));
     } else if (p.signedIn && p.status === 'visible') {
-      const control: HTMLButtonElement = button('lt-report', p.reported ? 'Reported' : 'Report', () => this.reportForm(c, name), {
-        'aria-label': `Report the comment by ${name} to the moderators`,
+      const control: HTMLButtonElement = button('lt-report', p.reported ? s.reported : s.report, () => this.reportForm(c, name), {
+        'aria-label': this.t.f('reportLabel', { name }),
       });
       control.disabled = p.reported;
       out.push(control);
+    }
+    if (p.moderate) {
+      out.push(
+        button('lt-mod-remove', s.remove, () => this.confirm('remove', c, name), { 'aria-label': this.t.f('removeLabel', { name }) }),
+        button('lt-mod-ban', s.ban, () => this.confirm('ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
+      );
     }
     return out;
   }
@@ -409,46 +441,97 @@ export class CommentView {
   private confirmDelete(c: Comment): void {
     const el = this.actionsEl;
     if (!el) return;
-    const cancel = button('lt-cancel-delete', 'Cancel', () => this.restoreActions('.lt-delete'));
+    const { s } = this.t;
+    const cancel = button('lt-cancel-delete', s.cancel, () => this.restoreActions('.lt-delete'));
     el.replaceChildren(
-      h('span', { class: 'lt-confirm', role: 'alert' }, 'Delete your comment? This cannot be undone.'),
-      button('lt-delete lt-confirm-delete', 'Yes, delete', () => this.actions.delete(c)),
+      h('span', { class: 'lt-confirm', role: 'alert' }, s.deleteConfirm),
+      button('lt-delete lt-confirm-delete', s.yesDelete, () => this.actions.delete(c)),
       cancel,
     );
     cancel.focus();
   }
 
-  /** Report: why, then send (the reason goes to the moderators with it). */
+  /** Report: why, then send (the reason goes to the moderators with it, in English). */
   private reportForm(c: Comment, name: string): void {
     const el = this.actionsEl;
     if (!el) return;
+    const { s } = this.t;
     const select = h(
       'select',
-      { class: 'lt-report-reason', 'aria-label': `Why report the comment by ${name}?` },
-      ...REPORT_REASONS.map((r) => h('option', { value: r }, r)),
+      { class: 'lt-report-reason', 'aria-label': this.t.f('reportWhy', { name }) },
+      ...REPORT_REASONS.map(([value, key]) => h('option', { value }, s[key])),
     );
-    const send: HTMLButtonElement = button('lt-send-report', 'Send report', () => {
+    const send: HTMLButtonElement = button('lt-send-report', s.sendReport, () => {
       send.disabled = true;
       void this.actions.report(c, select.value).then((ok) => {
         if (!ok) this.restoreActions('.lt-report');
       });
     });
     el.replaceChildren(
-      h('span', { class: 'lt-confirm' }, 'Report it as'),
+      h('span', { class: 'lt-confirm' }, s.reportAs),
       select,
       send,
-      button('lt-cancel-report', 'Cancel', () => this.restoreActions('.lt-report')),
+      button('lt-cancel-report', s.cancel, () => this.restoreActions('.lt-report')),
     );
     select.focus();
   }
 
+  /** A moderator's action asks first, in place of the actions; Cancel (or Escape) brings them back. */
+  private confirm(what: 'remove' | 'ban', c: Comment, name: string): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const { s } = this.t;
+    const back = () => this.restoreActions(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban');
+    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
+      yes.disabled = true;
+      no.disabled = true;
+      (what === 'remove' ? this.actions.remove(c) : this.actions.ban(c)).then(
+        () => undefined,
+        (err: unknown) => {
+          back();
+          this.showError(err instanceof Error && err.message ? err.message : s.errGeneric);
+        },
+      );
+    });
+    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-confirm-no', s.cancel, back);
+    const box = h(
+      'div',
+      { class: 'lt-confirm lt-confirm-box', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
+      h('span', { class: 'lt-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
+      yes,
+      no,
+    );
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') back();
+    });
+    el.replaceChildren(box);
+    yes.focus();
+  }
+
+  /** "Show more" under a long body, which stays open across rebuilds once opened. */
+  private showMoreButton(body: HTMLElement, long: boolean): HTMLElement | null {
+    if (!long) return null;
+    const more = button('lt-link lt-more', '', () => {
+      this.expanded = !this.expanded;
+      show();
+    });
+    const show = () => {
+      body.classList.toggle('lt-collapsed', !this.expanded);
+      more.textContent = this.expanded ? this.t.s.showLess : this.t.s.showMore;
+      more.setAttribute('aria-expanded', String(this.expanded));
+    };
+    show();
+    return more;
+  }
+
   /** Kept across renders, so that its "Loading…" state survives them. */
   private moreButton(rootId: string, later: boolean): HTMLButtonElement {
-    const label = later ? 'Show later replies' : 'Show earlier replies';
+    const { s } = this.t;
+    const label = later ? s.laterReplies : s.earlierReplies;
     const make = () => {
       const b: HTMLButtonElement = button(`lt-link ${later ? 'lt-later' : 'lt-earlier'}`, label, () => {
         b.disabled = true;
-        b.textContent = 'Loading…';
+        b.textContent = s.loading;
         this.actions.loadEarlier(rootId, later).then(
           () => {
             b.disabled = false;
@@ -456,7 +539,7 @@ export class CommentView {
           },
           () => {
             b.disabled = false;
-            b.textContent = "Couldn't load. Try again";
+            b.textContent = s.loadFailed;
           },
         );
       });
@@ -467,13 +550,7 @@ export class CommentView {
 }
 
 function avatar(author: { id: string; name: string }): HTMLElement {
-  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, ([...author.name.trim()][0] ?? '?').toLocaleUpperCase());
-  el.style.backgroundColor = colourOf(author.id);
+  const el = h('div', { class: 'lt-avatar', 'aria-hidden': 'true' }, avatarLetter(author.name));
+  el.style.backgroundColor = avatarColour(author.id);
   return el;
-}
-
-function colourOf(id: string): string {
-  let hash = 0;
-  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) | 0;
-  return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length]!;
 }

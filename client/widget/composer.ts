@@ -2,7 +2,9 @@
  * A labelled textarea with a submit button, an inline error and a rate-limit countdown.
  * Used for new comments, replies and edits. Ctrl/Cmd+Enter submits; Escape cancels if it can.
  */
-import { button, h, nextId } from './dom.js';
+import { docNodes } from './doc-view.js';
+import { button, fill, h, nextId } from './dom.js';
+import type { Locale } from './i18n.js';
 import type { TimerHandle, Timers } from './timers.js';
 
 export interface ComposerOptions {
@@ -20,6 +22,10 @@ export interface ComposerOptions {
   onInput?(): void;
   /** The widget's timers (the rate-limit countdown is one), stopped when it is destroyed. */
   timers: Timers;
+  /** The text as it would show (the server's rendering, `comment:preview`): offers "Preview". */
+  preview?(text: string): Promise<unknown>;
+  /** The widget's language. */
+  t: Locale;
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent);
@@ -31,11 +37,18 @@ export class Composer {
   private readonly error: HTMLElement;
   private countdown: TimerHandle | null = null;
   private busy = false;
+  private readonly previewEl: HTMLDivElement;
+  private readonly previewButton: HTMLButtonElement | null;
+  /** Bumped by each preview asked for, so that a late answer for older text is dropped. */
+  private previewRun = 0;
+
+  readonly t: Locale;
   private offline = false;
   private readonly offlineNote: HTMLElement;
 
   constructor(private readonly opts: ComposerOptions) {
     const id = nextId();
+    const t = (this.t = opts.t);
     this.input = h('textarea', {
       id,
       class: 'lt-composer-input',
@@ -46,17 +59,22 @@ export class Composer {
     this.input.value = opts.initial ?? '';
     this.submit = h('button', { type: 'submit', class: 'lt-btn lt-btn-primary lt-post' }, opts.submitLabel);
     this.error = h('p', { class: 'lt-error', role: 'alert', hidden: true });
-    this.offlineNote = h(
-      'p',
-      { class: 'lt-offline', role: 'status', hidden: true },
-      "You're offline. Your text stays here; you can send it once the connection is back.",
+    this.previewEl = h('div', { class: 'lt-preview lt-body', dir: 'auto', hidden: true, 'aria-live': 'polite' });
+    this.previewButton = opts.preview
+      ? button('lt-btn lt-btn-quiet lt-preview-toggle', t.s.preview, () => this.togglePreview(), { 'aria-pressed': 'false' })
+      : null;
+    const hint = h(
+      'span',
+      { class: 'lt-hint', id: `${id}-hint` },
+      t.f('submitHint', { key: isMac ? '⌘' : 'Ctrl', action: opts.submitLabel.toLowerCase() }),
     );
-    const hint = h('span', { class: 'lt-hint', id: `${id}-hint` }, `${isMac ? '⌘' : 'Ctrl'}+Enter to ${opts.submitLabel.toLowerCase()}`);
+    this.offlineNote = h('p', { class: 'lt-offline', role: 'status', hidden: true }, t.s.offlineNote);
     this.el = h(
       'form',
       { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
       h('label', { for: id, class: 'lt-visually-hidden' }, opts.label),
       this.input,
+      this.previewEl,
       this.error,
       this.offlineNote,
       h(
@@ -66,7 +84,8 @@ export class Composer {
         h(
           'div',
           { class: 'lt-composer-buttons' },
-          opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', 'Cancel', () => opts.onCancel?.()),
+          this.previewButton,
+          opts.onCancel && button('lt-btn lt-btn-quiet lt-cancel', t.s.cancel, () => opts.onCancel?.()),
           this.submit,
         ),
       ),
@@ -98,10 +117,48 @@ export class Composer {
 
   set value(text: string) {
     this.input.value = text;
+    if (this.previewing) this.togglePreview();
     this.autosize();
   }
 
+  private get previewing(): boolean {
+    return !this.previewEl.hidden;
+  }
+
+  /** Shows the text as it will read (the server renders it, as it will the comment), or the textarea again. */
+  private togglePreview(): void {
+    const b = this.previewButton;
+    const preview = this.opts.preview;
+    if (!b || !preview) return;
+    const on = !this.previewing;
+    const run = ++this.previewRun;
+    this.previewEl.hidden = !on;
+    this.input.hidden = on;
+    b.textContent = on ? this.t.s.write : this.t.s.preview;
+    b.setAttribute('aria-pressed', String(on));
+    if (!on) {
+      this.input.focus();
+      return;
+    }
+    this.previewEl.style.minHeight = `${this.input.offsetHeight || 0}px`;
+    const text = this.input.value;
+    if (!text.trim()) {
+      fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.nothingToPreview));
+      return;
+    }
+    fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.loadingPreview));
+    preview(text).then(
+      (doc) => {
+        if (run === this.previewRun && this.previewing) fill(this.previewEl, ...docNodes(doc));
+      },
+      () => {
+        if (run === this.previewRun && this.previewing) fill(this.previewEl, h('p', { class: 'lt-placeholder' }, this.t.s.previewFailed));
+      },
+    );
+  }
+
   focus(): void {
+    if (this.previewing) this.togglePreview();
     this.input.focus({ preventScroll: false });
     const end = this.input.value.length;
     this.input.setSelectionRange(end, end);
@@ -112,7 +169,7 @@ export class Composer {
     this.busy = busy;
     this.input.readOnly = busy;
     this.submit.disabled = busy || this.countdown !== null || this.offline;
-    this.submit.textContent = busy && label ? label : this.offline ? 'Waiting for connection…' : this.opts.submitLabel;
+    this.submit.textContent = busy && label ? label : this.offline ? this.t.s.waitingConnection : this.opts.submitLabel;
   }
 
   /**
@@ -147,7 +204,7 @@ export class Composer {
         this.setError(null);
         return;
       }
-      this.error.textContent = `You're posting too fast. You can post again in ${s} s.`;
+      this.error.textContent = this.t.f('errRateIn', { s });
     };
     this.countdown = this.opts.timers.every(250, tick);
     if (!this.countdown) return; // the widget is gone
@@ -166,8 +223,9 @@ export class Composer {
 
   private trySubmit(): void {
     if (this.busy || this.countdown || this.offline) return;
+    if (this.previewing) this.togglePreview();
     if (!this.input.value.trim()) {
-      this.setError('Please write something first.');
+      this.setError(this.t.s.errEmpty);
       this.input.focus();
       return;
     }

@@ -10,7 +10,9 @@
  * the div as `data-lt-*` attributes (diagnostics.ts).
  *
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
- * user) and `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme).
+ * user), `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme),
+ * `data-lang` (en, de, fr, es; default: the page's `lang`) and `data-strings` (JSON overriding
+ * any of the widget's strings; see i18n.ts). The div may hold thread.html: the widget takes it over.
  *
  * Single-page apps mount widgets added later with `window.livethread.scan()` and unmount one
  * before removing its div with `window.livethread.unmount(div)`:
@@ -25,6 +27,7 @@
  * through their prototypes.
  */
 import type { DiscussionClient } from '../discussion-client.js';
+import { fetchTable, langOf } from './i18n.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
 import { whenNear } from './near-viewport.js';
@@ -103,11 +106,20 @@ function scan(root: ParentNode = document): MountedWidget[] {
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    // Nothing connects until the reader comes near the comments (see near-viewport.ts).
+    // Nothing connects until the reader comes near the comments (see near-viewport.ts). English is
+    // in the bundle; another language's strings come first (the div keeps what it holds,
+    // thread.html say, until then).
     let widget: ThreadWidget | null = null;
+    let gone = false;
     el.dataset.ltState = 'waiting';
     const stopWaiting = whenNear(el, () => {
-      widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme);
+      const session = sessionFor(el.dataset.token?.trim() || null);
+      const start = (strings: unknown) => {
+        if (!gone) widget = new ThreadWidget(el, articleId, session, theme, strings);
+      };
+      const lang = langOf(el);
+      if (lang === 'en') start(null);
+      else fetchTable(origin, lang).then(start, () => start(null));
     });
     const handle: MountedWidget = {
       element: el,
@@ -115,6 +127,7 @@ function scan(root: ParentNode = document): MountedWidget[] {
       unmount: () => {
         if ((el as { [MOUNTED]?: MountedWidget })[MOUNTED] !== handle) return;
         delete (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
+        gone = true;
         stopWaiting();
         widget?.destroy();
         delete el.dataset.ltState;

@@ -76,7 +76,7 @@ export class PendingPosts {
         if (!this.posts.delete(clientId)) return;
         if (!composer.value.trim()) composer.value = post.text;
         if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
-        else composer.setError(errorText(err));
+        else composer.setError(errorText(err, 'comment', composer.t));
         outcome.failed(id, err);
       },
     );

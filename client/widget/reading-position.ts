@@ -6,7 +6,7 @@
  */
 import type { Comment } from '../../shared/schemas.js';
 import { button } from './dom.js';
-import { plural } from './format.js';
+import type { Locale } from './i18n.js';
 import type { SortOrder } from './thread-layout.js';
 import type { Timers } from './timers.js';
 
@@ -32,6 +32,7 @@ export interface ReadingDeps {
   /** Renders now, synchronously (the revealed comments must exist to scroll to them). */
   render(): void;
   timers: Timers;
+  t: Locale;
 }
 
 export class ReadingPosition {
@@ -61,7 +62,7 @@ export class ReadingPosition {
   /** "N new comments", for the ones still there to show. */
   showWaiting(waiting: number): void {
     this.button.hidden = waiting === 0;
-    this.button.textContent = plural(waiting, 'new comment');
+    this.button.textContent = waiting === 1 ? this.deps.t.s.newCommentsOne : this.deps.t.f('newComments', { n: waiting });
   }
 
   /** After a render: new comments shown in it light up for a moment. */

@@ -32,7 +32,7 @@ export class Session {
   readonly client: DiscussionClient;
   user: User | null = null;
   /** Something the reader should know about their sign-in (e.g. it expired). */
-  notice: string | null = null;
+  notice: 'tokenRefused' | 'guestEnded' | null = null;
   /** The server refuses this page's origin: nothing will connect, so the client is closed. */
   unavailable = false;
   private token: string | null;
@@ -74,6 +74,14 @@ export class Session {
         if ((guest?.token ?? null) !== this.token) this.use(guest?.token ?? null, guest?.user ?? null);
       });
     }
+  }
+
+  /**
+   * The host signed this reader in as a moderator: the widget offers Remove and Ban. Read from
+   * the token unverified, only to show the buttons; the server checks the role of every action.
+   */
+  get isModerator(): boolean {
+    return this.user !== null && this.token !== null && claims(this.token)?.role === 'moderator';
   }
 
   get canSignInAsGuest(): boolean {
@@ -131,9 +139,7 @@ export class Session {
   /** The server refused the token: sign out and say why. */
   expire(): void {
     if (!this.hostToken) writeGuest(null);
-    this.notice = this.hostToken
-      ? "Your sign-in couldn't be verified. You can read, but not post."
-      : 'Your guest session has ended. Please sign in again to post.';
+    this.notice = this.hostToken ? 'tokenRefused' : 'guestEnded';
     this.token = null;
     this.user = null;
     this.client.setToken(null);

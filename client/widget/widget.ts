@@ -15,6 +15,7 @@ import { CommentView, type CommentActions, type CommentCtx, type VoteView } from
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { errorText } from './format.js';
+import { localeFor, type Locale } from './i18n.js';
 import { PendingPosts } from './pending-posts.js';
 import { ReadingPosition } from './reading-position.js';
 import type { Session } from './session.js';
@@ -63,6 +64,8 @@ export class ThreadWidget {
     vote: (c, value) => this.vote(c, value),
     link: (c) => void this.copyLink(c),
     loadEarlier: (rootId, later) => this.session.client.loadReplies(this.articleId, rootId, later),
+    remove: (c) => this.moderate(c, 'remove'),
+    ban: (c) => this.moderate(c, 'ban'),
   };
   /** Votes on their way, shown at once (rolled back if refused); one request at a time per comment. */
   private readonly myVotes = new Map<string, VoteView>();
@@ -75,6 +78,7 @@ export class ThreadWidget {
   /** Reply pressed while signed out: its box opens once the reader has signed in. */
   private replyAfterSignIn: string | null = null;
   private readonly pending: PendingPosts;
+  private readonly previewer = (text: string) => this.session.client.preview(text);
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
   private readonly deleting = new Set<string>();
   private readonly replyComposers = new Map<string, Composer>();
@@ -96,31 +100,41 @@ export class ThreadWidget {
   /** Undo what the widget registered outside itself (socket and session listeners). */
   private readonly cleanup: (() => void)[] = [];
   private destroyed = false;
+  private readonly t: Locale;
+  /**
+   * The div holds thread.html (the server's rendering of this thread): it stays on screen, through
+   * a slot, until the first render puts the widget's own elements in its place, laid out the same.
+   */
+  private takeover: boolean;
   private readonly diagnostics: Diagnostics;
 
   constructor(
-    host: HTMLElement,
+    private readonly host: HTMLElement,
     readonly articleId: string,
     private readonly session: Session,
     theme: Theme,
+    /** The strings of the widget's language when not English (i18n.ts fetchTable). */
+    strings: unknown = null,
   ) {
+    const t = (this.t = localeFor(host, strings));
+    const { s } = t;
     this.order = readOrder();
     this.pending = new PendingPosts(session.client, articleId);
     const titleId = nextId();
     this.countEl = h('span', { class: 'lt-count', 'aria-hidden': 'true' });
     this.presenceEl = h('span', { class: 'lt-presence', hidden: true });
-    this.statusText = h('span', null, 'Connecting…');
+    this.statusText = h('span', null, s.connecting);
     this.statusEl = h(
       'span',
-      { class: 'lt-status', 'data-state': 'connecting', title: 'New comments appear here as they are posted' },
+      { class: 'lt-status', 'data-state': 'connecting', title: s.liveTitle },
       h('span', { class: 'lt-status-dot', 'aria-hidden': 'true' }),
       this.statusText,
     );
     this.sortButtons = (
       [
-        ['newest', 'Newest'],
-        ['oldest', 'Oldest'],
-        ['top', 'Top'],
+        ['newest', s.newest],
+        ['oldest', s.oldest],
+        ['top', s.top],
       ] as const
     ).map(([order, label]) =>
       button(`lt-sort-${order}`, label, () => this.setOrder(order), {
@@ -128,39 +142,41 @@ export class ThreadWidget {
         'aria-pressed': String(this.order === order),
       }),
     );
-    this.account = new AccountArea(session);
+    this.account = new AccountArea(session, t);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
-    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load more comments', () => void this.loadOlder());
-    this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', 'Load newer comments', () => void this.loadNewer());
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadMore, () => void this.loadOlder());
+    this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', s.loadNewer, () => void this.loadNewer());
     this.noticeEl = h('p', { class: 'lt-permalink-note', role: 'status', hidden: true });
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
     this.threadEl = h('div', { class: 'lt-thread' });
-    this.messageEl = h('div', { class: 'lt-message' }, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+    this.messageEl = h('div', { class: 'lt-message' }, h('p', { class: 'lt-loading' }, s.loadingComments));
     this.announcer = h('div', { class: 'lt-announcer', 'aria-live': 'polite', 'aria-atomic': 'true' });
     this.rootComposer = new Composer({
-      label: 'Write a comment',
-      placeholder: 'Share your thoughts…',
-      submitLabel: 'Post',
+      label: s.writeComment,
+      placeholder: s.shareThoughts,
+      submitLabel: s.post,
       onSubmit: (text) => this.post(text, null, this.rootComposer),
       onInput: () => this.typing(),
       timers: this.timers,
+      preview: this.previewer,
+      t,
     });
 
     this.root = h(
       'section',
-      { class: 'lt-root', 'data-theme': theme, 'aria-labelledby': titleId },
+      { class: 'lt-root', 'data-theme': theme, 'aria-labelledby': titleId, lang: t.lang, dir: t.dir },
       h(
         'header',
         { class: 'lt-header' },
-        h('h2', { class: 'lt-title', id: titleId }, 'Comments', this.countEl),
+        h('h2', { class: 'lt-title', id: titleId }, s.comments, this.countEl),
         h(
           'div',
           { class: 'lt-toolbar' },
           this.presenceEl,
           this.statusEl,
-          h('div', { class: 'lt-sort', role: 'group', 'aria-label': 'Sort comments' }, ...this.sortButtons),
+          h('div', { class: 'lt-sort', role: 'group', 'aria-label': s.sortLabel }, ...this.sortButtons),
         ),
       ),
       this.account.el,
@@ -181,10 +197,12 @@ export class ThreadWidget {
       articleOf: (id) => this.views.get(id)?.article,
       render: () => this.render(),
       timers: this.timers,
+      t,
     });
     newBar.append(this.reading.button);
     this.shadow = host.shadowRoot ?? host.attachShadow({ mode: 'open' });
-    this.shadow.replaceChildren(this.root);
+    this.takeover = host.querySelector(':scope > .lt-root') !== null;
+    this.shadow.replaceChildren(this.takeover ? h('slot') : this.root);
     adoptStyles(this.shadow);
 
     this.watchConnection();
@@ -226,6 +244,7 @@ export class ThreadWidget {
     this.replyComposers.clear();
     this.editComposers.clear();
     this.shadow.replaceChildren();
+    if (this.takeover) this.host.replaceChildren();
     try {
       this.shadow.adoptedStyleSheets = [];
     } catch {
@@ -243,7 +262,7 @@ export class ThreadWidget {
         state = await this.session.client.join(this.articleId, this.listener, { sort: this.order, ...(around ? { around } : {}) });
       } catch (err) {
         if (!around || !(err instanceof ClientError) || err.code !== 'not_found') throw err;
-        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+        this.showNotice(this.t.s.linkedUnavailable);
         state = await this.session.client.join(this.articleId, this.listener, { sort: this.order });
       }
       if (this.destroyed) return;
@@ -258,9 +277,9 @@ export class ThreadWidget {
         h(
           'p',
           { class: 'lt-loading' },
-          "Comments couldn't be loaded. ",
-          button('lt-link lt-retry', 'Try again', () => {
-            fill(this.messageEl, h('p', { class: 'lt-loading' }, 'Loading comments…'));
+          this.t.s.notLoaded,
+          button('lt-link lt-retry', this.t.s.tryAgain, () => {
+            fill(this.messageEl, h('p', { class: 'lt-loading' }, this.t.s.loadingComments));
             void this.join();
           }),
         ),
@@ -297,8 +316,7 @@ export class ThreadWidget {
       return;
     }
     this.session.client.openAround(this.articleId, id).catch((err: unknown) => {
-      if (err instanceof ClientError && err.code === 'not_found')
-        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+      if (err instanceof ClientError && err.code === 'not_found') this.showNotice(this.t.s.linkedUnavailable);
     });
   }
 
@@ -306,7 +324,7 @@ export class ThreadWidget {
   private showTarget(id: string): void {
     this.targetShown = id;
     const c = this.state?.comments.get(id);
-    if (c && c.status !== 'visible' && c.status !== 'pending') this.showNotice('The linked comment was removed.');
+    if (c && c.status !== 'visible' && c.status !== 'pending') this.showNotice(this.t.s.linkedRemoved);
     const article = this.views.get(id)?.article;
     if (!article?.isConnected) return;
     for (const el of this.threadEl.querySelectorAll('.lt-target')) el.classList.remove('lt-target');
@@ -361,7 +379,7 @@ export class ThreadWidget {
           view.rekey(saved.id);
           this.views.set(saved.id, view);
         } else view?.item.remove();
-        this.announce(saved.status === 'pending' ? 'Your comment is awaiting approval' : 'Your comment was posted');
+        this.announce(saved.status === 'pending' ? this.t.s.awaitingYours : this.t.s.posted);
         this.schedule();
       },
       failed: (standInId, err) => {
@@ -391,16 +409,18 @@ export class ThreadWidget {
     }
     let composer = this.replyComposers.get(c.id);
     if (!composer) {
-      const name = c.author?.name ?? 'this comment';
+      const name = c.author?.name ?? this.t.s.thisComment;
       const created: Composer = new Composer({
-        label: `Reply to ${name}`,
-        placeholder: `Reply to ${name}…`,
-        submitLabel: 'Reply',
+        label: this.t.f('replyTo', { name }),
+        placeholder: this.t.f('replyToPlaceholder', { name }),
+        submitLabel: this.t.s.reply,
+        t: this.t,
         rows: 2,
         className: 'lt-reply-form',
         onSubmit: (text) => this.post(text, c.id, created),
         onInput: () => this.typing(),
         timers: this.timers,
+        preview: this.previewer,
         onCancel: () => {
           this.replyComposers.delete(c.id);
           this.afterRender.push(() => this.focusAction(c.id, '.lt-reply'));
@@ -428,14 +448,16 @@ export class ThreadWidget {
   private startEdit(c: Comment): void {
     if (this.editComposers.has(c.id)) return;
     const composer: Composer = new Composer({
-      label: 'Edit your comment',
-      submitLabel: 'Save',
+      label: this.t.s.editYours,
+      submitLabel: this.t.s.save,
+      t: this.t,
       initial: c.body ?? '',
       rows: 3,
       className: 'lt-edit-form',
       onSubmit: (text) => void this.saveEdit(c.id, composer, text),
       onCancel: () => this.closeEdit(c.id),
       timers: this.timers,
+      preview: this.previewer,
     });
     composer.setOffline(!this.session.client.connected);
     this.editComposers.set(c.id, composer);
@@ -459,14 +481,14 @@ export class ThreadWidget {
       return;
     }
     composer.setError(null);
-    composer.setBusy(true, 'Saving…');
+    composer.setBusy(true, this.t.s.saving);
     try {
       await this.session.client.edit({ articleId: this.articleId, commentId: id, body });
       this.closeEdit(id);
-      this.announce('Your comment was updated');
+      this.announce(this.t.s.updated);
     } catch (err) {
       if (err instanceof ClientError && err.code === 'rate_limited') composer.rateLimited(err.retryAfterMs ?? 3000);
-      else composer.setError(errorText(err, 'edit'));
+      else composer.setError(errorText(err, 'edit', this.t));
     } finally {
       composer.setBusy(false);
     }
@@ -475,9 +497,9 @@ export class ThreadWidget {
   /** "12 reading · someone is replying", from the server's throttled presence counts. */
   private showPresence(readers: number, typing: number): void {
     const parts: string[] = [];
-    if (readers > 1) parts.push(`${readers} reading`);
-    if (typing === 1) parts.push('someone is replying');
-    else if (typing > 1) parts.push(`${typing} people are replying`);
+    if (readers > 1) parts.push(this.t.f('reading', { n: readers }));
+    if (typing === 1) parts.push(this.t.s.someoneReplying);
+    else if (typing > 1) parts.push(this.t.f('peopleReplying', { n: typing }));
     this.presenceEl.textContent = parts.join(' · ');
     this.presenceEl.hidden = parts.length === 0;
   }
@@ -490,11 +512,11 @@ export class ThreadWidget {
     try {
       await this.session.client.report({ articleId: this.articleId, commentId: c.id, ...(reason ? { reason } : {}) });
       this.reported.add(c.id);
-      this.announce('Thank you: a moderator will look at this comment');
+      this.announce(this.t.s.reportThanks);
       this.schedule();
       return true;
     } catch (err) {
-      this.views.get(c.id)?.showError(errorText(err, 'delete'));
+      this.views.get(c.id)?.showError(errorText(err, 'delete', this.t));
       return false;
     }
   }
@@ -531,7 +553,7 @@ export class ThreadWidget {
           await this.session.client.vote({ articleId: this.articleId, commentId: id, value: want.myVote });
         } catch (err) {
           this.myVotes.delete(id);
-          this.views.get(id)?.showError(voteErrorText(err));
+          this.views.get(id)?.showError(voteErrorText(err, this.t));
           if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
           return;
         }
@@ -553,12 +575,12 @@ export class ThreadWidget {
     url.hash = `lt-${c.id}`;
     try {
       await navigator.clipboard.writeText(url.href);
-      this.announce('Link to the comment copied');
-      this.views.get(c.id)?.flash('.lt-permalink', 'Copied');
+      this.announce(this.t.s.linkCopied);
+      this.views.get(c.id)?.flash('.lt-permalink', this.t.s.copied);
     } catch {
       history.replaceState(history.state, '', url.href);
-      this.announce('The link to the comment is in the address bar');
-      this.views.get(c.id)?.flash('.lt-permalink', 'Link in the address bar');
+      this.announce(this.t.s.linkInAddressBarSaid);
+      this.views.get(c.id)?.flash('.lt-permalink', this.t.s.linkInAddressBar);
     }
   }
 
@@ -568,11 +590,27 @@ export class ThreadWidget {
     this.schedule();
     try {
       await this.session.client.delete({ articleId: this.articleId, commentId: c.id });
-      this.announce('Your comment was deleted');
+      this.announce(this.t.s.deleted);
     } catch (err) {
       this.deleting.delete(c.id);
       this.schedule();
-      this.views.get(c.id)?.showError(errorText(err, 'delete'));
+      this.views.get(c.id)?.showError(errorText(err, 'delete', this.t));
+    }
+  }
+
+  /** A moderator's Remove or Ban, as in the console: every reader sees the comment go live. */
+  private async moderate(c: Comment, what: 'remove' | 'ban'): Promise<void> {
+    const name = c.author?.name ?? '';
+    try {
+      if (what === 'remove') {
+        await this.session.client.request('mod:remove', { articleId: this.articleId, commentId: c.id });
+        this.announce(this.t.s.removed);
+      } else if (c.author) {
+        await this.session.client.request('mod:ban', { userId: c.author.id, removeComments: true });
+        this.announce(this.t.f('banned', { name }));
+      }
+    } catch (err) {
+      throw new Error(errorText(err, 'delete', this.t), { cause: err });
     }
   }
 
@@ -587,13 +625,13 @@ export class ThreadWidget {
 
   private async loading(b: HTMLButtonElement, load: () => Promise<unknown>): Promise<void> {
     b.disabled = true;
-    b.textContent = 'Loading…';
+    b.textContent = this.t.s.loading;
     try {
       await load();
       delete b.dataset.failed;
     } catch {
       b.dataset.failed = 'true';
-      b.textContent = "Couldn't load. Try again";
+      b.textContent = this.t.s.loadFailed;
     } finally {
       b.disabled = false;
       this.schedule();
@@ -630,7 +668,14 @@ export class ThreadWidget {
     const me = this.session.user?.id ?? null;
     const now = Date.now();
     const editWindowMs = state.editWindowSeconds === null ? null : state.editWindowSeconds * 1000;
-    const ctx: CommentCtx = { me, canReply: !state.closed && (me !== null || this.session.canSignInAsGuest), editWindowMs, now };
+    const ctx: CommentCtx = {
+      me,
+      canReply: !state.closed && (me !== null || this.session.canSignInAsGuest),
+      t: this.t,
+      moderator: this.session.isModerator,
+      editWindowMs,
+      now,
+    };
     const layout = layoutThread({
       state,
       pending: this.pending.standIns(),
@@ -670,9 +715,9 @@ export class ThreadWidget {
     for (const id of this.editComposers.keys()) if (!used.has(id)) this.editComposers.delete(id);
 
     this.countEl.textContent = count > 0 ? String(count) : '';
-    this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? `Comments, ${count}` : 'Comments');
+    this.countEl.parentElement?.setAttribute('aria-label', count > 0 ? this.t.f('commentsCount', { n: count }) : this.t.s.comments);
     if (roots.length === 0) {
-      fill(this.messageEl, h('p', { class: 'lt-empty' }, state.closed ? 'No comments.' : 'No comments yet. Start the conversation.'));
+      fill(this.messageEl, h('p', { class: 'lt-empty' }, state.closed ? this.t.s.noComments : this.t.s.noCommentsYet));
     } else this.messageEl.replaceChildren();
 
     this.reading.showWaiting(layout.waiting);
@@ -685,11 +730,11 @@ export class ThreadWidget {
     const label = (b: HTMLButtonElement, text: string) => {
       if (!b.disabled && !b.dataset.failed && b.textContent !== text) b.textContent = text;
     };
-    label(this.olderButton, left > 0 ? `Load more comments (${left} not shown yet)` : 'Load more comments');
+    label(this.olderButton, left > 0 ? this.t.f('loadMoreLeft', { n: left }) : this.t.s.loadMore);
     if (more) {
       if (this.olderButton.parentElement !== this.olderBottom) this.olderBottom.append(this.olderButton);
     } else this.olderBottom.replaceChildren();
-    label(this.newerButton, state.sort === 'oldest' ? 'Load earlier comments' : 'Load newer comments');
+    label(this.newerButton, state.sort === 'oldest' ? this.t.s.loadEarlier : this.t.s.loadNewer);
     if (state.before) {
       if (this.newerButton.parentElement !== this.olderTop) this.olderTop.append(this.newerButton);
     } else this.olderTop.replaceChildren();
@@ -699,10 +744,13 @@ export class ThreadWidget {
     this.reading.highlightFresh();
     if (this.newNames.length > 0) {
       const [name] = this.newNames;
-      this.announce(this.newNames.length === 1 ? `New comment from ${name}` : `${this.newNames.length} new comments`);
+      this.announce(
+        this.newNames.length === 1 ? this.t.f('newComment', { name: name ?? '' }) : this.t.f('newComments', { n: this.newNames.length }),
+      );
       this.newNames.length = 0;
     }
     if (anchor) this.reading.keep(anchor);
+    this.takeOver();
     if (state.target && state.target !== this.targetShown) {
       const target = state.target;
       this.afterRender.push(() => this.showTarget(target));
@@ -738,7 +786,7 @@ export class ThreadWidget {
   private viewFor(id: string): CommentView {
     let view = this.views.get(id);
     if (!view) {
-      view = new CommentView(id, this.commentActions, this.timers);
+      view = new CommentView(id, this.commentActions, this.timers, this.t);
       this.views.set(id, view);
     }
     return view;
@@ -760,7 +808,7 @@ export class ThreadWidget {
   private renderCompose(): void {
     const closed = this.state?.closed ?? false;
     this.closedShown = this.state ? closed : null;
-    if (closed) fill(this.composeEl, h('p', { class: 'lt-closed' }, 'This discussion is closed to new comments.'));
+    if (closed) fill(this.composeEl, h('p', { class: 'lt-closed' }, this.t.s.closed));
     else if (this.session.user) {
       fill(this.composeEl, this.rootComposer.el);
       this.rootComposer.autosize();
@@ -778,14 +826,24 @@ export class ThreadWidget {
     this.announceTimer = this.timers.after(60, () => (this.announcer.textContent = message));
   }
 
+  /** The widget's elements replace thread.html's, in the same task: no frame shows neither. */
+  private takeOver(): void {
+    if (!this.takeover) return;
+    this.takeover = false;
+    this.shadow.replaceChildren(this.root);
+    this.host.replaceChildren();
+  }
+
   /** The server refuses this page: say so calmly, once, with nothing to click. */
   private showUnavailable(): void {
+    // thread.html in the div stays: the host put it there, and it reads fine without us.
+    if (this.takeover) return;
     // Presence, "Live" and sorting mean nothing without a connection.
     const toolbar = this.statusEl.parentElement;
     if (toolbar) toolbar.hidden = true;
     this.account.clear();
     this.composeEl.replaceChildren();
-    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, 'Comments are not available on this page.'));
+    fill(this.messageEl, h('p', { class: 'lt-unavailable' }, this.t.s.unavailable));
   }
 
   private watchConnection(): void {
@@ -796,11 +854,11 @@ export class ThreadWidget {
     };
     const composers = () => [this.rootComposer, ...this.replyComposers.values(), ...this.editComposers.values()];
     const live = () => {
-      show('live', 'Live');
+      show('live', this.t.s.live);
       for (const c of composers()) c.setOffline(false);
     };
     const away = () => {
-      show('reconnecting', 'Reconnecting…');
+      show('reconnecting', this.t.s.reconnecting);
       for (const c of composers()) c.setOffline(true);
     };
     if (socket.connected) live();
@@ -831,11 +889,11 @@ function permalinkTarget(): string | null {
   return PERMALINK_RE.exec(location.hash)?.[1] ?? null;
 }
 
-function voteErrorText(err: unknown): string {
-  if (err instanceof ClientError && err.code === 'rate_limited') return "You're voting too fast. Please wait a moment.";
-  if (err instanceof ClientError && err.code === 'forbidden') return "You can't vote on your own comment.";
-  if (err instanceof ClientError && err.code === 'not_found') return 'This comment can no longer be voted on.';
-  return errorText(err, 'delete');
+function voteErrorText(err: unknown, t: Locale): string {
+  if (err instanceof ClientError && err.code === 'rate_limited') return t.s.errVoteRate;
+  if (err instanceof ClientError && err.code === 'forbidden') return t.s.errVoteOwn;
+  if (err instanceof ClientError && err.code === 'not_found') return t.s.errVoteGone;
+  return errorText(err, 'delete', t);
 }
 
 /**

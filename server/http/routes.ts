@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ErrorBody, ErrorCode, PayloadSchemas } from '../../shared/schemas.js';
 import { ArticleId, CommentId, Cursor, Epoch, Sort } from '../../shared/schemas.js';
+import { LOCALES } from '../../shared/locales.js';
 import type { Tokens } from '../auth.js';
 import type { Discussion } from '../core/discussion.js';
 import { DomainError } from '../core/errors.js';
@@ -15,6 +16,7 @@ import { errorBody, zodIssues } from '../gateway/errors.js';
 import { redactUrl } from '../logger.js';
 import { operations, type Core } from '../operations.js';
 import type { ReadGate } from './read-gate.js';
+import { requestLang, threadHtml } from './thread-html.js';
 
 export const STATUS: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -59,6 +61,7 @@ declare module 'express-serve-static-core' {
 const ArticleParams = z.object({ articleId: ArticleId });
 const EventsQuery = z.object({ since: z.coerce.number().int().nonnegative(), epoch: Epoch });
 const ThreadQuery = z.object({ cursor: Cursor.optional(), sort: Sort.optional() });
+const ThreadHtmlQuery = z.object({ lang: z.string().max(35).optional(), theme: z.enum(['light', 'dark', 'auto']).optional() });
 const AroundParams = z.object({ articleId: ArticleId, commentId: CommentId });
 
 const CountsQuery = z.object({
@@ -103,6 +106,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
   // Reads anyone may make: bounded per address, in rate and at once.
   const gate = wrap((req, res) => deps.readGate.enter(req, res), true);
   r.get('/articles/:articleId/thread', gate);
+  r.get('/articles/:articleId/thread.html', gate);
   r.get('/articles/:articleId/events', gate);
   r.get('/articles/:articleId/comments/:rootId/replies', gate);
   r.get('/articles/:articleId/comments/:commentId', gate);
@@ -116,6 +120,21 @@ export function apiRouter(deps: ApiDeps): express.Router {
       } else {
         res.json(await discussion.snapshot(req.viewer ?? null, articleId, sort));
       }
+    }),
+  );
+  // The first page as HTML for a host to include server-side (thread-html.ts).
+  r.get(
+    '/articles/:articleId/thread.html',
+    wrap(async (req, res) => {
+      const { articleId } = parse(ArticleParams, req.params);
+      const q = parse(ThreadHtmlQuery, req.query);
+      const snapshot = await discussion.snapshot(null, articleId, 'newest');
+      const lang = requestLang(q.lang, req.headers['accept-language']);
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      // Readers see new comments live through the widget; the included page may lag a little.
+      res.setHeader('cache-control', 'public, max-age=30, stale-while-revalidate=300');
+      res.setHeader('vary', 'Accept-Language');
+      res.send(threadHtml(snapshot, { lang, ...(q.theme ? { theme: q.theme } : {}) }));
     }),
   );
   // A permalink: the page that holds a comment and its thread.
@@ -182,6 +201,13 @@ export function apiRouter(deps: ApiDeps): express.Router {
       }),
     );
   }
+  // The widget's strings in a language other than English (the bundle carries English only).
+  r.get('/strings/:lang', (req, res) => {
+    const lang = String(req.params.lang);
+    if (!Object.prototype.hasOwnProperty.call(LOCALES, lang)) throw new DomainError('not_found', 'no strings for this language');
+    res.setHeader('cache-control', 'public, max-age=3600');
+    res.json(LOCALES[lang]);
+  });
   r.get(
     '/counts',
     wrap(async (req, res) => {

@@ -187,7 +187,8 @@ export function thread(page: Page): Promise<ShownComment[]> {
       status: a.dataset.status ?? null,
       authorId: a.dataset.authorId ?? null,
       author: a.querySelector('.lt-author')?.textContent ?? null,
-      body: a.querySelector('.lt-body')?.textContent ?? null,
+      // As read (paragraphs and line breaks as newlines), the same as docText() of its document.
+      body: a.querySelector<HTMLElement>('.lt-body')?.innerText ?? null,
       pending: a.classList.contains('lt-pending'),
       removed: a.querySelector('.lt-placeholder') !== null,
       edited: a.querySelector('.lt-edited') !== null,

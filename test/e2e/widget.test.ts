@@ -10,6 +10,8 @@ import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { renderMarkdown } from '../../server/core/markdown.js';
+import { docText } from '../../shared/markdown.js';
 import { closeClients, sdkClient, startNode, token, type TestNode } from '../support/nodes.js';
 import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
@@ -31,6 +33,9 @@ import {
   thread,
   type HostSite,
 } from './harness.js';
+
+/** A body as the widget shows it: its Markdown rendered (an entity reads as its character), as text. */
+const asRead = (body: string) => docText(renderMarkdown(body));
 
 let redis: RedisServer | undefined;
 let host: HostSite | undefined;
@@ -337,7 +342,7 @@ describe("the reader's widget in a browser, on two nodes", () => {
     const byId = async (page: Page) => new Map((await thread(page)).map((c) => [c.id, c]));
     for (const page of [victim, attacker]) {
       const shown = await byId(page);
-      all.forEach((p, i) => expect(shown.get(ids[i]!)?.body).toBe(p));
+      all.forEach((p, i) => expect(shown.get(ids[i]!)?.body).toBe(asRead(p)));
     }
 
     // As edits: comment i becomes payload i+1.
@@ -354,7 +359,7 @@ describe("the reader's widget in a browser, on two nodes", () => {
         const shown = await byId(page);
         return all.every((_, i) => {
           const c = shown.get(ids[i]!);
-          return c?.body === all[(i + 1) % all.length] && c?.edited === true;
+          return c?.body === asRead(all[(i + 1) % all.length]!) && c?.edited === true;
         });
       });
     }
