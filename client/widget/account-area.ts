@@ -14,6 +14,8 @@ export class AccountArea {
   private focusComposer = false;
 
   private readonly mail: MailSettings;
+  /** The reader just erased their account: say so above the sign-in form. */
+  private erased = false;
 
   constructor(
     private readonly session: Session,
@@ -34,14 +36,71 @@ export class AccountArea {
         h('span', null, s.signedInAs, h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
         this.session.canSignInAsGuest ? button('lt-link lt-signout', s.signOut, () => this.session.signOut()) : null,
         this.mail.el,
+        this.myData(),
       );
       this.mail.render();
     } else if (this.session.canSignInAsGuest) {
       this.mail.render();
-      fill(this.el, this.signInForm());
+      fill(
+        this.el,
+        this.erased ? h('p', { class: 'lt-notice lt-account-deleted', role: 'status' }, s.accountDeleted) : null,
+        this.signInForm(),
+      );
     } else {
       fill(this.el, notice ? h('p', { class: 'lt-error', role: 'alert' }, notice) : null, h('p', { class: 'lt-notice' }, s.signInHere));
     }
+  }
+
+  /**
+   * "Your data" (GDPR articles 15, 17 and 20): download everything kept about them
+   * (`GET /api/me/export`), or erase their comments and account (`DELETE /api/me`) after a
+   * confirmation in place; their comments then turn into tombstones on every open page.
+   */
+  private myData(): HTMLDetailsElement {
+    const s = this.t.s;
+    const status = h('p', { class: 'lt-my-data-status', role: 'status' });
+    const actions = h('div', { class: 'lt-my-data-actions' });
+    const call = async (method: 'GET' | 'DELETE', path: string): Promise<Response | null> => {
+      const token = this.session.authToken;
+      if (!token) return null;
+      try {
+        const res = await fetch(`${this.session.origin}/api${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+        if (res.ok) return res;
+      } catch {
+        // Below: said in the status line.
+      }
+      status.textContent = s.dataFailed;
+      return null;
+    };
+    const download = button('lt-link lt-download-data', s.downloadData, () => {
+      void call('GET', '/me/export').then(async (res) => {
+        if (!res) return;
+        const url = URL.createObjectURL(await res.blob());
+        h('a', { href: url, download: 'livethread-my-data.json' }).click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      });
+    });
+    const showActions = () => actions.replaceChildren(download, erase);
+    const erase = button('lt-link lt-delete-account', s.deleteAccount, () => {
+      const yes = button('lt-delete lt-confirm-delete-account', s.deleteAccountYes, () => {
+        yes.disabled = true;
+        void call('DELETE', '/me').then((res) => {
+          if (!res) return showActions();
+          actions.replaceChildren();
+          status.textContent = s.accountDeleted;
+          this.erased = true;
+          this.session.signOut();
+        });
+      });
+      const cancel = button('lt-cancel-delete-account', s.cancel, () => {
+        showActions();
+        erase.focus();
+      });
+      actions.replaceChildren(h('span', { class: 'lt-confirm', role: 'alert' }, s.deleteAccountConfirm), cancel, yes);
+      cancel.focus();
+    });
+    showActions();
+    return h('details', { class: 'lt-my-data' }, h('summary', null, s.yourData), actions, status);
   }
 
   /** Whether the composer should take the focus now that the reader is signed in (asked once). */

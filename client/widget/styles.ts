@@ -83,6 +83,9 @@ export const CSS = `
 .lt-account:empty { display: none; }
 .lt-mail { flex-basis: 100%; }
 .lt-mail summary { cursor: pointer; }
+.lt-my-data { flex-basis: 100%; }
+.lt-my-data summary { cursor: pointer; }
+.lt-my-data-actions { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: center; }
 .lt-mail-form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
 .lt-mail p { margin: 4px 0; }
 .lt-account strong { color: var(--lt-fg); font-weight: 600; }

@@ -232,3 +232,44 @@ describe('the details of the widget', () => {
     expect(errorsOf(page)).toEqual([]);
   }, 30_000);
 });
+
+describe("the reader's own data", () => {
+  it('"Your data" downloads everything kept about them, and "Delete my comments and account" asks first, then tombstones their comments for a reader on the other node', async () => {
+    const articleId = 'e2e-my-data';
+    const me = await open(a!, articleId);
+    await signInGuest(me, 'Dora Data');
+    const id = await postViaUi(me, 'A comment Dora will take back');
+    // A reader on the other node, with the comment on screen.
+    const other = await open(b!, articleId);
+    await live(other);
+    await eventually(async () => (await thread(other)).some((c) => c.id === id), 5000);
+
+    await me.locator('.lt-my-data summary').click();
+    const [download] = await Promise.all([me.waitForEvent('download'), me.locator('.lt-download-data').click()]);
+    expect(download.suggestedFilename()).toBe('livethread-my-data.json');
+    const file = await download.path();
+    const { readFile } = await import('node:fs/promises');
+    const data = await readFile(file, 'utf8');
+    expect(data).toContain('A comment Dora will take back');
+    expect(data).toContain('Dora Data');
+
+    // Asks first; Cancel (where the focus starts) changes nothing.
+    await me.locator('.lt-delete-account').click();
+    expect(await me.locator('.lt-my-data .lt-confirm').innerText()).toContain('cannot be undone');
+    await me.keyboard.press('Enter');
+    expect(await me.locator('.lt-delete-account').count()).toBe(1);
+    expect((await thread(other)).find((c) => c.id === id)?.body).toBe('A comment Dora will take back');
+
+    await me.locator('.lt-delete-account').click();
+    await me.locator('.lt-confirm-delete-account').click();
+    await me.locator('.lt-account-deleted').waitFor();
+    expect(await me.locator('input.lt-guest-name').count()).toBe(1);
+    // A deleted comment without replies leaves the thread; with replies it would stay as a tombstone.
+    await eventually(async () => {
+      const c = (await thread(other)).find((x) => x.id === id);
+      return !c || c.removed || c.status === 'deleted' ? true : null;
+    }, 5000);
+    expect(JSON.stringify(await thread(other))).not.toContain('Dora');
+    expect(errorsOf(me)).toEqual([]);
+  }, 60_000);
+});
