@@ -15,6 +15,9 @@ import type { Ack, ClientToServerEvents, PresencePayload, ServerToClientEvents }
 import { EMPTY_EPOCH, PAGE_ROOTS } from '../shared/constants.js';
 import type { Doc } from '../shared/markdown.js';
 import type { Comment, ErrorBody, ErrorCode, JoinResult, Sort, ThreadEvent } from '../shared/schemas.js';
+import { chooseTransports, rememberedTransport, sessionMemory, transportsStartingWith, type TransportMemory } from './transport-choice.js';
+import { pageHidden } from './page-events.js';
+import { DEFAULT_WAKE, watchWake, type WakeOptions } from './wake.js';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -87,6 +90,17 @@ export interface DiscussionClientOptions {
   /** How often a timed-out post is sent again with the same clientId. */
   postRetries?: number;
   /**
+   * Where the transport that worked is remembered for the next page view (default: sessionStorage
+   * when there is one). Ignored when `socketOptions.transports` names the transports.
+   */
+  transportMemory?: TransportMemory | null;
+  /** How long a WebSocket may take to open before the next attempt starts with polling. */
+  websocketOpenMs?: number;
+  /** When a page counts as woken up (see wake.ts); false: never check on wake-up. */
+  wake?: WakeOptions | false;
+  /** How long the catch-up after a wake-up may go unanswered before the connection is dropped as dead. */
+  wakeCheckMs?: number;
+  /**
    * The token's `exp` passed while connected: the server treats this client as anonymous until
    * `setToken` gives it a fresh one.
    */
@@ -125,6 +139,8 @@ export class DiscussionClient {
   private readonly gapWaitMs: number;
   private readonly resyncJitterMs: number;
   private readonly postRetries: number;
+  private readonly wakeCheckMs: number;
+  private readonly stops: (() => void)[] = [];
   private closed = false;
 
   constructor(opts: DiscussionClientOptions = {}) {
@@ -132,13 +148,25 @@ export class DiscussionClient {
     this.gapWaitMs = opts.gapWaitMs ?? 250;
     this.resyncJitterMs = opts.resyncJitterMs ?? 500;
     this.postRetries = opts.postRetries ?? 3;
+    this.wakeCheckMs = opts.wakeCheckMs ?? 3000;
+    const memory = opts.transportMemory === undefined ? sessionMemory() : opts.transportMemory;
+    const chosen = !opts.socket && !opts.socketOptions?.transports;
     this.socket =
       opts.socket ??
       (io(opts.url ?? '', {
-        transports: ['websocket', 'polling'],
+        transports: transportsStartingWith(rememberedTransport(memory) ?? 'websocket'),
+        // A refused WebSocket falls back to long-polling within the same attempt.
+        tryAllTransports: true,
+        // After a node dies, its readers come back spread over time, not in one burst: the first
+        // delay is anywhere between 0.25 and 1.75 s.
+        reconnectionDelay: 1000,
+        reconnectionDelayMax: 5000,
+        randomizationFactor: 0.75,
         ...opts.socketOptions,
         auth: opts.token ? { token: opts.token } : {},
       }) as ClientSocket);
+    if (chosen) this.stops.push(chooseTransports(this.socket, { memory, websocketOpenMs: opts.websocketOpenMs ?? 5000 }));
+    if (opts.wake !== false) this.stops.push(watchWake(() => this.wake(), opts.wake ?? DEFAULT_WAKE));
     this.socket.on('thread:event', (e) => this.onEvent(e));
     this.socket.on('thread:scores', (p) => {
       const sub = this.subs.get(p.articleId);
@@ -237,6 +265,10 @@ export class DiscussionClient {
         expectHead: 0,
       };
       this.subs.set(articleId, sub);
+    } else if (!sub.state) {
+      // Not loaded yet (a first join failed): this join says what to load.
+      if (opts.sort) sub.sort = opts.sort;
+      sub.around = opts.around ?? null;
     }
     if (listener) sub.listeners.add(listener);
     if (!sub.state || sub.joining) await this.rejoin(articleId, sub);
@@ -270,6 +302,20 @@ export class DiscussionClient {
     if (!sub) return null;
     sub.sort = sort;
     sub.around = null;
+    sub.wantFresh = true;
+    await this.rejoin(articleId, sub);
+    return sub.state;
+  }
+
+  /**
+   * Reloads a thread at a comment (a permalink followed on a page already showing the thread): the
+   * page that holds it, with its thread. Rejects with `not_found` (the thread stays as it was) when
+   * the reader may not see it.
+   */
+  async openAround(articleId: string, commentId: string): Promise<ThreadState | null> {
+    const sub = this.subs.get(articleId);
+    if (!sub) return null;
+    sub.around = commentId;
     sub.wantFresh = true;
     await this.rejoin(articleId, sub);
     return sub.state;
@@ -390,14 +436,43 @@ export class DiscussionClient {
   private lastTyping = new Map<string, number>();
   /** Tells the others "someone is replying"; call on input, it sends at most every 2 s. */
   typing(articleId: string): void {
+    // Nobody types into a page they cannot see: a background tab sends nothing.
+    if (pageHidden()) return;
     const now = Date.now();
     if (now - (this.lastTyping.get(articleId) ?? 0) < 2000 || !this.socket.connected) return;
     this.lastTyping.set(articleId, now);
     this.request('thread:typing', { articleId }).catch(() => undefined);
   }
 
+  /**
+   * Checks the connection and catches up now: after a sleep, a network change or a long time in
+   * the background (called by itself on those in browsers; see wake.ts). Disconnected, it
+   * reconnects without waiting for the next retry; connected, it re-joins every thread from its
+   * head (one `since` join each), and a connection that does not answer within `wakeCheckMs` is
+   * dropped as dead, so the reconnection catches up instead.
+   */
+  wake(): void {
+    if (this.closed) return;
+    if (!this.socket.connected) {
+      this.socket.disconnect().connect();
+      return;
+    }
+    const engine = this.socket.io.engine;
+    const joins = [...this.subs].filter(([, sub]) => sub.state && !sub.joining).map(([id, sub]) => this.rejoin(id, sub));
+    if (joins.length === 0) return;
+    let answered = false;
+    const timer = setTimeout(() => {
+      if (!answered && this.socket.io.engine === engine && !this.closed) engine.close();
+    }, this.wakeCheckMs);
+    void Promise.allSettled(joins).then(() => {
+      answered = true;
+      clearTimeout(timer);
+    });
+  }
+
   close(): void {
     this.closed = true;
+    for (const stop of this.stops.splice(0)) stop();
     for (const sub of this.subs.values()) if (sub.gapTimer) clearTimeout(sub.gapTimer);
     this.subs.clear();
     this.socket.disconnect();
@@ -442,6 +517,12 @@ export class DiscussionClient {
           this.applyJoin(sub, r);
         } catch (e) {
           if (this.subs.get(articleId) !== sub) return;
+          // A permalink to a comment the reader may not see: say so, and load the thread as it was.
+          if (sub.around && e instanceof ClientError && e.code === 'not_found') {
+            sub.around = null;
+            sub.wantFresh = sub.state === null;
+            throw e;
+          }
           // Not connected: the reconnect handler joins again. Otherwise surface the error.
           if (!this.socket.connected) return;
           // Asked to slow down (many threads re-joined at once): come back when told to.
@@ -473,6 +554,8 @@ export class DiscussionClient {
       const comments = new Map<string, Comment>();
       for (const c of r.comments) comments.set(c.id, c);
       sub.around = null;
+      // A permalink's page comes in newest (or oldest) order, whatever was asked: it is the order shown now.
+      if (r.sort) sub.sort = r.sort;
       sub.state = {
         articleId: r.articleId,
         epoch: r.epoch,

@@ -6,6 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { payloadSchemas } from '../shared/schemas.js';
@@ -14,7 +15,7 @@ import type { Config } from './config.js';
 import { Discussion } from './core/discussion.js';
 import type { HeldWords } from './core/moderation.js';
 import { fanOut } from './core/fan-out.js';
-import type { Clock, CommentStore, CommitSubscriber, Ids } from './core/ports.js';
+import type { Clock, CommentStore, CommitSubscriber, Ids, User } from './core/ports.js';
 import { isReservedName } from './core/reserved-names.js';
 import { ModeratorDesk } from './core/moderator-desk.js';
 import { People, type PersonalDataSource } from './core/people.js';
@@ -27,9 +28,10 @@ import type { EnginePackage } from './gateway/engine-tuning.js';
 import { attachFanout, type PubSub } from './gateway/fanout.js';
 import type { AppServer } from './gateway/handlers.js';
 import { InFlight } from './gateway/in-flight.js';
-import { articleOfRoom } from './gateway/rooms.js';
+import { articleOfRoom, articleRoom } from './gateway/rooms.js';
 import { createSocketServer } from './gateway/socket-server.js';
 import { createReadGate } from './http/read-gate.js';
+import { adminRouter } from './http/admin.js';
 import { createWebApp } from './http/web-app.js';
 import { createLimiter, EXPORT_RATE, REPORT_RATE } from './limits.js';
 import { Metrics } from './metrics.js';
@@ -52,6 +54,10 @@ export interface AppDeps {
   engineVersions?: Record<EnginePackage, string>;
   /** Who hears of committed events, in order (compose.ts wires them: the socket fan-out first). */
   subscribers: (parts: AppParts) => CommitSubscriber[];
+  /** Told of each valid token carrying a verified e-mail address (the e-mail service remembers it). */
+  verifiedEmail?: (user: User, email: string) => void;
+  /** Services started with the app and closed with it (webhooks, e-mail); their subscribers come after `subscribers`. */
+  services?: (parts: AppParts) => AppService[];
   /** Other places that keep personal data (subscriptions): part of a user's export and erasure. */
   personalData?: PersonalDataSource[];
   clock?: Clock;
@@ -63,6 +69,16 @@ export interface AppParts {
   io: AppServer;
   metrics: Metrics;
   logger: Logger;
+}
+
+/** A part that lives as long as the app: hears of committed events, may serve API routes. */
+export interface AppService {
+  subscriber?: CommitSubscriber;
+  /** Adds routes under /api (after authentication: `req.viewer` is set). */
+  routes?: (router: Router) => void;
+  start?(): void;
+  /** Stops its work; the store is still open. */
+  close(): Promise<void>;
 }
 
 export interface App {
@@ -83,7 +99,7 @@ export function createApp(deps: AppDeps): App {
   const { config, store, logger } = deps;
   const schemas = payloadSchemas(config.COMMENT_MAX_LENGTH);
   // A token issued before its user was erased signs no one in.
-  const tokens = new Tokens(config.AUTH_SECRET, { erasedAt: (userId) => store.erasedAt(userId) });
+  const tokens = new Tokens(config.AUTH_SECRET, { erasedAt: (userId) => store.erasedAt(userId), verifiedEmail: deps.verifiedEmail });
   const trust = trustFor(config.TRUST_PROXY);
   const inFlight = new InFlight();
   let draining = false;
@@ -144,7 +160,9 @@ export function createApp(deps: AppDeps): App {
     engineVersions: deps.engineVersions,
   });
   io = sockets.io;
-  const notifier = fanOut(deps.subscribers({ io, metrics, logger }), (subscriber, err) => {
+  const services = deps.services?.({ io, metrics, logger }) ?? [];
+  const subscribers = [...deps.subscribers({ io, metrics, logger }), ...services.flatMap((s) => (s.subscriber ? [s.subscriber] : []))];
+  const notifier = fanOut(subscribers, (subscriber, err) => {
     metrics.subscriberErrors.inc({ subscriber });
     logger.error({ err, subscriber }, 'a subscriber to committed events failed');
   });
@@ -204,6 +222,23 @@ export function createApp(deps: AppDeps): App {
     logger,
     metrics,
     ready,
+    admin: adminRouter({
+      tokens,
+      logger,
+      exportStore: store,
+      maxImportBytes: config.IMPORT_MAX_BYTES,
+      importer: {
+        store,
+        clock,
+        newEpoch: () => ids.epoch(),
+        commentMaxLength: config.COMMENT_MAX_LENGTH,
+        authorKey: config.AUTH_SECRET,
+      },
+      // Open pages reload the imported threads (presence would tell them too, within seconds).
+      onImported: (articleIds) => {
+        for (const articleId of articleIds) sockets.io.to(articleRoom(articleId)).emit('thread:resync', { articleId });
+      },
+    }),
     api: {
       discussion,
       core,
@@ -215,8 +250,10 @@ export function createApp(deps: AppDeps): App {
       readGate: createReadGate(readLimit),
       reservedName: async (name) => isReservedName(name, await staffNames.list()),
       onUnexpectedError: () => metrics.storeErrors.inc(),
+      extraRoutes: services.flatMap((s) => (s.routes ? [s.routes] : [])),
     },
   });
+  for (const s of services) s.start?.();
 
   let closing: Promise<void> | null = null;
   return {
@@ -248,6 +285,7 @@ export function createApp(deps: AppDeps): App {
         await new Promise<void>((resolve) => sockets.io.close(() => resolve()));
         httpServer.closeAllConnections();
         await closed;
+        await Promise.allSettled(services.map((s) => s.close()));
       })();
       return closing;
     },

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { secretKey } from './notify/webhook-signing.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { message: 'expected true or false' })
@@ -89,6 +90,26 @@ export const TrustProxy = z.string().transform((v, ctx): TrustProxySetting => {
 });
 export type TrustProxySetting = false | number | string[];
 
+export type WebhookFormat = 'standard' | 'slack' | 'discord';
+export interface WebhookEndpointConfig {
+  url: string;
+  format: WebhookFormat;
+}
+
+/** `https://…`, `slack:https://…` or `discord:https://…`; null when it is none of them. */
+export function parseWebhookEntry(entry: string): WebhookEndpointConfig | null {
+  const m = /^(?:(slack|discord):)?(https?:\/\/.+)$/i.exec(entry);
+  if (!m) return null;
+  try {
+    const url = new URL(m[2]!);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+    if (url.username || url.password) return null;
+    return { url: url.href, format: (m[1]?.toLowerCase() as WebhookFormat | undefined) ?? 'standard' };
+  } catch {
+    return null;
+  }
+}
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -101,11 +122,24 @@ const EnvSchema = z.object({
     .regex(/^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$/, { message: 'expected host:port,host:port' })
     .transform((v) => v.split(',').map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) })))
     .optional(),
+  /**
+   * Where comments are kept: `sqlite` (the default without Redis: a file in DATA_DIR), `memory`
+   * (nothing survives a restart: demos and tests), `redis` (REDIS_URL or REDIS_CLUSTER_NODES).
+   */
+  STORE: z.enum(['sqlite', 'memory', 'redis'], { message: 'expected sqlite, memory or redis' }).optional(),
+  /** SQLite mode: the directory of the database file and the kept AUTH_SECRET (created if missing). */
+  DATA_DIR: z.string().min(1).default('./data'),
   AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
   ALLOWED_ORIGINS: origins.default([]),
   ALLOW_GUESTS: bool.default(true),
   PREMODERATION: z.enum(['off', 'guests', 'all']).default('off'),
   COMMENT_MAX_LENGTH: z.coerce.number().int().min(1).max(10000).default(5000),
+  /** The largest file `npm run import` may hand to the running service, in bytes (default 2 GiB). */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(2 * 1024 ** 3),
   EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).default(900),
   POST_RATE: RateSpec.prefault('1/3'),
   EDIT_RATE: RateSpec.prefault('10/60'),
@@ -134,6 +168,53 @@ const EnvSchema = z.object({
   AKISMET_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
   MODERATION_WEBHOOK_URL: z.url({ message: 'expected an http(s) URL' }).optional(),
   MODERATION_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
+  /**
+   * Where committed events are POSTed (Standard Webhooks): a comma list of http(s) URLs, each
+   * optionally prefixed `slack:` or `discord:` for a readable message instead of the envelope.
+   */
+  WEBHOOK_URLS: z
+    .string()
+    .transform((v, ctx): WebhookEndpointConfig[] => {
+      const out: WebhookEndpointConfig[] = [];
+      for (const entry of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const endpoint = parseWebhookEntry(entry);
+        if (!endpoint) ctx.addIssue({ code: 'custom', message: `"${entry}" is not an http(s) URL (optionally slack:… or discord:…)` });
+        else out.push(endpoint);
+      }
+      if (out.length > 20) ctx.addIssue({ code: 'custom', message: 'at most 20 webhook URLs' });
+      return out;
+    })
+    .default([]),
+  /** The signing secret, `whsec_` and at least 24 random bytes in base64 (for example `echo whsec_$(openssl rand -base64 32)`). */
+  WEBHOOK_SECRET: z
+    .string()
+    .refine((v) => secretKey(v) !== null, { message: 'expected whsec_ followed by at least 24 bytes in base64' })
+    .optional(),
+  /** Let webhooks reach loopback and private addresses (tests, or a receiver on the same network). */
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How often the node delivering for an endpoint looks for new events (besides its own writes). */
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+  /** Retries: exponential backoff from MIN to MAX between attempts; after FAIL_AFTER the endpoint is marked failing (and still retried every MAX). */
+  WEBHOOK_RETRY_MIN_MS: z.coerce.number().int().min(10).default(1000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).default(3_600_000),
+  WEBHOOK_FAIL_AFTER_MS: z.coerce.number().int().min(10).default(86_400_000),
+  /** Reply e-mails: the SMTP server (`smtp://user:pass@host:587`, `smtps://…`); unset, no e-mail is sent or offered. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, { message: 'expected smtp://[user:pass@]host[:port] or smtps://…' })
+    .optional(),
+  /** The From of every e-mail, such as `Comments <comments@news.example>`. */
+  MAIL_FROM: z.string().min(3).max(200).optional(),
+  /** How long the first reply e-mail waits, gathering more (at most a minute). */
+  NOTIFY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /** After an e-mail about a thread, further replies to the same person wait this long and go out together. */
+  NOTIFY_COALESCE_MS: z.coerce.number().int().min(0).default(600_000),
+  /** How often the node sending e-mail looks for new comments and due e-mails. */
+  NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** This service's public address, for links in e-mails and the moderator sign-in link. */
   PUBLIC_URL: z.url({ message: 'expected the public URL, such as https://comments.example.com' }).optional(),
   // Names guests may not take, nor anything that reads the same (server/core/reserved-names.ts).
@@ -153,9 +234,14 @@ const EnvSchema = z.object({
   EVENT_LOG_SIZE: z.coerce.number().int().min(1000).default(1000),
 });
 
-export type Config = Omit<z.output<typeof EnvSchema>, 'AUTH_SECRET'> & {
+export type Config = Omit<z.output<typeof EnvSchema>, 'AUTH_SECRET' | 'STORE'> & {
+  /** The store in use: STORE, or redis with REDIS_URL/REDIS_CLUSTER_NODES, else sqlite. */
+  STORE: 'sqlite' | 'memory' | 'redis';
   AUTH_SECRET: string;
-  /** True when AUTH_SECRET was generated for this process (embedded mode only). */
+  /**
+   * True when AUTH_SECRET was not given: generated for this process here, and replaced by the
+   * one kept in DATA_DIR in SQLite mode (compose.ts).
+   */
   authSecretGenerated: boolean;
 };
 
@@ -174,14 +260,29 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (c.AKISMET_KEY && !c.AKISMET_SITE) {
     throw new ConfigError('invalid configuration:\n  AKISMET_SITE: required with AKISMET_KEY (the site URL Akismet knows)');
   }
+  if (c.WEBHOOK_URLS.some((e) => e.format === 'standard') && !c.WEBHOOK_SECRET) {
+    throw new ConfigError('invalid configuration:\n  WEBHOOK_SECRET: required with WEBHOOK_URLS (receivers verify the signature with it)');
+  }
+  if (c.SMTP_URL && (!c.MAIL_FROM || !c.PUBLIC_URL)) {
+    throw new ConfigError(
+      'invalid configuration:\n  SMTP_URL: MAIL_FROM and PUBLIC_URL are required with it (the sender, and the links in e-mails)',
+    );
+  }
   const distributed = c.REDIS_URL !== undefined || c.REDIS_CLUSTER_NODES !== undefined;
   if (distributed && !c.AUTH_SECRET) {
     throw new ConfigError(
       'invalid configuration:\n  AUTH_SECRET: required with REDIS_URL or REDIS_CLUSTER_NODES (every node must share it)',
     );
   }
+  if (distributed && c.STORE && c.STORE !== 'redis') {
+    throw new ConfigError(`invalid configuration:\n  STORE: ${c.STORE} cannot be used with REDIS_URL or REDIS_CLUSTER_NODES`);
+  }
+  if (!distributed && c.STORE === 'redis') {
+    throw new ConfigError('invalid configuration:\n  STORE: redis needs REDIS_URL or REDIS_CLUSTER_NODES');
+  }
   return {
     ...c,
+    STORE: distributed ? 'redis' : (c.STORE ?? 'sqlite'),
     AUTH_SECRET: c.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
     authSecretGenerated: !c.AUTH_SECRET,
   };

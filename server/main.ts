@@ -1,11 +1,12 @@
 /**
- * Composition root: config → Redis → store → createApp → listen; SIGTERM/SIGINT → graceful close.
+ * Composition root: config → store (SQLite, memory or Redis) → createApp → listen; SIGTERM/SIGINT → graceful close.
  */
 import { readFileSync } from 'node:fs';
 import { HeldWords } from './core/moderation.js';
-import { composeApp } from './compose.js';
+import { composeApp, type Composed } from './compose.js';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { DataDirInUseError } from './store/sqlite-store.js';
 
 let config: Config;
 try {
@@ -31,19 +32,34 @@ if (config.HELD_WORDS_FILE) {
 }
 
 const logger = createLogger(config.LOG_LEVEL);
-const redisMode = Boolean(config.REDIS_URL || config.REDIS_CLUSTER_NODES);
-if (!redisMode) {
-  logger.warn('EMBEDDED MODE: no REDIS_URL, comments are kept in memory and NOTHING SURVIVES A RESTART. Set REDIS_URL for real use.');
-  if (config.authSecretGenerated) logger.warn('AUTH_SECRET is random for this process: tokens stop working after a restart');
+let service: Composed;
+try {
+  service = composeApp(config, logger, {
+    heldWords,
+    defaultMetrics: true,
+    onRedisError: (role, err) => logger.warn({ err: err.message }, `redis ${role} connection error`),
+  });
+} catch (e) {
+  if (e instanceof DataDirInUseError) {
+    process.stderr.write(`livethread: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
 }
-const service = composeApp(config, logger, {
-  heldWords,
-  defaultMetrics: true,
-  onRedisError: (role, err) => logger.warn({ err: err.message }, `redis ${role} connection error`),
-});
-const { app } = service;
+const { app, storeInfo } = service;
+if (storeInfo.store === 'memory') {
+  logger.warn(
+    'EMBEDDED MODE (STORE=memory): comments are kept in memory and NOTHING SURVIVES A RESTART. Unset STORE to keep them in DATA_DIR.',
+  );
+  if (config.authSecretGenerated) logger.warn('AUTH_SECRET is random for this process: tokens stop working after a restart');
+} else if (storeInfo.store === 'sqlite') {
+  logger.info({ store: 'sqlite', file: storeInfo.where }, `comments are kept in ${storeInfo.where} (SQLite, one process per DATA_DIR)`);
+  if (storeInfo.secretFile) logger.info({ file: storeInfo.secretFile }, `AUTH_SECRET is kept in ${storeInfo.secretFile}`);
+} else {
+  logger.info({ store: 'redis' }, 'comments are kept in Redis');
+}
 const port = await app.listen();
-logger.info({ port, host: config.HOST, mode: redisMode ? 'redis' : 'embedded' }, `livethread listening on http://localhost:${port}/`);
+logger.info({ port, host: config.HOST, store: storeInfo.store }, `livethread listening on http://localhost:${port}/`);
 
 let stopping = false;
 const stop = (signal: string) => {

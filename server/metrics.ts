@@ -16,6 +16,17 @@ export class Metrics {
   readonly slowReadersDropped: Counter;
   readonly publishErrors: Counter;
   readonly subscriberErrors: Counter<'subscriber'>;
+  readonly connections: Gauge<'transport'>;
+  readonly connectionsOpened: Counter<'transport'>;
+  readonly transportUpgrades: Counter<'from' | 'to'>;
+  readonly webhookDeliveries: Counter<'result'>;
+  readonly webhookRetries: Counter;
+  readonly webhookEventsLost: Counter;
+  readonly webhookFailing: Gauge<'endpoint'>;
+  readonly mailSent: Counter;
+  readonly mailFailed: Counter;
+  readonly mailSuppressed: Counter<'reason'>;
+  readonly mailUnsubscribed: Counter<'scope'>;
 
   constructor(sources: { sockets: () => number; rooms: () => number }, defaults = false) {
     const registers = [this.registry];
@@ -35,6 +46,27 @@ export class Metrics {
       collect() {
         this.set(sources.rooms());
       },
+    });
+    this.connections = new Gauge({
+      name: 'livethread_connections',
+      help: 'Open connections on this node by current transport (polling: readers whose network refuses WebSocket, or not upgraded yet)',
+      labelNames: ['transport'],
+      registers,
+    });
+    // Both present from the start, so that a dashboard shows a zero rather than no series.
+    this.connections.set({ transport: 'websocket' }, 0);
+    this.connections.set({ transport: 'polling' }, 0);
+    this.connectionsOpened = new Counter({
+      name: 'livethread_connections_opened_total',
+      help: 'Connections opened, by the transport they opened with',
+      labelNames: ['transport'],
+      registers,
+    });
+    this.transportUpgrades = new Counter({
+      name: 'livethread_transport_upgrades_total',
+      help: 'Connections that upgraded their transport (polling to websocket)',
+      labelNames: ['from', 'to'],
+      registers,
     });
     this.eventsIn = new Counter({
       name: 'livethread_events_in_total',
@@ -92,6 +124,46 @@ export class Metrics {
       name: 'livethread_subscriber_errors_total',
       help: 'Subscribers to committed events that threw, by subscriber',
       labelNames: ['subscriber'],
+      registers,
+    });
+    this.webhookDeliveries = new Counter({
+      name: 'livethread_webhook_deliveries_total',
+      help: 'Webhook POSTs, by result (sent: a 2xx answer; failed: anything else)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.webhookRetries = new Counter({
+      name: 'livethread_webhook_retries_total',
+      help: 'Webhook deliveries that failed and will be retried after a backoff',
+      registers,
+    });
+    this.webhookEventsLost = new Counter({
+      name: 'livethread_webhook_events_lost_total',
+      help: 'Events an endpoint fell too far behind to get (they left the bounded event or activity log)',
+      registers,
+    });
+    this.webhookFailing = new Gauge({
+      name: 'livethread_webhook_endpoint_failing',
+      help: '1 while an endpoint has failed for longer than WEBHOOK_FAIL_AFTER_MS (known to the node delivering for it)',
+      labelNames: ['endpoint'],
+      registers,
+    });
+    this.mailSent = new Counter({ name: 'livethread_mail_sent_total', help: 'E-mails the SMTP server accepted', registers });
+    this.mailFailed = new Counter({
+      name: 'livethread_mail_failed_total',
+      help: 'E-mails the SMTP server did not accept (retried a minute later)',
+      registers,
+    });
+    this.mailSuppressed = new Counter({
+      name: 'livethread_mail_suppressed_total',
+      help: 'Reply e-mails not sent, by reason: watching (seen live), unsubscribed, coalesced (joined an e-mail already due), removed (nothing left visible)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.mailUnsubscribed = new Counter({
+      name: 'livethread_mail_unsubscribed_total',
+      help: 'One-click unsubscribes, by scope (thread, replies, all)',
+      labelNames: ['scope'],
       registers,
     });
     this.slowReadersDropped = new Counter({

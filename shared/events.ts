@@ -36,6 +36,10 @@ export interface ClientToServerEvents {
   'mod:watch': (payload: PayloadIn<'mod:watch'>, ack: AckFn<{ queue: QueueItem[]; activity: ActivityView[] }>) => void;
   'mod:hold': (payload: PayloadIn<'mod:hold'>, ack: AckFn) => void;
   'mod:note': (payload: PayloadIn<'mod:note'>, ack: AckFn) => void;
+  /** Erases a user (PROTOCOL.md, People's data): how many comments became tombstones. */
+  'mod:erase': (payload: PayloadIn<'mod:erase'>, ack: AckFn<{ userId: string; comments: number }>) => void;
+  /** Erases the signed-in user. */
+  'me:erase': (payload: PayloadIn<'me:erase'>, ack: AckFn<{ userId: string; comments: number }>) => void;
   'mod:bans': (payload: PayloadIn<'mod:bans'>, ack: AckFn<{ bans: BanView[] }>) => void;
   'mod:articles': (payload: PayloadIn<'mod:articles'>, ack: AckFn<{ articles: ArticleSummaryView[] }>) => void;
   'mod:search': (payload: PayloadIn<'mod:search'>, ack: AckFn<{ comments: Comment[] }>) => void;

@@ -250,6 +250,9 @@ export const TokenClaims = z.object({
   sub: z.string().min(1).max(128),
   name: z.string().min(1).max(NAME_MAX_LENGTH),
   role: z.enum(ROLES),
+  /** Where reply e-mails go, used only with `email_verified: true` (the host checked it). */
+  email: z.email().max(254).optional(),
+  email_verified: z.boolean().optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 

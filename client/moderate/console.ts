@@ -23,6 +23,7 @@ import { SearchView } from './search.js';
 import { BanList, CardRegistry, type Ctx } from './state.js';
 import { ThreadBox } from './thread.js';
 import { UserView } from './user.js';
+import { WebhooksView } from './webhooks.js';
 
 const TOKEN_KEY = 'livethread:modtoken';
 const BASE_TITLE = 'Moderation · livethread';
@@ -41,7 +42,7 @@ const STATUS_TEXT: Record<StatusState, string> = {
   reconnecting: 'Reconnecting…',
 };
 
-type View = 'queue' | 'feed' | 'articles' | 'thread' | 'search' | 'user' | 'bans' | 'audit';
+type View = 'queue' | 'feed' | 'articles' | 'thread' | 'search' | 'user' | 'bans' | 'audit' | 'webhooks';
 type WorkView = Exclude<View, 'queue' | 'feed'>;
 const VIEWS: { id: View; label: string }[] = [
   { id: 'queue', label: 'Queue' },
@@ -52,6 +53,7 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'user', label: 'User' },
   { id: 'bans', label: 'Bans' },
   { id: 'audit', label: 'Audit log' },
+  { id: 'webhooks', label: 'Webhooks' },
 ];
 const isWork = (v: View): v is WorkView => v !== 'queue' && v !== 'feed';
 
@@ -334,6 +336,7 @@ class Session {
   private readonly user: UserView;
   private readonly bansView: BansView;
   private readonly audit: AuditView;
+  private readonly webhooks: WebhooksView;
   private readonly views: HTMLElement[];
   private watching = false;
   private started = false;
@@ -388,6 +391,7 @@ class Session {
     });
     this.bansView = new BansView(ctx, 'lm-bans-title', (n) => tabs.setBadge('bans', n));
     this.audit = new AuditView(ctx, 'lm-audit-title', () => void this.loadAudit());
+    this.webhooks = new WebhooksView(token, 'lm-webhooks-title');
     const put: [View, HTMLElement][] = [
       ['queue', this.queue.el],
       ['feed', this.feed.el],
@@ -397,11 +401,15 @@ class Session {
       ['user', this.user.el],
       ['bans', this.bansView.el],
       ['audit', this.audit.el],
+      ['webhooks', this.webhooks.el],
     ];
     for (const [view, el] of put) shell.panels.get(view)!.append(el);
     this.views = put.map(([, el]) => el);
     shell.feedHeadingExtra.replaceChildren(this.feed.counter);
-    shell.onShown = (work) => this.articles.setShown(work === 'articles');
+    shell.onShown = (work) => {
+      this.articles.setShown(work === 'articles');
+      if (work === 'webhooks') void this.webhooks.load();
+    };
 
     const socket = this.client.socket;
     socket.on('connect', () => void this.watch());

@@ -7,6 +7,7 @@
  */
 import type { ModEventPayload, UserCard } from '../../shared/moderation.js';
 import { banUntil } from './ban.js';
+import { confirmDialog } from './dialog.js';
 import { CommentCard } from './card.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { actionError, exactTime, plural, timeEl } from './format.js';
@@ -33,6 +34,7 @@ export class UserView {
   private readonly holdText: HTMLParagraphElement;
   private readonly holdBtn: HTMLButtonElement;
   private readonly actionError: HTMLParagraphElement;
+  private readonly eraseBtn: HTMLButtonElement;
   private readonly notesList: HTMLOListElement;
   private readonly noteInput: HTMLTextAreaElement;
   private readonly noteBtn: HTMLButtonElement;
@@ -89,6 +91,7 @@ export class UserView {
     this.holdText = h('p', { class: 'lm-user-hold-text' });
     this.holdBtn = button('lm-btn lm-user-hold', 'Hold their comments', () => void this.toggleHold(), { 'aria-pressed': 'false' });
     this.actionError = h('p', { class: 'lm-error', role: 'alert' });
+    this.eraseBtn = button('lm-btn lm-btn-danger lm-user-erase', 'Erase user…', () => void this.erase(), { 'aria-haspopup': 'dialog' });
 
     const noteId = nextId('lm-note');
     this.notesList = h('ol', { class: 'lm-list lm-user-notes', 'aria-label': 'Notes by moderators' });
@@ -127,6 +130,15 @@ export class UserView {
       section('Ban', this.banText, h('div', { class: 'lm-row' }, this.banBtn, this.liftBtn)),
       section('Hold', this.holdText, h('div', { class: 'lm-row' }, this.holdBtn)),
       this.actionError,
+      section(
+        'Personal data',
+        h(
+          'p',
+          { class: 'lm-hint' },
+          'Erasing turns their comments into tombstones for every reader, forgets their name, email, votes and reports, and signs them out.',
+        ),
+        h('div', { class: 'lm-row' }, this.eraseBtn),
+      ),
       section('Notes', this.notesList, noteForm),
       this.reportsEl,
       h(
@@ -347,6 +359,29 @@ export class UserView {
     });
     // Ban replaced the Lift button: keep the focus in the card.
     if (this.liftBtn.hidden && document.activeElement === document.body) this.banBtn.focus();
+  }
+
+  /** Erasure (GDPR article 17) on the user's behalf, after a confirmation naming what goes. */
+  private async erase(): Promise<void> {
+    const userId = this.userId;
+    if (!userId) return;
+    const name = this.data?.name ?? userId;
+    const yes = await confirmDialog({
+      title: `Erase ${name}?`,
+      text: [
+        h(
+          'p',
+          {},
+          'Their comments become tombstones on every open page (replies keep their place); their name, email, votes, reports, notes and hold are forgotten; their sessions end and their tokens stop working.',
+        ),
+        h('p', {}, 'This cannot be undone. The audit log records that a user was erased, without their data.'),
+      ],
+      confirm: 'Erase',
+      danger: true,
+      className: 'lm-dialog-erase',
+    });
+    if (!yes) return;
+    await this.act('erase this user', (id) => this.ctx.client.request('mod:erase', { userId: id }));
   }
 
   private async toggleHold(): Promise<void> {

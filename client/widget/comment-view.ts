@@ -1,7 +1,8 @@
 /**
  * One comment's element in the widget (as client/moderate/card.ts is for the console): author,
- * time, body with links, edited mark, held badge, the actions (Reply, Edit, Delete, Report), the
- * slot for its reply and edit forms, and the box of its replies with "Show earlier replies".
+ * time, body with links, edited mark, held badge, the votes, the actions (Reply, Link, Edit,
+ * Delete with a confirmation, Report with a reason), the slot for its reply and edit forms, and
+ * the box of its replies with "Show earlier replies" (and a permalink's "Show later replies").
  *
  * The element stays for the comment's life and its content is rebuilt only when its render key
  * changes, so that an open reply box, a half-typed edit or the focus survive live updates.
@@ -29,6 +30,16 @@ export interface CommentCtx {
   t: Locale;
   /** The reader is a moderator: Remove and Ban on others' comments. */
   moderator: boolean;
+  /** How long an author may edit (ms from creation), when the server said; and the time now. */
+  editWindowMs: number | null;
+  now: number;
+}
+
+/** A comment's votes as shown: the stored counts, or the reader's vote on its way. */
+export interface VoteView {
+  up: number;
+  down: number;
+  myVote: -1 | 0 | 1;
 }
 
 /** What the widget holds for one comment besides the thread state. */
@@ -39,6 +50,8 @@ export interface CommentLocal {
   reply?: HTMLFormElement;
   /** The reader reported it from this page. */
   reported: boolean;
+  /** Its votes (kept up to date in place: a vote never rebuilds the comment). */
+  votes: VoteView;
 }
 
 /**
@@ -66,8 +79,14 @@ export interface CommentProps {
   replyingTo: string | null;
   /** Written as a moderator: a staff badge. */
   staff: boolean;
-  /** "You", Edit and Delete instead of Report. */
+  /** "You", Delete (and Edit, while `editable`) instead of Report. */
   mine: boolean;
+  /** Its own and still inside the edit window: Edit is offered. */
+  editable: boolean;
+  /** Its votes are shown (a visible comment, not a stand-in). */
+  scored: boolean;
+  /** The reader may vote on it: signed in, not their own. */
+  votable: boolean;
   /** Report is offered to signed-in readers only. */
   signedIn: boolean;
   canReply: boolean;
@@ -93,6 +112,9 @@ const KEY_FIELDS = [
   'replyingTo',
   'staff',
   'mine',
+  'editable',
+  'scored',
+  'votable',
   'signedIn',
   'canReply',
   'editing',
@@ -121,6 +143,8 @@ function formsShown(node: LaidOutComment, mine: boolean, local: CommentLocal): H
 export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: CommentLocal): CommentProps {
   const c = node.comment;
   const mine = node.live && ctx.me !== null && c.author?.id === ctx.me;
+  const scored = node.live && !node.sending && c.status === 'visible';
+  const created = Date.parse(c.createdAt);
   const to = node.replyingTo;
   return {
     id: node.sending ? clientIdOf(c.id) : c.id,
@@ -135,6 +159,9 @@ export function commentProps(node: LaidOutComment, ctx: CommentCtx, local: Comme
     replyingTo: to ? (to.live && to.comment.author ? to.comment.author.name : ctx.t.s.aRemovedComment) : null,
     staff: node.live && c.author?.staff === true,
     mine,
+    editable: mine && (ctx.editWindowMs === null || Number.isNaN(created) || created + ctx.editWindowMs > ctx.now),
+    scored,
+    votable: scored && ctx.me !== null && !mine,
     signedIn: ctx.me !== null,
     canReply: ctx.canReply,
     editing: mine && !node.sending && local.edit !== undefined,
@@ -148,15 +175,22 @@ export interface CommentActions {
   reply(c: Comment): void;
   edit(c: Comment): void;
   delete(c: Comment): void;
-  /** `control` is the Report button (disabled while the report is on its way). */
-  report(c: Comment, control: HTMLButtonElement): void;
-  /** Loads a root thread's earlier replies. */
-  loadEarlier(rootId: string): Promise<unknown>;
+  /** Reports it, with the reason the reader chose; resolves false when it failed (the widget says why). */
+  report(c: Comment, reason: string | undefined): Promise<boolean>;
+  /** 1 up, -1 down, 0 takes the vote back. */
+  vote(c: Comment, value: -1 | 0 | 1): void;
+  /** Copies the link to the comment. */
+  link(c: Comment): void;
+  /** Loads a root thread's earlier replies (or, `later`, a permalink's later ones). */
+  loadEarlier(rootId: string, later?: boolean): Promise<unknown>;
   /** A moderator's Remove, confirmed; resolves when done (rejects with why not). */
   remove(c: Comment): Promise<void>;
   /** A moderator's Ban of the comment's author (their comments removed too), confirmed. */
   ban(c: Comment): Promise<void>;
 }
+
+/** What a reader may give as the reason of a report (sent as its text). */
+export const REPORT_REASONS = ['Spam', 'Harassment or hate', 'Off-topic', 'Something else'] as const;
 
 export class CommentView {
   /** The id the widget keeps it under: a stand-in's, then (rekey) its saved comment's. */
@@ -169,6 +203,13 @@ export class CommentView {
   private readonly slot: HTMLDivElement;
   private error: HTMLParagraphElement | null = null;
   private earlier: HTMLButtonElement | null = null;
+  private later: HTMLButtonElement | null = null;
+  /** The actions row (its content swaps to a confirmation or a report form and back). */
+  private actionsEl: HTMLDivElement | null = null;
+  private readonly votesEl: HTMLDivElement;
+  private voteButtons: { up: HTMLElement; down: HTMLElement } | null = null;
+  private votes: VoteView = { up: 0, down: 0, myVote: 0 };
+  private shown: { props: CommentProps; comment: Comment } | null = null;
   private time: HTMLTimeElement | null = null;
   private shownKey = '';
   /** The reader pressed "Show more" on its long body. */
@@ -185,6 +226,7 @@ export class CommentView {
     this.replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
     this.item = h('div', { class: 'lt-item' }, this.article, this.replies);
     this.slot = h('div', { class: 'lt-slot' });
+    this.votesEl = h('div', { class: 'lt-votes', role: 'group', 'aria-label': 'Votes' });
   }
 
   /** A stand-in's element becomes its saved comment's: it stays in place, now final. */
@@ -198,17 +240,47 @@ export class CommentView {
     const props = commentProps(node, ctx, local);
     reconcile(this.slot, formsShown(node, props.mine, local));
     const key = renderKey(props);
-    if (key === this.shownKey) return;
-    this.shownKey = key;
-    this.build(props, node.comment);
+    if (key !== this.shownKey) {
+      this.shownKey = key;
+      this.shown = { props, comment: node.comment };
+      this.build(props, node.comment);
+    } else if (this.shown) this.shown.comment = node.comment;
+    this.setVotes(local.votes);
   }
 
-  /** Its replies, after "Show earlier replies" when `earlierOf` (a root's id) has more to load. */
-  setReplies(children: HTMLElement[], earlierOf: string | null): void {
-    const items = earlierOf === null ? children : [this.earlierButton(earlierOf), ...children];
+  /**
+   * Its replies, after "Show earlier replies" when `earlierOf` (a root's id) has more to load, and
+   * before "Show later replies" when `laterOf` has (a permalink's thread).
+   */
+  setReplies(children: HTMLElement[], earlierOf: string | null, laterOf: string | null = null): void {
+    const items = [
+      ...(earlierOf === null ? [] : [this.moreButton(earlierOf, false)]),
+      ...children,
+      ...(laterOf === null ? [] : [this.moreButton(laterOf, true)]),
+    ];
     if (earlierOf === null) this.earlier = null;
+    if (laterOf === null) this.later = null;
     reconcile(this.replies, items);
     this.replies.hidden = items.length === 0;
+  }
+
+  /** The counts and the reader's own vote, in place (the focus stays on a vote button). */
+  setVotes(v: VoteView): void {
+    this.votes = v;
+    const b = this.voteButtons;
+    if (!b) return;
+    const name = this.shown?.comment.author?.name ?? '';
+    for (const [el, n, pressed, word] of [
+      [b.up, v.up, v.myVote === 1, 'up'],
+      [b.down, v.down, v.myVote === -1, 'down'],
+    ] as const) {
+      const count = el.querySelector('.lt-vote-count')!;
+      if (count.textContent !== String(n)) count.textContent = String(n);
+      if (el instanceof HTMLButtonElement) {
+        el.setAttribute('aria-pressed', String(pressed));
+        el.setAttribute('aria-label', `Vote ${word} the comment by ${name} (${n} ${word})`);
+      } else el.setAttribute('aria-label', `${n} ${word}`);
+    }
   }
 
   /** Says why an action failed, under the comment, for a while. */
@@ -229,6 +301,17 @@ export class CommentView {
     if (!t) return;
     const text = this.t.rel(t.dateTime, now);
     if (t.textContent !== text) t.textContent = text;
+  }
+
+  /** Says for a moment, on one of its action buttons, that it worked ("Copied"). */
+  flash(selector: string, text: string): void {
+    const b = this.article.querySelector<HTMLElement>(selector);
+    if (!b) return;
+    const was = b.textContent;
+    b.textContent = text;
+    this.timers.after(2000, () => {
+      if (b.textContent === text) b.textContent = was;
+    });
   }
 
   focus(selector: string): void {
@@ -265,7 +348,7 @@ export class CommentView {
       const meta = h(
         'div',
         { class: 'lt-meta' },
-        h('span', { class: 'lt-author', dir: 'auto' }, author.name),
+        h('span', { class: 'lt-author', dir: 'auto', title: author.name }, author.name),
         p.staff ? h('span', { class: 'lt-staff', title: s.staffTitle }, s.staff) : null,
         p.mine ? h('span', { class: 'lt-you' }, s.you) : null,
         p.replyingTo !== null ? h('span', { class: 'lt-replying-to' }, s.replyingTo, h('b', { dir: 'auto' }, p.replyingTo)) : null,
@@ -280,51 +363,59 @@ export class CommentView {
       }
       const doc = c.doc ?? plainDoc(p.body);
       const body = h('div', { class: 'lt-body', dir: 'auto', hidden: p.editing }, ...docNodes(doc));
-      const more = this.moreButton(body, isLongDoc(doc) && !p.editing);
+      const more = this.showMoreButton(body, isLongDoc(doc) && !p.editing);
       content = [avatar(author), meta, body, ...(more ? [more] : []), this.actionsFor(p, c, author.name)];
     }
     a.replaceChildren(...content, this.error ?? '', this.slot);
   }
 
   private actionsFor(p: CommentProps, c: Comment, name: string): HTMLElement {
-    const { s } = this.t;
     const actions = h('div', { class: 'lt-actions', hidden: p.editing });
+    this.actionsEl = actions;
+    this.voteButtons = null;
+    this.votesEl.replaceChildren();
     if (p.sending) return actions;
-    if (p.status === 'visible' && p.canReply) {
-      actions.append(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
-    }
-    if (p.mine) {
-      actions.append(
-        button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }),
-        button('lt-delete', s.delete, () => this.actions.delete(c), { 'aria-label': s.deleteYours }),
-      );
-    } else if (p.signedIn && p.status === 'visible') {
-      const control: HTMLButtonElement = button('lt-report', p.reported ? s.reported : s.report, () => this.actions.report(c, control), {
-        'aria-label': this.t.f('reportLabel', { name }),
-      });
-      control.disabled = p.reported;
-      actions.append(control);
-    }
-    if (p.moderate) {
-      actions.append(
-        button('lt-mod-remove', s.remove, () => this.confirm(actions, 'remove', c, name), {
-          'aria-label': this.t.f('removeLabel', { name }),
-        }),
-        button('lt-mod-ban', s.ban, () => this.confirm(actions, 'ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
-      );
-    }
+    actions.append(...this.actionButtons(p, c, name));
     return actions;
   }
 
-  /** A moderator's action asks first, in place of the actions; Cancel (or Escape) brings them back. */
-  private confirm(actions: HTMLElement, what: 'remove' | 'ban', c: Comment, name: string): void {
+  private actionButtons(p: CommentProps, c: Comment, name: string): HTMLElement[] {
+    const out: HTMLElement[] = [];
+    if (p.scored) out.push(this.buildVotes(p, c));
     const { s } = this.t;
-    const shown = Array.from(actions.children);
-    const back = () => {
-      actions.replaceChildren(...shown);
-      actions.querySelector<HTMLElement>(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban')?.focus();
-    };
-    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
+    if (p.status === 'visible' && p.canReply) {
+      out.push(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
+    }
+    if (p.scored)
+      out.push(button('lt-permalink', 'Link', () => this.actions.link(c), { 'aria-label': `Copy a link to the comment by ${name}` }));
+    if (p.mine) {
+      if (p.editable) out.push(button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }));
+      out.push(button('lt-delete', s.delete, () => this.confirmDelete(c), { 'aria-label': s.deleteYours }));
+    } else if (p.signedIn && p.status === 'visible') {
+      const control: HTMLButtonElement = button('lt-report', p.reported ? s.reported : s.report, () => this.reportForm(c, name), {
+        'aria-label': this.t.f('reportLabel', { name }),
+      });
+      control.disabled = p.reported;
+      out.push(control);
+    }
+    if (p.moderate) {
+      out.push(
+        button('lt-mod-remove', s.remove, () => this.confirmModeration('remove', c, name), {
+          'aria-label': this.t.f('removeLabel', { name }),
+        }),
+        button('lt-mod-ban', s.ban, () => this.confirmModeration('ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
+      );
+    }
+    return out;
+  }
+
+  /** A moderator's Remove or Ban asks first, in place of the actions; Cancel (or Escape) brings them back. */
+  private confirmModeration(what: 'remove' | 'ban', c: Comment, name: string): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const { s } = this.t;
+    const back = () => this.restoreActions(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban');
+    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-mod-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
       yes.disabled = true;
       no.disabled = true;
       (what === 'remove' ? this.actions.remove(c) : this.actions.ban(c)).then(
@@ -335,23 +426,23 @@ export class CommentView {
         },
       );
     });
-    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-confirm-no', s.cancel, back);
+    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-mod-confirm-no', s.cancel, back);
     const box = h(
       'div',
-      { class: 'lt-confirm', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
-      h('span', { class: 'lt-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
+      { class: 'lt-mod-confirm', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
+      h('span', { class: 'lt-mod-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
       yes,
       no,
     );
     box.addEventListener('keydown', (ev) => {
       if (ev.key === 'Escape') back();
     });
-    actions.replaceChildren(box);
+    el.replaceChildren(box);
     yes.focus();
   }
 
   /** "Show more" under a long body, which stays open across rebuilds once opened. */
-  private moreButton(body: HTMLElement, long: boolean): HTMLElement | null {
+  private showMoreButton(body: HTMLElement, long: boolean): HTMLElement | null {
     if (!long) return null;
     const more = button('lt-link lt-more', '', () => {
       this.expanded = !this.expanded;
@@ -366,24 +457,90 @@ export class CommentView {
     return more;
   }
 
+  /** Up and down: buttons for a reader who may vote, the counts alone otherwise. */
+  private buildVotes(p: CommentProps, c: Comment): HTMLElement {
+    const part = (dir: 'up' | 'down', glyph: string, value: 1 | -1): HTMLElement => {
+      const inner = [h('span', { class: 'lt-vote-glyph', 'aria-hidden': 'true' }, glyph), h('span', { class: 'lt-vote-count' }, '0')];
+      if (!p.votable) return h('span', { class: `lt-vote lt-vote-${dir}`, role: 'img' }, ...inner);
+      const b = h('button', { type: 'button', class: `lt-vote lt-vote-${dir}`, 'aria-pressed': 'false' }, ...inner);
+      b.addEventListener('click', () => this.actions.vote(c, this.votes.myVote === value ? 0 : value));
+      return b;
+    };
+    const up = part('up', '▲', 1);
+    const down = part('down', '▼', -1);
+    this.voteButtons = { up, down };
+    this.votesEl.replaceChildren(up, down);
+    this.setVotes(this.votes);
+    return this.votesEl;
+  }
+
+  /** Brings the actions back after a confirmation or a report form. */
+  private restoreActions(focus?: string): void {
+    const el = this.actionsEl;
+    const shown = this.shown;
+    if (!el || !shown) return;
+    el.replaceChildren(...this.actionButtons(shown.props, shown.comment, shown.comment.author?.name ?? ''));
+    if (focus) this.focus(focus);
+  }
+
+  /** Delete asks first, in place of the actions; Cancel has the focus, so a second Enter deletes nothing. */
+  private confirmDelete(c: Comment): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const cancel = button('lt-cancel-delete', 'Cancel', () => this.restoreActions('.lt-delete'));
+    el.replaceChildren(
+      h('span', { class: 'lt-confirm', role: 'alert' }, 'Delete your comment? This cannot be undone.'),
+      button('lt-delete lt-confirm-delete', 'Yes, delete', () => this.actions.delete(c)),
+      cancel,
+    );
+    cancel.focus();
+  }
+
+  /** Report: why, then send (the reason goes to the moderators with it). */
+  private reportForm(c: Comment, name: string): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const select = h(
+      'select',
+      { class: 'lt-report-reason', 'aria-label': `Why report the comment by ${name}?` },
+      ...REPORT_REASONS.map((r) => h('option', { value: r }, r)),
+    );
+    const send: HTMLButtonElement = button('lt-send-report', 'Send report', () => {
+      send.disabled = true;
+      void this.actions.report(c, select.value).then((ok) => {
+        if (!ok) this.restoreActions('.lt-report');
+      });
+    });
+    el.replaceChildren(
+      h('span', { class: 'lt-confirm' }, 'Report it as'),
+      select,
+      send,
+      button('lt-cancel-report', 'Cancel', () => this.restoreActions('.lt-report')),
+    );
+    select.focus();
+  }
+
   /** Kept across renders, so that its "Loading…" state survives them. */
-  private earlierButton(rootId: string): HTMLButtonElement {
-    const { s } = this.t;
-    const b = (this.earlier ??= button('lt-link lt-earlier', s.earlierReplies, () => {
-      b.disabled = true;
-      b.textContent = s.loading;
-      this.actions.loadEarlier(rootId).then(
-        () => {
-          b.disabled = false;
-          b.textContent = s.earlierReplies;
-        },
-        () => {
-          b.disabled = false;
-          b.textContent = s.loadFailed;
-        },
-      );
-    }));
-    return b;
+  private moreButton(rootId: string, later: boolean): HTMLButtonElement {
+    const label = later ? 'Show later replies' : 'Show earlier replies';
+    const make = () => {
+      const b: HTMLButtonElement = button(`lt-link ${later ? 'lt-later' : 'lt-earlier'}`, label, () => {
+        b.disabled = true;
+        b.textContent = 'Loading…';
+        this.actions.loadEarlier(rootId, later).then(
+          () => {
+            b.disabled = false;
+            b.textContent = label;
+          },
+          () => {
+            b.disabled = false;
+            b.textContent = "Couldn't load. Try again";
+          },
+        );
+      });
+      return b;
+    };
+    return later ? (this.later ??= make()) : (this.earlier ??= make());
   }
 }
 

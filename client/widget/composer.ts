@@ -43,6 +43,8 @@ export class Composer {
   private previewRun = 0;
 
   readonly t: Locale;
+  private offline = false;
+  private readonly offlineNote: HTMLElement;
 
   constructor(private readonly opts: ComposerOptions) {
     const id = nextId();
@@ -66,6 +68,11 @@ export class Composer {
       { class: 'lt-hint', id: `${id}-hint` },
       t.f('submitHint', { key: isMac ? '⌘' : 'Ctrl', action: opts.submitLabel.toLowerCase() }),
     );
+    this.offlineNote = h(
+      'p',
+      { class: 'lt-offline', role: 'status', hidden: true },
+      "You're offline. Your text stays here; you can send it once the connection is back.",
+    );
     this.el = h(
       'form',
       { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
@@ -73,6 +80,7 @@ export class Composer {
       this.input,
       this.previewEl,
       this.error,
+      this.offlineNote,
       h(
         'div',
         { class: 'lt-composer-row' },
@@ -164,15 +172,27 @@ export class Composer {
   setBusy(busy: boolean, label?: string): void {
     this.busy = busy;
     this.input.readOnly = busy;
-    this.submit.disabled = busy || this.countdown !== null;
-    this.submit.textContent = busy && label ? label : this.opts.submitLabel;
+    this.submit.disabled = busy || this.countdown !== null || this.offline;
+    this.submit.textContent = busy && label ? label : this.offline ? 'Waiting for connection…' : this.opts.submitLabel;
+  }
+
+  /**
+   * No connection: the button waits (and says so) instead of sending into the void; back online,
+   * an error from before (a timeout, say) no longer holds.
+   */
+  setOffline(offline: boolean): void {
+    if (offline === this.offline) return;
+    this.offline = offline;
+    this.offlineNote.hidden = !offline;
+    if (!offline) this.setError(null);
+    if (!this.busy) this.setBusy(false);
   }
 
   setError(message: string | null): void {
     if (this.countdown) {
       this.opts.timers.cancel(this.countdown);
       this.countdown = null;
-      this.submit.disabled = this.busy;
+      this.submit.disabled = this.busy || this.offline;
     }
     this.error.textContent = message ?? '';
     this.error.hidden = !message;
@@ -206,7 +226,7 @@ export class Composer {
   }
 
   private trySubmit(): void {
-    if (this.busy || this.countdown) return;
+    if (this.busy || this.countdown || this.offline) return;
     if (this.previewing) this.togglePreview();
     if (!this.input.value.trim()) {
       this.setError(this.t.s.errEmpty);

@@ -6,6 +6,9 @@
  * <div data-livethread-article="my-article"></div>
  * <script src="https://comments.example.com/embed.js" async></script>
  *
+ * The widget connects only when the div comes near the viewport (near-viewport.ts); its state is on
+ * the div as `data-lt-*` attributes (diagnostics.ts).
+ *
  * Optional attributes on the div: `data-token` (a token signed by the host site for its signed-in
  * user), `data-theme` ("light" or "dark"; anything else follows the reader's colour scheme),
  * `data-lang` (en, de, fr, es; default: the page's `lang`) and `data-strings` (JSON overriding
@@ -27,6 +30,7 @@ import type { DiscussionClient } from '../discussion-client.js';
 import { fetchTable, langOf } from './i18n.js';
 import { Session } from './session.js';
 import { ThreadWidget, type Theme } from './widget.js';
+import { whenNear } from './near-viewport.js';
 
 /** A widget mounted by scan(). */
 export interface MountedWidget {
@@ -102,17 +106,20 @@ function scan(root: ParentNode = document): MountedWidget[] {
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    const session = sessionFor(el.dataset.token?.trim() || null);
-    // English is in the bundle; another language's strings come first (the div keeps what it
+    // Nothing connects until the reader comes near the comments (see near-viewport.ts); then
+    // English starts at once, another language once its strings are here (the div keeps what it
     // holds, thread.html say, until then).
     let widget: ThreadWidget | null = null;
     let gone = false;
+    el.dataset.ltState = 'waiting';
     const start = (strings: unknown) => {
-      if (!gone) widget = new ThreadWidget(el, articleId, session, theme, strings);
+      if (!gone) widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme, strings);
     };
-    const lang = langOf(el);
-    if (lang === 'en') start(null);
-    else fetchTable(origin, lang).then(start, () => start(null));
+    const stopWaiting = whenNear(el, () => {
+      const lang = langOf(el);
+      if (lang === 'en') start(null);
+      else fetchTable(origin, lang).then(start, () => start(null));
+    });
     const handle: MountedWidget = {
       element: el,
       articleId,
@@ -120,7 +127,9 @@ function scan(root: ParentNode = document): MountedWidget[] {
         if ((el as { [MOUNTED]?: MountedWidget })[MOUNTED] !== handle) return;
         delete (el as { [MOUNTED]?: MountedWidget })[MOUNTED];
         gone = true;
+        stopWaiting();
         widget?.destroy();
+        delete el.dataset.ltState;
         delete el.dataset.livethreadMounted;
       },
     };

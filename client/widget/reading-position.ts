@@ -110,9 +110,9 @@ export class ReadingPosition {
     const r = this.deps.root.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) return true; // not laid out (hidden): nothing can move
     const viewport = window.innerHeight || document.documentElement.clientHeight;
-    if (c.parentId === null && this.deps.order() === 'newest') {
+    if (c.parentId === null && this.deps.order() !== 'oldest') {
       const top = this.deps.thread.getBoundingClientRect().top;
-      return top >= 0 && top <= viewport;
+      return top >= -2 && top <= viewport; // a scroll to the thread's top may leave it a fraction of a pixel above
     }
     if (r.bottom > viewport + END_SLACK) return false;
     if (c.parentId === null) return true;

@@ -128,7 +128,10 @@ export const CSS = `
 .lt-replies .lt-comment { grid-template-columns: 28px minmax(0, 1fr); column-gap: 10px; padding-top: 10px; padding-bottom: 8px; }
 .lt-replies .lt-avatar { width: 28px; height: 28px; font-size: 0.8rem; }
 .lt-removed .lt-avatar { background: var(--lt-subtle); border: 1px dashed var(--lt-border); }
-.lt-meta { display: flex; align-items: baseline; flex-wrap: wrap; column-gap: 8px; row-gap: 0; font-size: 0.85rem; color: var(--lt-muted); min-height: 1.4em; }
+.lt-meta { display: flex; align-items: baseline; flex-wrap: nowrap; column-gap: 8px; row-gap: 0; font-size: 0.85rem; color: var(--lt-muted); min-height: 1.4em; min-width: 0; }
+.lt-meta > * { flex: none; }
+/* A long name shortens (all of it in its title) rather than push the time onto a line of its own. */
+.lt-meta > .lt-author, .lt-meta > .lt-replying-to { flex: 0 1 auto; min-width: 3em; white-space: nowrap; text-overflow: ellipsis; overflow: clip; }
 .lt-author { font-weight: 700; color: var(--lt-fg); font-size: 0.92rem; min-width: 0; max-width: 100%; }
 .lt-staff { font-size: 0.72rem; font-weight: 700; color: var(--lt-accent-fg); background: var(--lt-accent); padding: 0 6px; border-radius: 4px; }
 .lt-you { font-size: 0.72rem; font-weight: 600; color: var(--lt-accent); background: var(--lt-accent-soft); padding: 0 6px; border-radius: 4px; }
@@ -165,10 +168,21 @@ export const CSS = `
   border-radius: 6px; padding: 3px 8px; cursor: pointer; }
 .lt-actions button:hover { color: var(--lt-fg); background: var(--lt-subtle); }
 .lt-actions .lt-delete:hover, .lt-actions .lt-mod-remove:hover, .lt-actions .lt-mod-ban:hover { color: var(--lt-error); background: var(--lt-error-bg); }
-.lt-confirm { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; padding: 6px 8px; border-radius: 8px; background: var(--lt-error-bg); }
-.lt-confirm-text { font-size: 0.85rem; color: var(--lt-fg); }
-.lt-actions .lt-confirm .lt-btn { font-size: 0.82rem; padding: 3px 10px; }
+.lt-mod-confirm { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; padding: 6px 8px; border-radius: 8px; background: var(--lt-error-bg); }
+.lt-mod-confirm-text { font-size: 0.85rem; color: var(--lt-fg); }
+.lt-actions .lt-mod-confirm .lt-btn { font-size: 0.82rem; padding: 3px 10px; }
 .lt-actions .lt-btn-danger, .lt-btn-danger { background: var(--lt-error); color: var(--lt-bg); }
+.lt-actions { align-items: center; flex-wrap: wrap; }
+.lt-votes { display: inline-flex; gap: 2px; margin-inline-end: 4px; }
+.lt-vote { display: inline-flex; align-items: center; gap: 4px; font-size: 0.82rem; font-weight: 600; color: var(--lt-muted); padding: 3px 8px; }
+.lt-actions .lt-vote[aria-pressed="true"] { color: var(--lt-accent); background: var(--lt-accent-soft); }
+.lt-vote-glyph { font-size: 0.7rem; }
+.lt-confirm { font-size: 0.85rem; color: var(--lt-fg); padding: 3px 8px 3px 8px; }
+.lt-report-reason { font: inherit; font-size: 0.82rem; border-radius: 6px; border: 1px solid var(--lt-input-border);
+  background: var(--lt-input-bg); color: var(--lt-fg); padding: 2px 4px; }
+.lt-comment.lt-target { background: var(--lt-accent-soft); box-shadow: inset 3px 0 0 var(--lt-accent); }
+.lt-permalink-note { margin: 8px 0 0; padding: 8px 12px; border-radius: 8px; background: var(--lt-subtle); color: var(--lt-fg); font-size: 0.9rem; }
+.lt-offline { margin: 8px 0 0; font-size: 0.85rem; color: var(--lt-muted); }
 .lt-slot:empty { display: none; }
 .lt-slot { margin-top: 8px; }
 .lt-slot > * + * { margin-top: 10px; }

@@ -6,21 +6,27 @@
 import type { ThreadState } from '../discussion-client.js';
 import type { Comment } from '../../shared/schemas.js';
 
-export type SortOrder = 'newest' | 'oldest';
+export type SortOrder = 'newest' | 'oldest' | 'top';
 
 /** Replies indent up to this depth; deeper ones are shown at it, with "replying to Name". */
 export const MAX_DEPTH = 3;
 
 export interface LayoutInput {
-  state: Pick<ThreadState, 'comments' | 'replyCursors'>;
+  state: Pick<ThreadState, 'comments' | 'replyCursors'> & Partial<Pick<ThreadState, 'laterReplies'>>;
   /** Stand-ins of the reader's posts that await their ack; they take part like comments. */
   pending: readonly Comment[];
   /** New comments waiting behind the "N new comments" button. */
   hidden: ReadonlySet<string>;
   /** Deleted by the reader, awaiting the event that makes them tombstones: shown as removed already. */
   deleting: ReadonlySet<string>;
-  /** Order of the root comments; replies are always in conversation order (oldest first). */
+  /**
+   * Order of the root comments; replies are always in conversation order (oldest first). Top keeps
+   * the server's ranking as loaded (the order of `state.comments`), so that votes arriving live do
+   * not move what the reader is reading; roots that arrived live (`arrived`) go first there.
+   */
   order: SortOrder;
+  /** Top: root comments that arrived live rather than in a snapshot or page. */
+  arrived?: ReadonlySet<string>;
   /** The signed-in reader's user id. */
   me: string | null;
   /** Comments that have been shown already (the widget's elements), for the held-own rule. */
@@ -42,13 +48,15 @@ export interface LaidOutComment {
   sending: boolean;
   /** A root thread with replies not loaded yet: "Show earlier replies" goes first among its replies. */
   earlierReplies: boolean;
+  /** A permalink's root thread with later replies not loaded yet: "Show later replies" goes last. */
+  laterReplies: boolean;
   /** Shown under it, in order (for the last indented level: its whole sub-thread, flattened). */
   children: LaidOutComment[];
 }
 
 export interface ThreadLayout {
   roots: LaidOutComment[];
-  /** Comments shown with their text, stand-ins not counted: the count in the header. */
+  /** Comments shown with their text, stand-ins not counted. */
   count: number;
   /** Comments behind the "N new comments" button that are still live. */
   waiting: number;
@@ -109,6 +117,7 @@ export function layoutThread(input: LayoutInput): ThreadLayout {
       live: live(c),
       sending,
       earlierReplies: depth === 0 && state.replyCursors.has(c.id),
+      laterReplies: depth === 0 && (state.laterReplies?.has(c.id) ?? false),
       children: [],
     };
     if (node.live && !sending) count++;
@@ -127,7 +136,7 @@ export function layoutThread(input: LayoutInput): ThreadLayout {
     }
     return node;
   };
-  const roots = children(null, input.order === 'newest').map((c) => place(c, 0, null));
+  const roots = rootOrder(children(null, input.order !== 'oldest'), input).map((c) => place(c, 0, null));
 
   let waiting = 0;
   for (const id of hidden) {
@@ -135,4 +144,18 @@ export function layoutThread(input: LayoutInput): ThreadLayout {
     if (c !== undefined && live(c)) waiting++;
   }
   return { roots, count, waiting };
+}
+
+/**
+ * Top: the roots that arrived live (and the reader's posts on their way), newest first, then the
+ * others in the order they were loaded (the ranking of the snapshot and of each page).
+ */
+function rootOrder(newestFirst: Comment[], input: LayoutInput): Comment[] {
+  if (input.order !== 'top') return newestFirst;
+  const loaded = new Map<string, number>();
+  let i = 0;
+  for (const id of input.state.comments.keys()) loaded.set(id, i++);
+  const pending = new Set(input.pending.map((c) => c.id));
+  const first = (c: Comment) => pending.has(c.id) || (input.arrived?.has(c.id) ?? false);
+  return [...newestFirst.filter(first), ...newestFirst.filter((c) => !first(c)).sort((a, b) => loaded.get(a.id)! - loaded.get(b.id)!)];
 }

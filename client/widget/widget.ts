@@ -11,7 +11,7 @@
 import { ClientError, type ChangeReason, type ThreadListener, type ThreadState } from '../discussion-client.js';
 import type { Comment, ThreadEvent } from '../../shared/schemas.js';
 import { AccountArea } from './account-area.js';
-import { CommentView, type CommentActions, type CommentCtx } from './comment-view.js';
+import { CommentView, type CommentActions, type CommentCtx, type VoteView } from './comment-view.js';
 import { Composer } from './composer.js';
 import { button, fill, h, nextId, reconcile } from './dom.js';
 import { errorText } from './format.js';
@@ -22,10 +22,16 @@ import type { Session } from './session.js';
 import { CSS } from './styles.js';
 import { layoutThread, MAX_DEPTH, type LaidOutComment, type SortOrder } from './thread-layout.js';
 import { Timers, type TimerHandle } from './timers.js';
+import { Diagnostics } from './diagnostics.js';
+import { everyWhileVisible } from './visibility.js';
 
 export type Theme = 'light' | 'dark' | 'auto';
 
 const ORDER_KEY = 'livethread:order';
+/** `#lt-<commentId>`: a permalink to a comment of the thread on this page. */
+const PERMALINK_RE = /^#lt-([A-Za-z0-9_-]{1,64})$/;
+/** How long the comment a permalink opened stays highlighted. */
+const TARGET_MS = 6000;
 
 export class ThreadWidget {
   private readonly root: HTMLElement;
@@ -39,6 +45,8 @@ export class ThreadWidget {
   private readonly olderTop: HTMLDivElement;
   private readonly olderBottom: HTMLDivElement;
   private readonly olderButton: HTMLButtonElement;
+  private readonly newerButton: HTMLButtonElement;
+  private readonly noticeEl: HTMLParagraphElement;
   private readonly threadEl: HTMLDivElement;
   private readonly messageEl: HTMLDivElement;
   private readonly announcer: HTMLDivElement;
@@ -52,11 +60,23 @@ export class ThreadWidget {
     reply: (c) => this.openReply(c),
     edit: (c) => this.startEdit(c),
     delete: (c) => void this.remove(c),
-    report: (c, control) => void this.report(c, control),
-    loadEarlier: (rootId) => this.session.client.loadReplies(this.articleId, rootId),
+    report: (c, reason) => this.report(c, reason),
+    vote: (c, value) => this.vote(c, value),
+    link: (c) => void this.copyLink(c),
+    loadEarlier: (rootId, later) => this.session.client.loadReplies(this.articleId, rootId, later),
     remove: (c) => this.moderate(c, 'remove'),
     ban: (c) => this.moderate(c, 'ban'),
   };
+  /** Votes on their way, shown at once (rolled back if refused); one request at a time per comment. */
+  private readonly myVotes = new Map<string, VoteView>();
+  private readonly voting = new Set<string>();
+  /** Top: root comments that came live, not in a snapshot or a page (they go first). */
+  private readonly arrived = new Set<string>();
+  private readonly seenRoots = new Set<string>();
+  /** A permalink's comment already brought into view (once per page load or link followed). */
+  private targetShown: string | null = null;
+  /** Reply pressed while signed out: its box opens once the reader has signed in. */
+  private replyAfterSignIn: string | null = null;
   private readonly pending: PendingPosts;
   private readonly previewer = (text: string) => this.session.client.preview(text);
   /** Deleted by the reader, waiting for the event that turns them into tombstones. */
@@ -86,6 +106,7 @@ export class ThreadWidget {
    * a slot, until the first render puts the widget's own elements in its place, laid out the same.
    */
   private takeover: boolean;
+  private readonly diagnostics: Diagnostics;
 
   constructor(
     private readonly host: HTMLElement,
@@ -113,6 +134,7 @@ export class ThreadWidget {
       [
         ['newest', s.newest],
         ['oldest', s.oldest],
+        ['top', 'Top'],
       ] as const
     ).map(([order, label]) =>
       button(`lt-sort-${order}`, label, () => this.setOrder(order), {
@@ -123,7 +145,9 @@ export class ThreadWidget {
     this.account = new AccountArea(session, t);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
-    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadOlder, () => void this.loadOlder());
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load more comments', () => void this.loadOlder());
+    this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', 'Load newer comments', () => void this.loadNewer());
+    this.noticeEl = h('p', { class: 'lt-permalink-note', role: 'status', hidden: true });
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
     this.threadEl = h('div', { class: 'lt-thread' });
@@ -158,6 +182,7 @@ export class ThreadWidget {
       this.account.el,
       this.composeEl,
       newBar,
+      this.noticeEl,
       this.olderTop,
       this.threadEl,
       this.messageEl,
@@ -167,7 +192,7 @@ export class ThreadWidget {
     this.reading = new ReadingPosition({
       root: this.root,
       thread: this.threadEl,
-      order: () => this.order,
+      order: () => this.state?.sort ?? this.order,
       itemOf: (id) => this.views.get(id)?.item,
       articleOf: (id) => this.views.get(id)?.article,
       render: () => this.render(),
@@ -181,6 +206,8 @@ export class ThreadWidget {
     adoptStyles(this.shadow);
 
     this.watchConnection();
+    this.diagnostics = new Diagnostics(host, session.client.socket);
+    this.cleanup.push(() => this.diagnostics.stop());
     this.cleanup.push(
       session.onChange(() => {
         if (session.unavailable) {
@@ -189,10 +216,14 @@ export class ThreadWidget {
         }
         this.renderAccount();
         this.schedule();
+        this.replyAfterSigningIn();
       }),
     );
+    const onHash = () => this.followPermalink();
+    window.addEventListener('hashchange', onHash);
+    this.cleanup.push(() => window.removeEventListener('hashchange', onHash));
     this.renderAccount();
-    this.timers.every(30_000, () => this.refreshTimes());
+    this.cleanup.push(everyWhileVisible(this.timers, 30_000, () => this.refreshTimes()));
     void this.join();
   }
 
@@ -224,10 +255,19 @@ export class ThreadWidget {
   // ── data ──────────────────────────────────────────────────────────────────────────────
 
   private async join(): Promise<void> {
+    const around = permalinkTarget();
     try {
-      const state = await this.session.client.join(this.articleId, this.listener);
+      let state: ThreadState;
+      try {
+        state = await this.session.client.join(this.articleId, this.listener, { sort: this.order, ...(around ? { around } : {}) });
+      } catch (err) {
+        if (!around || !(err instanceof ClientError) || err.code !== 'not_found') throw err;
+        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+        state = await this.session.client.join(this.articleId, this.listener, { sort: this.order });
+      }
       if (this.destroyed) return;
       this.state = state;
+      this.diagnostics.thread(state.epoch, state.head);
       this.schedule();
     } catch {
       // The SDK keeps the subscription and joins again after a reconnect; offer a retry anyway.
@@ -249,8 +289,60 @@ export class ThreadWidget {
 
   private onChange(thread: ThreadState, reason: ChangeReason): void {
     this.state = thread;
-    if (reason === 'reset') this.reading.reset();
+    this.diagnostics.thread(thread.epoch, thread.head);
+    if (reason === 'reset' || reason === 'snapshot') {
+      this.reading.reset();
+      this.arrived.clear();
+      this.seenRoots.clear();
+      this.showOrder(thread.sort);
+    }
+    // Top keeps the order roots were loaded in; the ones that came live go first.
+    const live = reason === 'event' || reason === 'local';
+    for (const c of thread.comments.values()) {
+      if (c.parentId !== null || this.seenRoots.has(c.id)) continue;
+      this.seenRoots.add(c.id);
+      if (live) this.arrived.add(c.id);
+    }
     this.schedule();
+  }
+
+  /** A permalink followed on this page (the hash changed): bring the comment into view, loading its page if needed. */
+  private followPermalink(): void {
+    const id = permalinkTarget();
+    if (!id || !this.state) return;
+    const view = this.views.get(id);
+    if (view?.article.isConnected) {
+      this.showTarget(id);
+      return;
+    }
+    this.session.client.openAround(this.articleId, id).catch((err: unknown) => {
+      if (err instanceof ClientError && err.code === 'not_found')
+        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+    });
+  }
+
+  /** Scrolls to a comment and highlights it (the comment a permalink names). */
+  private showTarget(id: string): void {
+    this.targetShown = id;
+    const c = this.state?.comments.get(id);
+    if (c && c.status !== 'visible' && c.status !== 'pending') this.showNotice('The linked comment was removed.');
+    const article = this.views.get(id)?.article;
+    if (!article?.isConnected) return;
+    for (const el of this.threadEl.querySelectorAll('.lt-target')) el.classList.remove('lt-target');
+    article.classList.add('lt-target');
+    article.focus({ preventScroll: true });
+    article.scrollIntoView({ block: 'center' });
+    this.timers.after(TARGET_MS, () => article.classList.add('lt-target-seen'));
+  }
+
+  private showNotice(text: string): void {
+    this.noticeEl.textContent = text;
+    this.noticeEl.hidden = false;
+  }
+
+  private showOrder(order: SortOrder): void {
+    this.order = order;
+    for (const b of this.sortButtons) b.setAttribute('aria-pressed', String(b.dataset.order === order));
   }
 
   /** Decides, per new comment, whether it appears now or behind the "N new comments" button. */
@@ -263,6 +355,8 @@ export class ThreadWidget {
     }
     if (e.type !== 'comment.created' || c.status !== 'visible' || !c.author) return;
     if (this.views.has(c.id)) return;
+    // A reply in a thread not loaded yet (a later page) shows with its thread, not behind the button.
+    if (c.parentId !== null && !this.views.has(c.rootId)) return;
     // The reader's own: shown through the stand-in of its post (see layoutThread's held own).
     if (c.author.id === this.session.user?.id) return;
     this.reading.arrived(c);
@@ -310,6 +404,7 @@ export class ThreadWidget {
 
   private openReply(c: Comment): void {
     if (!this.session.user) {
+      this.replyAfterSignIn = c.id;
       this.account.promptSignIn();
       return;
     }
@@ -334,11 +429,21 @@ export class ThreadWidget {
         },
       });
       composer = created;
+      created.setOffline(!this.session.client.connected);
       this.replyComposers.set(c.id, composer);
     }
     const open = composer;
     this.afterRender.push(() => open.focus());
     this.schedule();
+  }
+
+  /** Reply was pressed while signed out: now that the reader is in, its box opens. */
+  private replyAfterSigningIn(): void {
+    const id = this.replyAfterSignIn;
+    if (!id || !this.session.user) return;
+    this.replyAfterSignIn = null;
+    const c = this.state?.comments.get(id);
+    if (c) this.openReply(c);
   }
 
   private startEdit(c: Comment): void {
@@ -355,6 +460,7 @@ export class ThreadWidget {
       timers: this.timers,
       preview: this.previewer,
     });
+    composer.setOffline(!this.session.client.connected);
     this.editComposers.set(c.id, composer);
     this.afterRender.push(() => {
       composer.autosize();
@@ -403,16 +509,79 @@ export class ThreadWidget {
     if (this.session.user) this.session.client.typing(this.articleId);
   }
 
-  private async report(c: Comment, control: HTMLButtonElement): Promise<void> {
-    control.disabled = true;
+  private async report(c: Comment, reason: string | undefined): Promise<boolean> {
     try {
-      await this.session.client.report({ articleId: this.articleId, commentId: c.id });
+      await this.session.client.report({ articleId: this.articleId, commentId: c.id, ...(reason ? { reason } : {}) });
       this.reported.add(c.id);
-      control.textContent = this.t.s.reported;
       this.announce(this.t.s.reportThanks);
+      this.schedule();
+      return true;
     } catch (err) {
-      control.disabled = false;
-      control.title = errorText(err, 'comment', this.t);
+      this.views.get(c.id)?.showError(errorText(err, 'delete', this.t));
+      return false;
+    }
+  }
+
+  /** What a comment's votes look like now: the reader's vote on its way, or the stored counts. */
+  private votesOf(c: Comment): VoteView {
+    return this.myVotes.get(c.id) ?? { up: c.up ?? 0, down: c.down ?? 0, myVote: c.myVote ?? 0 };
+  }
+
+  /** Shows the vote at once and sends it; a refused one is rolled back and says why. */
+  private vote(c: Comment, value: -1 | 0 | 1): void {
+    if (!this.session.user) {
+      this.account.promptSignIn();
+      return;
+    }
+    const cur = this.votesOf(c);
+    this.myVotes.set(c.id, {
+      up: cur.up - (cur.myVote === 1 ? 1 : 0) + (value === 1 ? 1 : 0),
+      down: cur.down - (cur.myVote === -1 ? 1 : 0) + (value === -1 ? 1 : 0),
+      myVote: value,
+    });
+    this.schedule();
+    if (!this.voting.has(c.id)) void this.sendVotes(c.id);
+  }
+
+  /** One vote request at a time per comment, so that the last click is the one stored. */
+  private async sendVotes(id: string): Promise<void> {
+    this.voting.add(id);
+    try {
+      for (;;) {
+        const want = this.myVotes.get(id);
+        if (!want || this.destroyed) return;
+        try {
+          await this.session.client.vote({ articleId: this.articleId, commentId: id, value: want.myVote });
+        } catch (err) {
+          this.myVotes.delete(id);
+          this.views.get(id)?.showError(voteErrorText(err));
+          if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
+          return;
+        }
+        // The SDK holds the stored counts now, unless the reader changed their mind meanwhile.
+        if (this.myVotes.get(id) === want) {
+          this.myVotes.delete(id);
+          return;
+        }
+      }
+    } finally {
+      this.voting.delete(id);
+      this.schedule();
+    }
+  }
+
+  /** Copies the host page's address with `#lt-<id>`; where copying is refused, puts it in the address bar. */
+  private async copyLink(c: Comment): Promise<void> {
+    const url = new URL(location.href);
+    url.hash = `lt-${c.id}`;
+    try {
+      await navigator.clipboard.writeText(url.href);
+      this.announce('Link to the comment copied');
+      this.views.get(c.id)?.flash('.lt-permalink', 'Copied');
+    } catch {
+      history.replaceState(history.state, '', url.href);
+      this.announce('The link to the comment is in the address bar');
+      this.views.get(c.id)?.flash('.lt-permalink', 'Link in the address bar');
     }
   }
 
@@ -447,29 +616,39 @@ export class ThreadWidget {
   }
 
   private async loadOlder(): Promise<void> {
-    const b = this.olderButton;
+    await this.loading(this.olderButton, () => this.session.client.loadOlder(this.articleId));
+  }
+
+  /** A permalink's page: the threads on its other side. */
+  private async loadNewer(): Promise<void> {
+    await this.loading(this.newerButton, () => this.session.client.loadNewer(this.articleId));
+  }
+
+  private async loading(b: HTMLButtonElement, load: () => Promise<unknown>): Promise<void> {
     b.disabled = true;
     b.textContent = this.t.s.loading;
     try {
-      await this.session.client.loadOlder(this.articleId);
-      b.textContent = this.t.s.loadOlder;
+      await load();
+      delete b.dataset.failed;
     } catch {
-      b.textContent = this.t.s.loadFailed;
+      b.dataset.failed = 'true';
+      b.textContent = "Couldn't load. Try again";
     } finally {
       b.disabled = false;
+      this.schedule();
     }
   }
 
+  /** Another order: the server sends the thread again in it (pages continue in it). */
   private setOrder(order: SortOrder): void {
     if (order === this.order) return;
-    this.order = order;
+    this.showOrder(order);
     try {
       localStorage.setItem(ORDER_KEY, order);
     } catch {
       // not remembered; fine
     }
-    for (const b of this.sortButtons) b.setAttribute('aria-pressed', String(b.dataset.order === order));
-    this.schedule();
+    this.session.client.setSort(this.articleId, order).catch(() => this.schedule());
   }
 
   // ── rendering ─────────────────────────────────────────────────────────────────────────
@@ -488,9 +667,13 @@ export class ThreadWidget {
     if (!state || this.destroyed) return;
     const anchor = this.reading.anchor();
     const me = this.session.user?.id ?? null;
+    const now = Date.now();
+    const editWindowMs = state.editWindowSeconds === null ? null : state.editWindowSeconds * 1000;
     const ctx: CommentCtx = {
       me,
       canReply: !state.closed && (me !== null || this.session.canSignInAsGuest),
+      editWindowMs,
+      now,
       t: this.t,
       moderator: this.session.isModerator,
     };
@@ -499,7 +682,9 @@ export class ThreadWidget {
       pending: this.pending.standIns(),
       hidden: this.reading.hidden,
       deleting: this.deleting,
-      order: this.order,
+      // The order the thread was loaded in: a new one shows once the server has sent it.
+      order: state.sort,
+      arrived: this.arrived,
       me,
       onScreen: this.views,
       maxDepth: MAX_DEPTH,
@@ -510,14 +695,21 @@ export class ThreadWidget {
       const c = node.comment;
       const view = this.viewFor(c.id);
       used.add(view.key);
-      const local = { edit: this.editComposers.get(c.id)?.el, reply: this.replyComposers.get(c.id)?.el, reported: this.reported.has(c.id) };
+      const local = {
+        edit: this.editComposers.get(c.id)?.el,
+        reply: this.replyComposers.get(c.id)?.el,
+        reported: this.reported.has(c.id),
+        votes: this.votesOf(c),
+      };
       view.update(node, ctx, local);
-      view.setReplies(node.children.map(place), node.earlierReplies ? c.id : null);
+      view.setReplies(node.children.map(place), node.earlierReplies ? c.id : null, node.laterReplies ? c.id : null);
       return view.item;
     };
     const roots = layout.roots.map(place);
-    const count = layout.count;
+    // The article's visible comments (as GET /api/counts says), not the number loaded.
+    const count = state.count;
     reconcile(this.threadEl, roots);
+    this.closeEditsAtWindowEnd(state, me, editWindowMs, now);
 
     for (const key of this.views.keys()) if (!used.has(key)) this.views.delete(key);
     for (const id of this.replyComposers.keys()) if (!used.has(id)) this.replyComposers.delete(id);
@@ -531,12 +723,22 @@ export class ThreadWidget {
 
     this.reading.showWaiting(layout.waiting);
 
-    const olderHome = this.order === 'newest' ? this.olderBottom : this.olderTop;
-    const olderAway = this.order === 'newest' ? this.olderTop : this.olderBottom;
-    olderAway.replaceChildren();
-    if (state.cursor) {
-      if (this.olderButton.parentElement !== olderHome) olderHome.append(this.olderButton);
-    } else olderHome.replaceChildren();
+    // "Load more" continues the order at the end; a permalink's page also loads its other side above.
+    const more = state.sort === 'top' ? state.rank.length > 0 : state.cursor !== null;
+    let loaded = 0;
+    for (const c of state.comments.values()) if (c.status === 'visible') loaded++;
+    const left = Math.max(0, state.count - loaded);
+    const label = (b: HTMLButtonElement, text: string) => {
+      if (!b.disabled && !b.dataset.failed && b.textContent !== text) b.textContent = text;
+    };
+    label(this.olderButton, left > 0 ? `Load more comments (${left} not shown yet)` : 'Load more comments');
+    if (more) {
+      if (this.olderButton.parentElement !== this.olderBottom) this.olderBottom.append(this.olderButton);
+    } else this.olderBottom.replaceChildren();
+    label(this.newerButton, state.sort === 'oldest' ? 'Load earlier comments' : 'Load newer comments');
+    if (state.before) {
+      if (this.newerButton.parentElement !== this.olderTop) this.olderTop.append(this.newerButton);
+    } else this.olderTop.replaceChildren();
 
     if (this.closedShown !== state.closed) this.renderCompose();
 
@@ -549,10 +751,37 @@ export class ThreadWidget {
       this.newNames.length = 0;
     }
     if (anchor) this.reading.keep(anchor);
+    if (state.target && state.target !== this.targetShown) {
+      const target = state.target;
+      this.afterRender.push(() => this.showTarget(target));
+    }
     this.takeOver();
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
+  }
+
+  /** Edit is offered inside the edit window only: render again when the next of the reader's windows ends. */
+  private editTimer: TimerHandle | null = null;
+  private editTimerAt = 0;
+  private closeEditsAtWindowEnd(state: ThreadState, me: string | null, windowMs: number | null, now: number): void {
+    let next = Infinity;
+    if (me !== null && windowMs !== null) {
+      for (const c of state.comments.values()) {
+        const end = Date.parse(c.createdAt) + windowMs;
+        if (c.author?.id === me && end > now && end < next) next = end;
+      }
+    }
+    if (next === this.editTimerAt) return;
+    this.timers.cancel(this.editTimer);
+    this.editTimerAt = next;
+    this.editTimer =
+      next === Infinity
+        ? null
+        : this.timers.after(next - now + 50, () => {
+            this.editTimerAt = 0;
+            this.schedule();
+          });
   }
 
   private viewFor(id: string): CommentView {
@@ -624,8 +853,15 @@ export class ThreadWidget {
       this.statusEl.dataset.state = state;
       this.statusText.textContent = text;
     };
-    const live = () => show('live', this.t.s.live);
-    const away = () => show('reconnecting', this.t.s.reconnecting);
+    const composers = () => [this.rootComposer, ...this.replyComposers.values(), ...this.editComposers.values()];
+    const live = () => {
+      show('live', this.t.s.live);
+      for (const c of composers()) c.setOffline(false);
+    };
+    const away = () => {
+      show('reconnecting', this.t.s.reconnecting);
+      for (const c of composers()) c.setOffline(true);
+    };
     if (socket.connected) live();
     socket.on('connect', live);
     socket.on('disconnect', away);
@@ -642,10 +878,23 @@ export class ThreadWidget {
 
 function readOrder(): SortOrder {
   try {
-    return localStorage.getItem(ORDER_KEY) === 'oldest' ? 'oldest' : 'newest';
+    const stored = localStorage.getItem(ORDER_KEY);
+    return stored === 'oldest' || stored === 'top' ? stored : 'newest';
   } catch {
     return 'newest';
   }
+}
+
+/** The comment the page's address names (`#lt-<commentId>`), if any. */
+function permalinkTarget(): string | null {
+  return PERMALINK_RE.exec(location.hash)?.[1] ?? null;
+}
+
+function voteErrorText(err: unknown): string {
+  if (err instanceof ClientError && err.code === 'rate_limited') return "You're voting too fast. Please wait a moment.";
+  if (err instanceof ClientError && err.code === 'forbidden') return "You can't vote on your own comment.";
+  if (err instanceof ClientError && err.code === 'not_found') return 'This comment can no longer be voted on.';
+  return errorText(err, 'delete');
 }
 
 /**

@@ -489,12 +489,162 @@ export interface ImportStore {
   importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]>;
   /** A new epoch, the head one past an empty log: readers' positions in the old history are gone. */
   rewriteHistory(articleId: string, epoch: string): Promise<void>;
-  /** Every article id, in pages (any order, each once); `cursor` null when done. */
+  /** Every article id, in pages (any order; Redis may repeat one while it grows: callers dedupe); `cursor` null when done. */
   articleIds(cursor: string | null, limit: number): Promise<{ ids: string[]; cursor: string | null }>;
   /** Every comment of an article, any status, in creation order, with their votes (`up`, `down`). */
   articleComments(articleId: string): Promise<StoredComment[]>;
   /** Whether an article is closed (false for an unknown one). */
   isClosed(articleId: string): Promise<boolean>;
+}
+
+/**
+ * What webhook delivery keeps between attempts, shared by every node (server/notify/webhooks.ts).
+ * Deliveries are driven from the event log and the activity log, not from Pub/Sub: this port only
+ * says which articles changed, how far each endpoint got, and who is delivering.
+ *
+ * An endpoint is named by a short key derived from its URL (never the URL itself).
+ *
+ * Guarantees:
+ * - **Change feed.** `markChanged(articleId)` gives the article the next mark of one counter
+ *   shared by every node (1, 2, 3, …, strictly increasing, never reused, atomic with the write of
+ *   the mark) and keeps only the article's newest mark. `changedSince(after, limit)` answers the
+ *   articles whose mark is greater than `after`, lowest mark first, at most `limit`. So an
+ *   endpoint that remembers the highest mark it finished never misses an article marked after it
+ *   read the feed (that article comes back with a higher mark). The feed keeps the newest
+ *   100,000 articles; `head` is the last mark given (0 before the first).
+ * - **Cursors.** One per endpoint and article: the epoch and the last `seq` delivered; absent
+ *   until set. `setCursor` overwrites.
+ * - **State.** One JSON-able record per endpoint (`WebhookEndpointState`), read and overwritten
+ *   whole; absent until first written.
+ * - **Lease.** `claimLease(endpoint, holder, ttlMs)` succeeds when no one holds the lease, or
+ *   `holder` does (then it is renewed), and then the lease is `holder`'s for `ttlMs` from this
+ *   call; it fails while another holder's lease runs. One atomic step. `releaseLease` ends it
+ *   only if `holder` holds it. A holder renews before each delivery, so two nodes never deliver
+ *   for one endpoint at once (as long as a delivery is shorter than the lease).
+ * - **Delivery log.** `appendDelivery` keeps the newest 200 entries (all endpoints);
+ *   `deliveries(limit)` answers the newest `limit`, newest first.
+ */
+export interface WebhookStore {
+  markChanged(articleId: string): Promise<number>;
+  changedSince(after: number, limit: number): Promise<{ head: number; articles: { articleId: string; mark: number }[] }>;
+  cursor(endpoint: string, articleId: string): Promise<WebhookCursor | null>;
+  setCursor(endpoint: string, articleId: string, cursor: WebhookCursor): Promise<void>;
+  endpointState(endpoint: string): Promise<WebhookEndpointState | null>;
+  setEndpointState(endpoint: string, state: WebhookEndpointState): Promise<void>;
+  claimLease(endpoint: string, holder: string, ttlMs: number): Promise<boolean>;
+  releaseLease(endpoint: string, holder: string): Promise<void>;
+  appendDelivery(entry: WebhookDelivery): Promise<void>;
+  deliveries(limit: number): Promise<WebhookDelivery[]>;
+}
+
+/** How far an endpoint got in one article's event log. */
+export interface WebhookCursor {
+  epoch: string;
+  seq: number;
+}
+
+/** An endpoint's progress and health (server/notify/webhooks.ts reads and writes it whole). */
+export interface WebhookEndpointState {
+  /** Events before this (ISO) are not delivered: when the endpoint was first seen. */
+  since: string;
+  /** The highest change-feed mark finished. */
+  mark: number;
+  /** The last activity-log entry handled (moderation events). */
+  activity: number;
+  /** Failed attempts in a row; 0 when the last one succeeded. */
+  failures: number;
+  /** When the current run of failures began (ISO), or null. */
+  failingSince: string | null;
+  /** No attempt before this (ISO), or null. */
+  retryAt: string | null;
+  /** Still failing after the retry period (WEBHOOK_FAIL_AFTER_MS). */
+  failing: boolean;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  /** A replay asked for (ISO), done by the node that holds the lease. */
+  replaySince: string | null;
+}
+
+/** One attempt to deliver (or a test send), for the console. */
+export interface WebhookDelivery {
+  at: string;
+  /** The endpoint's label: scheme, host and format, never its path (Slack's URLs are secrets). */
+  endpoint: string;
+  webhookId: string;
+  type: string;
+  /** HTTP status, or 0 when there was no answer. */
+  status: number;
+  ok: boolean;
+  latencyMs: number;
+  error: string | null;
+}
+
+/**
+ * Who wants e-mail, and the outbox (server/notify/mail.ts). Only the node holding the mail lease
+ * (WebhookStore.claimLease with the endpoint `~mail`) writes batches, so none of these needs to be
+ * atomic with another; each call on its own is.
+ *
+ * - `person`/`savePerson`: one record per user id, read and overwritten whole.
+ * - `setFollower`/`followers`: who follows a thread (an article's root comment); at most 1,000
+ *   per thread (later ones are refused: `setFollower` resolves false).
+ * - `noteWatching`/`isWatching`: a user has the article open in a widget on some node; each note
+ *   lasts `ttlMs` (nodes renew theirs every few seconds).
+ * - `queueMail`: adds a comment to the batch `key` (one per recipient and thread), creating it
+ *   with `sendAt` and `id` when there is none; an existing batch keeps its `sendAt` and `id`.
+ *   At most 50 comments per batch (more are dropped; the e-mail says the thread has more).
+ * - `dueMail(now, limit)`: batches with `sendAt` ≤ now, earliest first. `reschedule` moves one.
+ * - `finishMail(key)`: removes a batch (sent, or nothing left to send).
+ * - `lastMailed`/`setLastMailed`: when a recipient was last sent an e-mail about a thread (ms),
+ *   for coalescing; kept 24 hours.
+ */
+export interface MailStore {
+  person(userId: string): Promise<MailPerson | null>;
+  savePerson(person: MailPerson): Promise<void>;
+  setFollower(articleId: string, rootId: string, userId: string, on: boolean): Promise<boolean>;
+  followers(articleId: string, rootId: string, limit: number): Promise<string[]>;
+  noteWatching(pairs: { userId: string; articleId: string }[], ttlMs: number): Promise<void>;
+  isWatching(userId: string, articleId: string): Promise<boolean>;
+  queueMail(
+    batch: { key: string; id: string; userId: string; articleId: string; rootId: string; sendAt: number },
+    commentId: string,
+  ): Promise<'created' | 'added'>;
+  dueMail(now: number, limit: number): Promise<MailBatch[]>;
+  reschedule(key: string, sendAt: number): Promise<void>;
+  finishMail(key: string): Promise<void>;
+  lastMailed(userId: string, threadKey: string): Promise<number | null>;
+  setLastMailed(userId: string, threadKey: string, at: number): Promise<void>;
+}
+
+/** What one person chose about e-mail. Never in a view for anyone else; never logged. */
+export interface MailPerson {
+  userId: string;
+  name: string;
+  /** The address e-mail goes to: from a token's verified `email`, or a guest's confirmed one. */
+  email: string | null;
+  /** An address given but not yet confirmed (double opt-in), and when. */
+  pending: { email: string; at: string } | null;
+  /** Reply e-mails on (the default) or off. */
+  replies: boolean;
+  /** `instant`: within a minute, then coalesced; `daily`: one digest a day. */
+  digest: 'instant' | 'daily';
+  /** Unsubscribed from everything (one-click unsubscribe with the scope `all`). */
+  none: boolean;
+  /** Threads followed, `articleId\nrootId`; at most 200. */
+  follows: string[];
+  /** Threads unsubscribed from (no e-mail about them at all), the same form; the newest 200. */
+  muted: string[];
+}
+
+/** Comments waiting to be e-mailed to one person about one thread. */
+export interface MailBatch {
+  key: string;
+  /** Stable for the batch: its Message-ID, so that a resend after a crash is recognisable. */
+  id: string;
+  userId: string;
+  articleId: string;
+  rootId: string;
+  sendAt: number;
+  commentIds: string[];
 }
 
 export interface CommentStore extends ThreadStore, VoteStore, ModerationStore, AuditStore, AbuseStore, PeopleStore, ImportStore {

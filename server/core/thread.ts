@@ -67,7 +67,9 @@ export function eventView(e: StoredEvent, moderator: boolean): ThreadEvent {
   // held after it was public) still says which comment it is about.
   const id = e.comment?.id ?? e.commentId ?? null;
   const about = comment === null && id ? { commentId: id } : {};
-  return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, ...about, at: e.at };
+  // Live events say how many comments the article shows now (the header count stays right).
+  const count = e.count !== undefined ? { count: e.count } : {};
+  return { articleId: e.articleId, epoch: e.epoch, seq: e.seq, type: e.type, comment, ...about, ...count, at: e.at };
 }
 
 export function viewAll(comments: StoredComment[], viewer: Viewer): Comment[] {

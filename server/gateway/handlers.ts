@@ -34,6 +34,8 @@ export interface SocketData {
   slot?: Slot;
   /** When this socket last said it is typing (ms); unset once it posted. */
   typingAt?: number;
+  /** The article it said so in (its own typing is left out of the count it is sent there). */
+  typingIn?: string;
   /** It typed at some point: its leaving ends its "someone is replying". */
   typed?: true;
 }
@@ -128,6 +130,7 @@ export function createDispatch(deps: HandlerDeps): Dispatch {
         s.once('disconnecting', stopTypingOnLeave);
       }
       s.data.typingAt = now;
+      s.data.typingIn = p.articleId;
       deps.presence?.typing(p.articleId, s);
     }
     return {};

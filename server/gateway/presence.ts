@@ -5,7 +5,8 @@
  * shared table with a timestamp; every node sums the fresh entries for the articles it serves and
  * pushes the total to its own sockets only when it changed. The article's head rides along, so
  * that a reader who missed the last event (Pub/Sub is at-most-once) notices within a tick. No `fetchSockets()`, no Pub/Sub
- * traffic per reader, and a crashed node's counts fade out after STALE_MS.
+ * traffic per reader, and a crashed node's counts fade out after STALE_MS. A socket that is typing
+ * itself gets the count without its own typing: nobody is told "someone is replying" about themselves.
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -188,6 +189,18 @@ export class Presence {
     this.table.stopTyping(articleId, user.id).catch((err: unknown) => this.logger.debug({ err }, 'presence stop typing failed'));
   }
 
+  /** This node's sockets in the article that are typing there now (as the table counts them). */
+  private typingSockets(articleId: string, now: number): AppSocket[] {
+    const ns = this.io.of('/');
+    const out: AppSocket[] = [];
+    for (const id of ns.adapter.rooms.get(articleRoom(articleId)) ?? []) {
+      const s = ns.sockets.get(id);
+      const at = s?.data.typingAt;
+      if (s && at !== undefined && s.data.typingIn === articleId && now - at < TYPING_MS) out.push(s);
+    }
+    return out;
+  }
+
   /** One round: report local counts, read totals, push changes. Skipped while one is running. */
   async tick(): Promise<void> {
     if (this.running) return;
@@ -208,12 +221,16 @@ export class Presence {
       const [totals, heads] = await Promise.all([this.table.read(served, now), this.heads?.(served) ?? {}]);
       for (const [articleId, t] of totals) {
         const h = (heads as Record<string, { epoch: string; head: number } | undefined>)[articleId];
-        const key = `${t.readers}/${t.typing}/${h?.epoch}/${h?.head}`;
+        const typists = t.typing > 0 ? this.typingSockets(articleId, now) : [];
+        const key = `${t.readers}/${t.typing}/${h?.epoch}/${h?.head}/${typists.map((s) => s.id).join(',')}`;
         if (this.lastSent.get(articleId) === key) continue;
         this.lastSent.set(articleId, key);
+        const payload = { articleId, readers: t.readers, typing: t.typing, ...(h ? { epoch: h.epoch, head: h.head } : {}) };
         this.io.local
           .to(articleRoom(articleId))
-          .emit('thread:presence', { articleId, readers: t.readers, typing: t.typing, ...(h ? { epoch: h.epoch, head: h.head } : {}) });
+          .except(typists.map((s) => s.id))
+          .emit('thread:presence', payload);
+        for (const s of typists) s.emit('thread:presence', { ...payload, typing: Math.max(0, t.typing - 1) });
       }
       for (const id of this.lastSent.keys()) if (!this.lastReported.has(id)) this.lastSent.delete(id);
     } catch (err) {

@@ -111,7 +111,25 @@ export function createSocketServer(httpServer: HttpServer, deps: SocketServerDep
   const overLimit = new WeakSet<object>();
   io.engine.on(
     'connection',
-    (conn: { request: Parameters<typeof clientAddress>[0]; close(): void; once(e: 'close', f: () => void): void }) => {
+    (conn: {
+      request: Parameters<typeof clientAddress>[0];
+      transport: { name: string };
+      close(): void;
+      once(e: 'close', f: () => void): void;
+      once(e: 'upgrade', f: (to: { name: string }) => void): void;
+    }) => {
+      // By transport, for /metrics: how many readers are on long-polling, and how many upgrade.
+      const from = conn.transport.name;
+      let current = from;
+      metrics.connectionsOpened.inc({ transport: from });
+      metrics.connections.inc({ transport: from });
+      conn.once('upgrade', (to) => {
+        metrics.transportUpgrades.inc({ from, to: to.name });
+        metrics.connections.dec({ transport: current });
+        current = to.name;
+        metrics.connections.inc({ transport: current });
+      });
+      conn.once('close', () => metrics.connections.dec({ transport: current }));
       const key = keyOf(conn.request);
       const place = connections.open(key);
       if (place === 'full') {

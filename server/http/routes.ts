@@ -48,6 +48,8 @@ export interface ApiDeps {
   reservedName: (name: string) => boolean | Promise<boolean>;
   /** Told of each failure that is not a refusal (store or Redis trouble). */
   onUnexpectedError?: () => void;
+  /** Routes of the app's services (webhooks, e-mail), added after the core's. */
+  extraRoutes?: ((router: express.Router) => void)[];
 }
 
 declare module 'express-serve-static-core' {
@@ -69,7 +71,7 @@ const CountsQuery = z.object({
     .pipe(z.array(ArticleId).min(1).max(100)),
 });
 
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const r = schema.safeParse(value);
   if (!r.success) throw new DomainError('invalid_input', 'the request is not valid', { issues: zodIssues(r.error) });
   return r.data;
@@ -77,7 +79,7 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
 
 type Route = (req: Request, res: Response) => Promise<void>;
 /** Express 5 forwards rejections itself; `passThrough` makes a middleware that calls next(). */
-const wrap =
+export const wrap =
   (fn: Route, passThrough = false) =>
   (req: Request, res: Response, next: NextFunction): void => {
     fn(req, res).then(() => passThrough && next(), next);
@@ -236,6 +238,7 @@ export function apiRouter(deps: ApiDeps): express.Router {
       res.json({ queue: await discussion.queue(req.viewer ?? null) });
     }),
   );
+  for (const add of deps.extraRoutes ?? []) add(r);
   r.use((_req: Request, _res: Response, next: NextFunction) => next(new DomainError('not_found', 'no such route')));
   r.use(errorHandler(deps.logger, deps.onUnexpectedError));
   return r;

@@ -23,6 +23,8 @@ export interface WebAppDeps {
   logger: Logger;
   metrics: Metrics;
   api: Omit<ApiDeps, 'logger'>;
+  /** `/api/admin` (admin.ts): the command-line tools' routes. */
+  admin?: express.Router;
   /** Whether this node should get traffic (store and fan-out connected, not draining). */
   ready: () => Promise<boolean>;
 }
@@ -80,6 +82,8 @@ export function createWebApp(deps: WebAppDeps): express.Express {
   web.get('/metrics', (_req, res) => {
     void metrics.registry.metrics().then((text) => res.type(metrics.registry.contentType).send(text));
   });
+  // Not for browsers: no CORS, and admin tokens only (admin.ts).
+  if (deps.admin) web.use('/api/admin', deps.admin);
   // Before the API's CORS: any page may ask whether its origin is allowed (the widget says so).
   web.get('/api/origin-check', originCheck(config.ALLOWED_ORIGINS, trust));
   // Host pages listed in ALLOWED_ORIGINS call the API from the browser (guest sign-in, counts).

@@ -208,6 +208,7 @@ function toImported(
   if (c.parent !== ids.parentKey && c.parent !== null) out.sourceParentId = c.parent;
   if (status === 'pending') out.heldReason = c.heldReason ?? `imported: not approved in ${options.format}`;
   if (status === 'removed') out.removedReason = c.removedReason ?? (c.kind === 'spam' ? `imported: spam in ${options.format}` : null);
+  if (status === 'removed' && c.removedFrom) out.removedFrom = c.removedFrom;
   if (c.votes && !isTombstone) out.votes = c.votes;
   if (c.importedFrom) out.importedFrom = c.importedFrom;
   return out;

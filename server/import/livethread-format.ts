@@ -75,9 +75,21 @@ export const ExportBan = z
   .looseObject({
     type: z.literal('ban'),
     userId: UserId,
-    at: Time.nullable().optional(),
+    at: Time.nullable().optional().describe('When the ban was made'),
+    until: Time.nullable().optional().describe('When it ends; null or absent: for good'),
+    reason: z.string().max(1000).nullable().optional(),
+    by: z
+      .looseObject({ id: UserId, name: z.string().max(NAME_MAX_LENGTH) })
+      .optional()
+      .describe('The moderator who banned'),
+    addressHash: z
+      .string()
+      .max(128)
+      .nullable()
+      .optional()
+      .describe("The salted hash of a guest's address the ban also covers (meaningful only on the same site)"),
   })
-  .describe('A banned user');
+  .describe('A ban in force');
 
 export const ExportAudit = z
   .looseObject({
@@ -85,7 +97,7 @@ export const ExportAudit = z
     id: z.string().min(1).max(64),
     at: Time,
     moderator: z.looseObject({ id: UserId, name: z.string() }),
-    action: z.enum(['remove', 'restore', 'approve', 'ban', 'unban', 'close', 'reopen']),
+    action: z.enum(['remove', 'restore', 'approve', 'ban', 'unban', 'hold', 'unhold', 'note', 'close', 'reopen', 'erase']),
     articleId: ArticleId.nullable(),
     commentId: CommentId.nullable(),
     userId: UserId.nullable(),

@@ -80,6 +80,7 @@ function comment(r: ExportComment, sink: ParserSink, context: ParserContext, lin
     flags: made.flags,
     heldReason: r.heldReason ?? null,
     removedReason: r.removedReason ?? null,
+    ...(r.removedFrom ? { removedFrom: r.removedFrom } : {}),
     ...(r.votes ? { votes: { up: r.votes.up, down: r.votes.down } } : {}),
     ...(r.importedFrom ? { importedFrom: { source: r.importedFrom.source, sourceId: r.importedFrom.sourceId } } : {}),
   });

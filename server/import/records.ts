@@ -124,6 +124,8 @@ export interface ImportedComment {
   heldReason?: string | null;
   /** Why it was removed, for `removed`. */
   removedReason?: string | null;
+  /** The status it had before a moderator removed it (livethread export only). */
+  removedFrom?: 'visible' | 'pending';
   /** Vote counts (livethread export only: other sources keep no per-user votes to replay). */
   votes?: { up: number; down: number };
   /**

@@ -57,6 +57,7 @@ export interface RawComment {
   id?: string;
   heldReason?: string | null;
   removedReason?: string | null;
+  removedFrom?: 'visible' | 'pending' | null;
   votes?: { up: number; down: number };
   importedFrom?: { source: string; sourceId: string };
   /** Source order, set by the reader. */

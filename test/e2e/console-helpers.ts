@@ -82,7 +82,7 @@ export async function consoleLive(page: Page, timeout = 20_000): Promise<void> {
   await page.locator('.lm-status[data-state="live"]').waitFor({ timeout });
 }
 
-export type ConsoleView = 'queue' | 'feed' | 'articles' | 'thread' | 'search' | 'user' | 'bans' | 'audit';
+export type ConsoleView = 'queue' | 'feed' | 'articles' | 'thread' | 'search' | 'user' | 'bans' | 'audit' | 'webhooks';
 
 /** Shows a view: its tab when the tab is on screen (queue and feed have none on a wide screen). */
 export async function show(page: Page, view: ConsoleView): Promise<void> {

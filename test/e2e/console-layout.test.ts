@@ -103,7 +103,7 @@ function lowContrast(page: Page, min = 4.5): Promise<string[]> {
 
 /** Visits every view, and the ban dialog, calling `check` on each. */
 async function everyView(page: Page, check: (where: string) => Promise<void>): Promise<void> {
-  for (const view of ['queue', 'feed', 'articles', 'search', 'user', 'thread', 'bans', 'audit'] as ConsoleView[]) {
+  for (const view of ['queue', 'feed', 'articles', 'search', 'user', 'thread', 'bans', 'audit', 'webhooks'] as ConsoleView[]) {
     await show(page, view);
     if (view === 'articles') await page.locator('.lm-article-row').first().waitFor();
     if (view === 'search') {
@@ -123,6 +123,7 @@ async function everyView(page: Page, check: (where: string) => Promise<void>): P
     }
     if (view === 'bans') await page.locator('.lm-ban-row').first().waitFor();
     if (view === 'audit') await page.locator('.lm-audit-entry').first().waitFor();
+    if (view === 'webhooks') await page.locator('.lm-hooks-note').waitFor({ state: 'attached' });
     await check(view);
   }
   await show(page, 'queue');

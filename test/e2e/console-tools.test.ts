@@ -156,6 +156,42 @@ describe('moderator console: tools', () => {
     await context.close();
   }, 120_000);
 
+  it('Erase user asks first (Cancel changes nothing), then turns their comments into tombstones for a reader on the other node', async () => {
+    const { a, b, browser } = env;
+    const { socket: eve, userId } = await guest(b, 'Eve Erasable');
+    const c = ok(await eve.emitWithAck('comment:post', { articleId: 'erase-here', body: 'Something Eve regrets' })).comment;
+    const reader = await signedIn(b, 'rita', 'commenter', 'Rita');
+    ok(await reader.emitWithAck('thread:join', { articleId: 'erase-here' }));
+    const events: { type: string; comment?: { id: string; body: string; author: { name: string } } }[] = [];
+    reader.on('thread:event', (e) => events.push(e as (typeof events)[number]));
+    const context = await browser.newContext();
+    const page = await openConsole(context, a, await token(a, 'mia', 'moderator', 'Mia'));
+    await show(page, 'user');
+    await page.fill('.lm-user-lookup', userId);
+    await page.locator('.lm-user-lookup-form button[type="submit"]').click();
+    const card = page.locator('.lm-user-card');
+    await card.locator('.lm-user-name', { hasText: 'Eve Erasable' }).waitFor();
+
+    await card.locator('.lm-user-erase').click();
+    const dialog = page.locator('dialog.lm-dialog-erase');
+    await dialog.waitFor();
+    expect(await dialog.locator('.lm-dialog-title').innerText()).toBe('Erase Eve Erasable?');
+    // Dangerous: the focus starts on Cancel.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('lm-dialog-cancel'))).toBe(true);
+    await dialog.locator('.lm-dialog-cancel').click();
+    await dialog.waitFor({ state: 'detached' });
+    expect(events).toEqual([]);
+
+    await card.locator('.lm-user-erase').click();
+    await dialog.locator('.lm-dialog-confirm').click();
+    await until(() => events.some((e) => e.type === 'comment.deleted'));
+    const tombstone = events.find((e) => e.type === 'comment.deleted')!.comment!;
+    expect(tombstone.id).toBe(c.id);
+    expect(JSON.stringify(tombstone)).not.toMatch(/Eve|regrets/);
+    expect(pageErrors(page)).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('closing a thread asks first; Cancel leaves it open, Close thread closes it', async () => {
     const { a, b, browser } = env;
     const wes = await signedIn(b, 'wes', 'commenter', 'Wes');

@@ -49,10 +49,10 @@ export function twoNodesAndBrowser(): TwoNodes {
 /**
  * Opens the real demo page (`GET /` of `node`, from the network with its headers and CSP) showing
  * `articleId` instead of `demo`. The attribute is rewritten as the parser inserts the element,
- * before embed.js (async, at the end of the body) can run. (Fulfilling the page from a route
+ * before embed.js (async, at the end of the body) can run; `hash` (`#lt-<id>`) opens a permalink. (Fulfilling the page from a route
  * instead would make chromium's Local Network Access checks refuse its WebSocket to 127.0.0.1.)
  */
-export async function openDemo(context: BrowserContext, node: TestNode, articleId: string): Promise<Page> {
+export async function openDemo(context: BrowserContext, node: Pick<TestNode, 'url'>, articleId: string, hash = ''): Promise<Page> {
   const page = await context.newPage();
   watchPage(page);
   // A string, not a function: tsx would add helper calls (__name) that do not exist in the page.
@@ -63,7 +63,7 @@ export async function openDemo(context: BrowserContext, node: TestNode, articleI
       }
     }).observe(document, { childList: true, subtree: true });
   `);
-  await page.goto(`${node.url}/`);
+  await page.goto(`${node.url}/${hash}`);
   const shown = await page.locator('div[data-livethread-article]').getAttribute('data-livethread-article');
   if (shown !== articleId) throw new Error(`the demo page shows article ${shown}, not ${articleId}`);
   await live(page);
@@ -232,4 +232,24 @@ export function thawAll(): void {
     }
   }
   frozen.clear();
+}
+
+/** A comment's votes as the widget shows them; `buttons` false when they are counts only. */
+export function votesOf(page: Page, commentId: string) {
+  return page.locator(`article[data-comment-id="${commentId}"]`).evaluate((a) => {
+    const part = (dir: string) => a.querySelector<HTMLElement>(`.lt-votes .lt-vote-${dir}`);
+    const up = part('up');
+    const down = part('down');
+    return {
+      up: Number(up?.querySelector('.lt-vote-count')?.textContent ?? NaN),
+      down: Number(down?.querySelector('.lt-vote-count')?.textContent ?? NaN),
+      myVote: up?.getAttribute('aria-pressed') === 'true' ? 1 : down?.getAttribute('aria-pressed') === 'true' ? -1 : 0,
+      buttons: up instanceof HTMLButtonElement && down instanceof HTMLButtonElement,
+    };
+  });
+}
+
+/** The ids of the root comments shown, in order. */
+export async function rootIds(page: Page): Promise<string[]> {
+  return (await thread(page)).filter((c) => c.depth === 0 && c.id !== null).map((c) => c.id!);
 }

@@ -29,14 +29,18 @@ describe('presence and reports in the widget', () => {
 
     const comment = writer.locator(`article.lt-comment[data-comment-id="${posted.comment.id}"]`);
     await comment.locator('.lt-report').click();
+    // The report asks why; the reason goes with it.
+    await comment.locator('select.lt-report-reason').selectOption('Off-topic');
+    await comment.locator('.lt-send-report').click();
     await eventually(async () => (await comment.locator('.lt-report').innerText()) === 'Reported');
     const queue = (await (
       await fetch(`${a.url}/api/moderation/queue`, { headers: { authorization: `Bearer ${await token(a, 'mo', 'moderator')}` } })
     ).json()) as {
-      queue: { comment: { id: string }; reason: string; reports: { userId: string }[] }[];
+      queue: { comment: { id: string }; reason: string; reports: { userId: string; reason: string | null }[] }[];
     };
     const item = queue.queue.find((q) => q.comment.id === posted.comment.id);
     expect(item?.reason).toBe('reported');
     expect(item?.reports).toHaveLength(1);
+    expect(item?.reports[0]?.reason).toBe('Off-topic');
   }, 60_000);
 });

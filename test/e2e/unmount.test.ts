@@ -69,10 +69,13 @@ it('unmount leaves the thread, stops the widget and empties its div; the other w
     [article, other],
   );
   expect(mounted).toEqual([article, other]);
+  // Appended at the end of the page: they connect once the reader comes near them (lazy mounting).
+  await page.locator('div.spa').nth(1).scrollIntoViewIfNeeded();
   const twin = page.locator('div.spa').nth(0);
   const otherWidget = page.locator('div.spa').nth(1);
   const bodiesIn = (widget: typeof twin) => widget.locator('article.lt-comment .lt-body').allTextContents();
   await eventually(async () => (await bodiesIn(twin)).length === 1 && (await bodiesIn(otherWidget)).length === 1);
+  await page.evaluate(() => window.scrollTo(0, 0));
   expect(await thread(page)).toHaveLength(1);
   await eventually(() => inRoom(a, article) === 1 && inRoom(a, other) === 1);
   expect(await intervals()).toBe(3);
@@ -132,6 +135,7 @@ it('unmount leaves the thread, stops the widget and empties its div; the other w
   const again = await page.evaluate(() => window.livethread!.scan().map((w) => w.articleId));
   expect(again).toEqual([article, other]);
   await eventually(async () => (await thread(page)).map((c) => c.body).join() === 'After the unmount,Before the page opened');
+  await otherWidget.scrollIntoViewIfNeeded();
   await eventually(async () => (await bodiesIn(otherWidget)).length === 2);
   await eventually(() => inRoom(a, other) === 1);
   expect(await intervals()).toBe(3);

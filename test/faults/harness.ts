@@ -466,7 +466,7 @@ export class Workload {
    * Waits until every reader's head is at least `targets` (the store's heads when omitted, read
    * again on each round) and resolves with the time it took.
    */
-  async waitCaughtUp(deployment: Deployment, timeoutMs: number, targets?: Map<string, number>): Promise<number> {
+  async waitCaughtUp(deployment: Pick<Deployment, 'readyNode'>, timeoutMs: number, targets?: Map<string, number>): Promise<number> {
     const t0 = Date.now();
     let behind: Reader[] = [];
     let heads = targets;
@@ -539,7 +539,7 @@ function eventView(e: ThreadEvent): string {
   });
 }
 
-export async function verify(scenario: string, deployment: Deployment, workload: Workload): Promise<Verdict> {
+export async function verify(scenario: string, deployment: Pick<Deployment, 'readyNode'>, workload: Workload): Promise<Verdict> {
   const node = await deployment.readyNode();
   const threads = new Map<string, StoreThread>();
   for (const a of workload.opts.articles) threads.set(a, await readThread(node, a));

@@ -31,7 +31,7 @@ export interface Target {
 
 export async function startTarget(opts: { env?: Record<string, string>; embedded?: boolean } = {}): Promise<Target> {
   const redis = opts.embedded ? null : await RedisProcess.start({ appendonly: false });
-  const node = new NodeProcess('target', await freePort(), { ...(redis ? { REDIS_URL: redis.url } : {}), ...opts.env });
+  const node = new NodeProcess('target', await freePort(), { ...(redis ? { REDIS_URL: redis.url } : { STORE: 'memory' }), ...opts.env });
   const clients: { close(): void }[] = [];
   const stop = async () => {
     for (const c of clients) c.close();

@@ -8,6 +8,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ThreadEvent } from '../../shared/schemas.js';
+import { exportLivethread } from '../../server/import/exporter.js';
 import { ok } from '../support/acks.js';
 import { closeClients, connected, rawSocket, recordEvents, startNode, token, type TestNode } from '../support/nodes.js';
 import { eventually } from '../support/ports.js';
@@ -183,6 +184,12 @@ describe('erasure', () => {
     const around = await (await fetch(`${b.url}/api/articles/${one}/comments/${c1.id}`)).text();
     expect(around).not.toContain(name);
     expect(around).not.toContain(words[0]);
+    // Nor in the site's export (npm run export), which holds everything else.
+    let exported = '';
+    for await (const line of exportLivethread(a.store, new Date())) exported += line;
+    expect(exported).toContain(c1.id);
+    expect(exported).not.toContain(name);
+    expect(exported).not.toContain(words[0]);
   });
 
   it('a moderator erases a user, held comments included; a commenter may not', async () => {

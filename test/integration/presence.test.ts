@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PresencePayload } from '../../shared/events.js';
-import { eventually } from '../support/ports.js';
+import { eventually, sleep } from '../support/ports.js';
 import { startRedis, type RedisServer } from '../support/redis-server.js';
 import { closeClients, sdkClient, startNode, token, type TestNode } from '../support/nodes.js';
 
@@ -36,5 +36,26 @@ describe('presence', () => {
     expect(seen.every((p) => p.articleId === 'pres-1')).toBe(true);
     typist.close();
     await eventually(() => seen.at(-1)?.readers === 3, 10_000);
+  }, 30_000);
+
+  it('a typist is sent the count without its own typing, on its node; everyone else with it', async () => {
+    const onA: PresencePayload[] = [];
+    const own: PresencePayload[] = [];
+    await sdkClient(a.url).join('pres-2', { onPresence: (p) => onA.push(p) });
+    const typist = sdkClient(b.url, await token(b, 'tom'));
+    await typist.join('pres-2', { onPresence: (p) => own.push(p) });
+    typist.typing('pres-2');
+    await eventually(() => onA.at(-1)?.typing === 1, 8000);
+    await eventually(() => own.at(-1)?.readers === 2, 8000);
+    // A presence round of the typist's node later, still nothing about itself.
+    await sleep(2500);
+    expect(own.map((p) => p.typing)).not.toContain(1);
+    // A second typist: the first now hears of one.
+    const other = sdkClient(a.url, await token(a, 'una'));
+    await other.join('pres-2');
+    typist.typing('pres-2'); // still typing (a signal lasts 5 s)
+    other.typing('pres-2');
+    await eventually(() => onA.at(-1)?.typing === 2, 8000);
+    await eventually(() => own.at(-1)?.typing === 1, 8000);
   }, 30_000);
 });

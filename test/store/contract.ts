@@ -6,6 +6,7 @@ import { afterAll, describe } from 'vitest';
 import { abuseContract } from './contract/abuse.js';
 import { auditContract } from './contract/audit.js';
 import type { StoreFactory } from './contract/fixture.js';
+import { importContract } from './contract/import.js';
 import { moderationContract } from './contract/moderation.js';
 import { peopleContract } from './contract/people.js';
 import { threadContract } from './contract/thread.js';
@@ -24,5 +25,6 @@ export function describeStore(name: string, factory: StoreFactory): void {
     auditContract(name, factory);
     abuseContract(name, factory);
     peopleContract(name, factory);
+    importContract(name, factory);
   });
 }

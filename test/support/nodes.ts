@@ -55,6 +55,8 @@ export async function startNode(
     LOG_LEVEL: 'silent',
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     ...(opts.clusterNodes ? { REDIS_CLUSTER_NODES: opts.clusterNodes } : {}),
+    // Without Redis, the in-memory store unless a test asks for SQLite (STORE, DATA_DIR in `env`).
+    ...(opts.redisUrl || opts.clusterNodes ? {} : { STORE: 'memory' }),
     ...opts.env,
   });
   const logs = opts.logs;

@@ -40,6 +40,11 @@ describe('configuration from the environment', () => {
     });
     expect(c.REDIS_URL).toBeUndefined();
     expect(c.REDIS_CLUSTER_NODES).toBeUndefined();
+    // Without Redis, comments are kept in a SQLite file in ./data.
+    expect(c).toMatchObject({ STORE: 'sqlite', DATA_DIR: './data' });
+    expect(parseConfig({ STORE: 'memory' }).STORE).toBe('memory');
+    expect(parseConfig({ REDIS_URL: 'redis://r:6379', AUTH_SECRET: SECRET }).STORE).toBe('redis');
+    expect(refusal({ STORE: 'memory', REDIS_URL: 'redis://r:6379', AUTH_SECRET: SECRET })).toContain('STORE');
     expect(c.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(parseConfig({}).AUTH_SECRET).not.toBe(c.AUTH_SECRET);
   });

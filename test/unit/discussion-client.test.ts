@@ -393,4 +393,48 @@ describe('DiscussionClient requests', () => {
     expect(await client.loadReplies(A, 'r')).toBe(false);
     expect(socket.sent('thread:replies')).toHaveLength(2);
   });
+
+  it('a permalink to a comment the reader may not see rejects with not_found; joining again without it loads the thread', async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', (p) =>
+      p.around ? { ok: false, error: { code: 'not_found', message: 'gone' } } : snapshot(2, { sort: 'newest', count: 2 }),
+    );
+    await expect(client.join(A, listener, { sort: 'top', around: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    const state = await client.join(A, listener, { sort: 'oldest' });
+    expect(state).toMatchObject({ head: 2, target: null });
+    expect(socket.sent('thread:join')).toEqual([
+      { articleId: A, sort: 'top', around: 'nope' },
+      { articleId: A, sort: 'oldest' },
+    ]);
+  });
+
+  it('openAround reloads the thread at a comment, in the order the page came in; not_found leaves the thread as it was', async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', (p) =>
+      p.around === 'c9'
+        ? snapshot(3, { sort: 'newest', target: 'c9', before: '12', laterReplies: { c9: '30' } })
+        : p.around
+          ? { ok: false, error: { code: 'not_found', message: 'gone' } }
+          : snapshot(2, { sort: 'top', rank: ['c7'] }),
+    );
+    await client.join(A, listener, { sort: 'top' });
+    await expect(client.openAround(A, 'hidden')).rejects.toMatchObject({ code: 'not_found' });
+    expect(client.thread(A)).toMatchObject({ head: 2, sort: 'top', rank: ['c7'] });
+    const state = await client.openAround(A, 'c9');
+    expect(state).toMatchObject({ sort: 'newest', target: 'c9', before: '12' });
+    expect(state!.laterReplies.get('c9')).toBe('30');
+    // A later fresh snapshot (a new epoch, say) asks for the order shown, without the permalink.
+    socket.push('thread:event', event(9, { epoch: 'epoch-2' }));
+    await settle();
+    expect(socket.sent('thread:join').at(-1)).toEqual({ articleId: A, sort: 'newest' });
+  });
+
+  it("keeps the article's count from snapshots and live events, not the number loaded", async () => {
+    const { socket, client, listener } = setup();
+    socket.answer('thread:join', () => snapshot(2, { count: 250 }));
+    await client.join(A, listener);
+    expect(client.thread(A)!.count).toBe(250);
+    socket.push('thread:event', event(3, { count: 251 }));
+    expect(client.thread(A)!.count).toBe(251);
+  });
 });

@@ -171,4 +171,34 @@ describe('layoutThread', () => {
     expect(roots[0]).toMatchObject({ live: true, sending: false });
     expect(count).toBe(1);
   });
+
+  it('Top keeps the ranking the roots were loaded in, whatever votes say now; roots that came live go first, newest first', () => {
+    const old = comment('old', null, { up: 0 });
+    const best = comment('best', null, { up: 9 });
+    const mid = comment('mid', null, { up: 3 });
+    const reply = comment('reply', old);
+    const live1 = comment('live1');
+    const live2 = comment('live2');
+    // Loaded in the server's ranking (best, mid, old), then a vote made old the best: it stays.
+    const ranked = [best, mid, { ...old, up: 20 }, reply, live1, live2];
+    const { roots } = layout(ranked, { order: 'top', arrived: new Set(['live1', 'live2']) });
+    expect(flat(roots)).toEqual(['live2@0', 'live1@0', 'best@0', 'mid@0', 'old@0', 'reply@1']);
+  });
+
+  it("marks a permalink's root thread with later replies to load", () => {
+    const root = comment('root');
+    const r1 = comment('r1', root);
+    const other = comment('other');
+    const { roots } = layout([root, r1, other], {
+      state: {
+        comments: new Map([root, r1, other].map((c) => [c.id, c])),
+        replyCursors: new Map(),
+        laterReplies: new Map([['root', '7']]),
+      },
+    });
+    expect(roots.map((n) => [n.comment.id, n.laterReplies])).toEqual([
+      ['other', false],
+      ['root', true],
+    ]);
+  });
 });

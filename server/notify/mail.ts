@@ -1,0 +1,483 @@
+/**
+ * Reply e-mails, from the event log through a durable outbox.
+ *
+ * One node at a time (the lease `~mail` in the WebhookStore) reads the change feed after its own
+ * mark and each article's log after its own cursor, like a webhook endpoint. For every
+ * `comment.created` (a comment readers can now see: a held one arrives here when approved) it
+ * finds who should hear of it: the authors of every comment above it, and the thread's followers;
+ * never its own author, nobody unsubscribed, nobody with the article open in a widget right now
+ * (they saw it arrive live). Each recipient gets the comment added to their batch for the thread
+ * in the outbox: the first waits NOTIFY_DELAY_MS for company, and after an e-mail about a thread
+ * the next waits until NOTIFY_COALESCE_MS has passed, so a busy thread is one e-mail, not ten.
+ *
+ * Due batches are sent by the same node: each comment is read again and only the ones still
+ * visible go in (a removed one is left out; a batch with none left is dropped). A batch leaves the
+ * outbox only after the SMTP server accepted it; its Message-ID is fixed when it is created, so
+ * the one resend a crash can cause is recognisable. Addresses are never logged.
+ */
+import { createHash } from 'node:crypto';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Config } from '../config.js';
+import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookStore } from '../core/ports.js';
+import type { AppServer } from '../gateway/handlers.js';
+import { articleOfRoom } from '../gateway/rooms.js';
+import type { Metrics } from '../metrics.js';
+import { MailLinks, type UnsubscribeScope } from './mail-links.js';
+import { headerText, renderConfirm, renderReplies, type RenderedMail } from './mail-render.js';
+
+/** The mail pipeline's place in the change feed and the lease (WebhookStore's endpoint names). */
+const MAIL_KEY = '~mail';
+const LEASE_MS = 60_000;
+const FEED_PAGE = 100;
+const EVENTS_PAGE = { limit: 50, maxBytes: 512 * 1024 };
+const DUE_PAGE = 20;
+/** Ancestors looked at for a reply (deeper threads notify the nearest 100). */
+const MAX_DEPTH = 100;
+const MAX_RECIPIENTS = 1000;
+const WATCH_TICK_MS = 2000;
+const WATCH_TTL_MS = 3 * WATCH_TICK_MS;
+const RETRY_MS = 60_000;
+const DAY_MS = 24 * 3600_000;
+const FOLLOWS_MAX = 200;
+/** Addresses remembered per node to skip writing an unchanged one (cleared when full). */
+const SEEN_MAX = 10_000;
+const CONFIRM_EVERY_MS = 60_000;
+
+export const EmailAddress = z.email({ message: 'expected an e-mail address' }).max(254);
+
+export interface MailDeps {
+  config: Config;
+  store: CommentStore;
+  hooks: WebhookStore;
+  mail: MailStore;
+  logger: Logger;
+  metrics: Metrics;
+  io?: AppServer;
+  /** Replaces the SMTP transport (tests). */
+  transport?: Transporter;
+}
+
+export type MailSettingsPatch = {
+  replies?: boolean;
+  digest?: 'instant' | 'daily';
+  follow?: { articleId: string; rootId: string; on: boolean };
+};
+
+export class Mail {
+  readonly enabled: boolean;
+  private readonly transport: Transporter | null;
+  private readonly links: MailLinks | null;
+  private readonly holder = createHash('sha256').update(`${process.pid}:${Math.random()}`).digest('hex').slice(0, 16);
+  private readonly startedAt = new Date().toISOString();
+  private readonly seen = new Map<string, string>();
+  private readonly confirmations = new Map<string, number>();
+  private timers: NodeJS.Timeout[] = [];
+  private running: Promise<void> | null = null;
+  private again = false;
+  private woken = false;
+  private closed = false;
+
+  constructor(private readonly deps: MailDeps) {
+    const { SMTP_URL, MAIL_FROM, PUBLIC_URL, AUTH_SECRET } = deps.config;
+    this.enabled = Boolean(SMTP_URL && MAIL_FROM && PUBLIC_URL);
+    this.transport = this.enabled ? (deps.transport ?? nodemailer.createTransport(SMTP_URL)) : null;
+    this.links = this.enabled ? new MailLinks(AUTH_SECRET, PUBLIC_URL!) : null;
+  }
+
+  start(): void {
+    if (!this.enabled) return;
+    const poll = setInterval(() => this.wake(), this.deps.config.NOTIFY_POLL_MS);
+    poll.unref();
+    this.timers.push(poll);
+    const io = this.deps.io;
+    if (io) {
+      const watch = setInterval(() => void this.noteWatching(), WATCH_TICK_MS);
+      watch.unref();
+      this.timers.push(watch);
+      // At once when someone opens an article, not only at the next tick.
+      io.of('/').adapter.on('join-room', (room: string, id: string) => {
+        const articleId = articleOfRoom(room);
+        const viewer = articleId ? io.of('/').sockets.get(id)?.data.viewer : null;
+        if (articleId && viewer) {
+          this.deps.mail.noteWatching([{ userId: viewer.id, articleId }], WATCH_TTL_MS).catch(() => undefined);
+        }
+      });
+      // Leaving (or closing the page) ends it at once, unless another of their sockets on this
+      // node still has the article open; other nodes renew theirs at their next tick.
+      io.of('/').adapter.on('leave-room', (room: string, id: string) => {
+        const articleId = articleOfRoom(room);
+        const viewer = articleId ? io.of('/').sockets.get(id)?.data.viewer : null;
+        if (!articleId || !viewer) return;
+        for (const s of io.of('/').sockets.values()) {
+          if (s.id !== id && s.data.viewer?.id === viewer.id && s.rooms.has(room)) return;
+        }
+        this.deps.mail.noteWatching([{ userId: viewer.id, articleId }], 1).catch(() => undefined);
+      });
+    }
+    this.wake();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.running?.catch(() => undefined);
+    await this.deps.hooks.releaseLease(MAIL_KEY, this.holder).catch(() => undefined);
+    this.transport?.close();
+  }
+
+  /** Who has an article open on this node, signed in (renewed every tick). */
+  private async noteWatching(): Promise<void> {
+    const pairs: { userId: string; articleId: string }[] = [];
+    for (const socket of this.deps.io!.of('/').sockets.values()) {
+      const viewer = socket.data.viewer;
+      if (!viewer) continue;
+      for (const room of socket.rooms) {
+        const articleId = articleOfRoom(room);
+        if (articleId) pairs.push({ userId: viewer.id, articleId });
+      }
+      if (pairs.length >= 50_000) break;
+    }
+    await this.deps.mail.noteWatching(pairs, WATCH_TTL_MS).catch(() => undefined);
+  }
+
+  wake(): void {
+    if (this.closed || !this.enabled) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.woken) return;
+    this.woken = true;
+    setImmediate(() => {
+      this.woken = false;
+      this.running = this.pass()
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'mail: a pass failed'))
+        .finally(() => {
+          this.running = null;
+          if (this.again) {
+            this.again = false;
+            this.wake();
+          }
+        });
+    });
+  }
+
+  private async pass(): Promise<void> {
+    const { hooks } = this.deps;
+    if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+    const state = (await hooks.endpointState(MAIL_KEY)) ?? {
+      since: this.startedAt,
+      mark: 0,
+      activity: 0,
+      failures: 0,
+      failingSince: null,
+      retryAt: null,
+      failing: false,
+      lastSuccessAt: null,
+      lastError: null,
+      replaySince: null,
+    };
+    for (;;) {
+      const feed = await hooks.changedSince(state.mark, FEED_PAGE);
+      for (const { articleId, mark } of feed.articles) {
+        await this.readArticle(articleId, state.since);
+        state.mark = mark;
+        await hooks.setEndpointState(MAIL_KEY, state);
+      }
+      if (feed.articles.length < FEED_PAGE || this.closed) break;
+    }
+    await this.sendDue();
+  }
+
+  /** Queues e-mail for each new visible comment of the article after the pipeline's cursor. */
+  private async readArticle(articleId: string, since: string): Promise<void> {
+    const { store, hooks } = this.deps;
+    const logSize = this.deps.config.EVENT_LOG_SIZE;
+    let cursor = await hooks.cursor(MAIL_KEY, articleId);
+    for (let guard = 0; guard < 10_000 && !this.closed; guard++) {
+      const head = (await store.heads([articleId]))[articleId];
+      if (!head || head.head === 0) return;
+      const fresh = !cursor || cursor.epoch !== head.epoch;
+      const from = fresh ? Math.max(0, head.head - logSize) : cursor!.seq;
+      if (from >= head.head) return;
+      const r = await store.eventsSince(articleId, from, EVENTS_PAGE);
+      if (r.kind === 'gone') {
+        this.deps.logger.warn({ articleId }, 'mail: fell behind the event log; some comments were not e-mailed');
+        cursor = { epoch: r.epoch ?? head.epoch, seq: r.head };
+        await hooks.setCursor(MAIL_KEY, articleId, cursor);
+        return;
+      }
+      for (const e of r.events) {
+        if (e.type === 'comment.created' && !(fresh && e.at < since)) {
+          const c = e.comment ?? (e.commentId ? await store.get(articleId, e.commentId) : null);
+          if (c) await this.queueFor(c);
+        }
+        cursor = { epoch: r.epoch, seq: e.seq };
+        await hooks.setCursor(MAIL_KEY, articleId, cursor);
+      }
+      if (r.events.length === 0 || (!r.more && cursor!.seq >= r.head)) return;
+    }
+  }
+
+  private async queueFor(c: StoredComment): Promise<void> {
+    const { store, mail, metrics, config } = this.deps;
+    if (c.status !== 'visible' || !c.author) return;
+    const authorId = c.author.id;
+    const recipients = new Map<string, 'reply' | 'follow'>();
+    let parentId = c.parentId;
+    for (let depth = 0; parentId && depth < MAX_DEPTH; depth++) {
+      const p = await store.get(c.articleId, parentId);
+      if (!p) break;
+      if (p.author && p.author.id !== authorId && !recipients.has(p.author.id)) recipients.set(p.author.id, 'reply');
+      parentId = p.parentId;
+    }
+    for (const f of await mail.followers(c.articleId, c.rootId, MAX_RECIPIENTS)) {
+      if (f !== authorId && !recipients.has(f) && recipients.size < MAX_RECIPIENTS) recipients.set(f, 'follow');
+    }
+    const threadKey = `${c.articleId}\n${c.rootId}`;
+    for (const [userId, reason] of recipients) {
+      const person = await mail.person(userId);
+      if (!person?.email) continue;
+      if (person.none || (reason === 'reply' && !person.replies) || person.muted?.includes(threadKey)) {
+        metrics.mailSuppressed.inc({ reason: 'unsubscribed' });
+        continue;
+      }
+      if (reason === 'follow' && !person.follows.includes(threadKey)) continue;
+      if (await mail.isWatching(userId, c.articleId)) {
+        metrics.mailSuppressed.inc({ reason: 'watching' });
+        continue;
+      }
+      const now = Date.now();
+      const last = await mail.lastMailed(userId, threadKey);
+      const sendAt =
+        person.digest === 'daily'
+          ? now + DAY_MS
+          : Math.max(now + config.NOTIFY_DELAY_MS, last === null ? 0 : last + config.NOTIFY_COALESCE_MS);
+      const key = `${userId}\n${threadKey}`;
+      const id = createHash('sha256').update(`${key}\n${c.id}`).digest('base64url').slice(0, 24);
+      const r = await mail.queueMail({ key, id, userId, articleId: c.articleId, rootId: c.rootId, sendAt }, c.id);
+      if (r === 'added') metrics.mailSuppressed.inc({ reason: 'coalesced' });
+    }
+  }
+
+  private async sendDue(): Promise<void> {
+    const { mail, hooks } = this.deps;
+    for (let guard = 0; guard < 50 && !this.closed; guard++) {
+      const due = await mail.dueMail(Date.now(), DUE_PAGE);
+      if (due.length === 0) return;
+      for (const b of due) {
+        // Renew the lease before each send: no other node sends while this one does.
+        if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+        await this.sendBatch(b);
+      }
+    }
+  }
+
+  private async sendBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
+    const { mail, store, metrics, logger, config } = this.deps;
+    const threadKey = `${b.articleId}\n${b.rootId}`;
+    const person = await mail.person(b.userId);
+    if (!person?.email || person.none || person.muted?.includes(threadKey)) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'unsubscribed' });
+      return;
+    }
+    const following = person.follows.includes(threadKey);
+    if (!following && !person.replies) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'unsubscribed' });
+      return;
+    }
+    const comments = await Promise.all(b.commentIds.map((id) => store.get(b.articleId, id)));
+    const visible = comments.filter((c): c is StoredComment & { author: NonNullable<StoredComment['author']> } =>
+      Boolean(c && c.status === 'visible' && c.author),
+    );
+    if (visible.length === 0) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'removed' });
+      return;
+    }
+    const links = this.links!;
+    const unsubscribeThread = links.unsubscribeUrl(b.userId, { kind: 'thread', articleId: b.articleId, rootId: b.rootId });
+    const unsubscribeAll = links.unsubscribeUrl(b.userId, { kind: 'all' });
+    const oneClick = following ? unsubscribeThread : links.unsubscribeUrl(b.userId, { kind: 'replies' });
+    const rendered = renderReplies({
+      recipientName: person.name,
+      articleId: b.articleId,
+      reason: following ? 'follow' : 'reply',
+      items: visible.map((c) => ({ authorName: c.author.name, body: c.body, createdAt: c.createdAt, url: this.commentUrl(c) })),
+      more: 0,
+      unsubscribeThread,
+      unsubscribeAll,
+    });
+    try {
+      await this.send(person.email, rendered, {
+        messageId: `<${b.id}@${new URL(config.PUBLIC_URL!).hostname}>`,
+        headers: { 'List-Unsubscribe': `<${oneClick}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      });
+    } catch (err) {
+      metrics.mailFailed.inc();
+      logger.warn({ err: (err as Error).message, userId: b.userId }, 'mail: sending failed; retrying later');
+      await mail.reschedule(b.key, Date.now() + RETRY_MS);
+      return;
+    }
+    await mail.finishMail(b.key);
+    await mail.setLastMailed(b.userId, threadKey, Date.now());
+    metrics.mailSent.inc();
+  }
+
+  private commentUrl(c: StoredComment): string {
+    const u = new URL('/', this.deps.config.PUBLIC_URL);
+    u.searchParams.set('article', c.articleId);
+    u.hash = `comment-${c.id}`;
+    return u.href;
+  }
+
+  private async send(to: string, m: RenderedMail, extra: { messageId?: string; headers?: Record<string, string> } = {}): Promise<void> {
+    await this.transport!.sendMail({
+      from: this.deps.config.MAIL_FROM,
+      to,
+      subject: headerText(m.subject, 200),
+      text: m.text,
+      html: m.html,
+      ...(extra.messageId ? { messageId: extra.messageId } : {}),
+      ...(extra.headers ? { headers: extra.headers } : {}),
+    });
+  }
+
+  // ── people ──
+
+  /** A token with a verified address: remembered for this user (written only when it changed). */
+  verifiedEmail(user: User, email: string): void {
+    if (!this.enabled || this.seen.get(user.id) === email) return;
+    if (this.seen.size >= SEEN_MAX) this.seen.clear();
+    this.seen.set(user.id, email);
+    void (async () => {
+      const person = (await this.deps.mail.person(user.id)) ?? newPerson(user);
+      if (person.email === email && person.name === user.name) return;
+      await this.deps.mail.savePerson({ ...person, email, name: user.name, pending: null });
+    })().catch((err: unknown) => {
+      this.seen.delete(user.id);
+      this.deps.logger.warn({ err: (err as Error).message, userId: user.id }, 'mail: could not remember an address');
+    });
+  }
+
+  async settings(user: User): Promise<{
+    available: boolean;
+    email: string | null;
+    pending: string | null;
+    replies: boolean;
+    digest: 'instant' | 'daily';
+    follows: { articleId: string; rootId: string }[];
+  }> {
+    const p = this.enabled ? await this.deps.mail.person(user.id) : null;
+    return {
+      available: this.enabled,
+      email: p?.email ?? null,
+      pending: p?.pending?.email ?? null,
+      replies: p ? p.replies && !p.none : true,
+      digest: p?.digest ?? 'instant',
+      follows: (p?.follows ?? []).map((k) => {
+        const [articleId, rootId] = k.split('\n') as [string, string];
+        return { articleId, rootId };
+      }),
+    };
+  }
+
+  async updateSettings(user: User, patch: MailSettingsPatch): Promise<void> {
+    const { mail } = this.deps;
+    const p = (await mail.person(user.id)) ?? newPerson(user);
+    if (patch.replies !== undefined) {
+      p.replies = patch.replies;
+      if (patch.replies) p.none = false;
+    }
+    if (patch.digest) p.digest = patch.digest;
+    if (patch.follow) {
+      const k = `${patch.follow.articleId}\n${patch.follow.rootId}`;
+      p.follows = p.follows.filter((f) => f !== k);
+      if (patch.follow.on) {
+        if (p.follows.length >= FOLLOWS_MAX) throw new MailError('too_many', `at most ${FOLLOWS_MAX} threads can be followed`);
+        if (!(await mail.setFollower(patch.follow.articleId, patch.follow.rootId, user.id, true))) {
+          throw new MailError('too_many', 'this thread has too many followers');
+        }
+        p.follows.push(k);
+        p.muted = (p.muted ?? []).filter((m) => m !== k);
+        p.none = false;
+      } else await mail.setFollower(patch.follow.articleId, patch.follow.rootId, user.id, false);
+    }
+    await mail.savePerson(p);
+  }
+
+  /** A guest (or anyone) gives an address: nothing is sent to it but the confirmation link. */
+  async addEmail(user: User, email: string): Promise<void> {
+    const now = Date.now();
+    const last = this.confirmations.get(user.id);
+    if (last !== undefined && now - last < CONFIRM_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
+    if (this.confirmations.size >= SEEN_MAX) this.confirmations.clear();
+    this.confirmations.set(user.id, now);
+    const p = (await this.deps.mail.person(user.id)) ?? newPerson(user);
+    p.pending = { email, at: new Date(now).toISOString() };
+    await this.deps.mail.savePerson(p);
+    await this.send(email, renderConfirm({ name: user.name, url: this.links!.confirmUrl(user.id, email, now) }));
+  }
+
+  /** A confirmation link: valid and still the address pending, it becomes the person's address. */
+  async confirm(q: Record<string, unknown>, apply: boolean): Promise<'confirmed' | 'valid' | 'invalid'> {
+    const link = this.links?.readConfirm(q, Date.now());
+    if (!link) return 'invalid';
+    const p = await this.deps.mail.person(link.userId);
+    if (!p || (p.pending?.email !== link.email && p.email !== link.email)) return 'invalid';
+    if (!apply) return 'valid';
+    await this.deps.mail.savePerson({ ...p, email: link.email, pending: null, none: false });
+    return 'confirmed';
+  }
+
+  /** One-click unsubscribe (GET only checks the link; POST applies it). */
+  async unsubscribe(q: Record<string, unknown>, apply: boolean): Promise<UnsubscribeScope | null> {
+    const link = this.links?.readUnsubscribe(q);
+    if (!link) return null;
+    if (!apply) return link.scope;
+    const { mail } = this.deps;
+    const p = await mail.person(link.userId);
+    if (!p) return link.scope;
+    const s = link.scope;
+    if (s.kind === 'all') {
+      p.none = true;
+      p.replies = false;
+    } else if (s.kind === 'replies') p.replies = false;
+    else {
+      const k = `${s.articleId}\n${s.rootId}`;
+      p.follows = p.follows.filter((f) => f !== k);
+      p.muted = [...(p.muted ?? []).filter((m) => m !== k), k].slice(-FOLLOWS_MAX);
+      await mail.setFollower(s.articleId, s.rootId, p.userId, false);
+    }
+    await mail.savePerson(p);
+    this.deps.metrics.mailUnsubscribed.inc({ scope: s.kind });
+    return s;
+  }
+}
+
+export class MailError extends Error {
+  constructor(
+    readonly code: 'too_many' | 'too_soon',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function newPerson(user: User): MailPerson {
+  return {
+    userId: user.id,
+    name: user.name,
+    email: null,
+    pending: null,
+    replies: true,
+    digest: 'instant',
+    none: false,
+    follows: [],
+    muted: [],
+  };
+}
