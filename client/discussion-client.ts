@@ -141,6 +141,8 @@ export class DiscussionClient {
   private readonly postRetries: number;
   private readonly wakeCheckMs: number;
   private readonly stops: (() => void)[] = [];
+  /** Connections made so far: tells a request sent on an earlier one. */
+  private connections = 0;
   private closed = false;
 
   constructor(opts: DiscussionClientOptions = {}) {
@@ -213,6 +215,7 @@ export class DiscussionClient {
     // Rooms do not survive a reconnect (nor a new token): join every thread again, catching up
     // from `head`. A join already on its way (sent while offline) is left to finish.
     this.socket.on('connect', () => {
+      this.connections++;
       for (const [articleId, sub] of this.subs) if (!sub.joining) void this.rejoin(articleId, sub);
     });
   }
@@ -507,6 +510,7 @@ export class DiscussionClient {
           state && !sub.wantFresh
             ? { articleId, since: state.head, epoch: state.epoch, scores: state.scoresVersion, sort: state.sort }
             : { articleId, sort: sub.sort, ...(sub.around ? { around: sub.around } : {}) };
+        const sentOn = this.connections;
         try {
           const r = await this.request('thread:join', payload);
           if (this.subs.get(articleId) !== sub) {
@@ -525,6 +529,11 @@ export class DiscussionClient {
           }
           // Not connected: the reconnect handler joins again. Otherwise surface the error.
           if (!this.socket.connected) return;
+          // Sent on a connection that died since (its answer never came): ask the new one.
+          if (this.connections !== sentOn) {
+            sub.joinAgain = true;
+            continue;
+          }
           // Asked to slow down (many threads re-joined at once): come back when told to.
           if (e instanceof ClientError && e.code === 'rate_limited' && sub.state) {
             setTimeout(() => void this.rejoin(articleId, sub), (e.retryAfterMs ?? 1000) + Math.random() * 200);

@@ -77,6 +77,8 @@ export interface AppService {
   /** Adds routes under /api (after authentication: `req.viewer` is set). */
   routes?: (router: Router) => void;
   start?(): void;
+  /** What it keeps about a person: part of their export and erasure. */
+  personalData?: PersonalDataSource;
   /** Stops its work; the store is still open. */
   close(): Promise<void>;
 }
@@ -198,7 +200,7 @@ export function createApp(deps: AppDeps): App {
     clock,
     ids,
     limiter,
-    sources: deps.personalData ?? [],
+    sources: [...(deps.personalData ?? []), ...services.flatMap((s) => (s.personalData ? [s.personalData] : []))],
     endSessions: sockets.endSessions,
     toModerators: (e) => discussion.toModerators(e),
   });

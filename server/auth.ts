@@ -3,6 +3,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import { z } from 'zod';
 import { TokenClaims } from '../shared/schemas.js';
 import type { User } from './core/ports.js';
 
@@ -54,7 +55,9 @@ export class Tokens {
       guest: payload.guest === true,
       ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
     };
-    if (claims.data.email && claims.data.email_verified === true) this.opts.verifiedEmail?.(user, claims.data.email);
+    if (claims.data.email && claims.data.email_verified === true && z.email().max(254).safeParse(claims.data.email).success) {
+      this.opts.verifiedEmail?.(user, claims.data.email);
+    }
     return user;
   }
 

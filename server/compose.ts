@@ -17,7 +17,7 @@ import { Webhooks } from './notify/webhooks.js';
 import { webhookRoutes } from './http/webhook-routes.js';
 import { mailRoutes } from './http/mail-routes.js';
 import { ChangeFeed } from './notify/change-feed.js';
-import { Mail } from './notify/mail.js';
+import { Mail, mailPersonalData } from './notify/mail.js';
 import { MemoryMailStore, RedisMailStore } from './store/mail-store.js';
 
 export interface Composed {
@@ -78,11 +78,12 @@ export function composeApp(
         metrics,
         ...(extra.clock ? { now: () => extra.clock!.now() } : {}),
       });
+      const mailStore = redis ? new RedisMailStore(redis.store) : new MemoryMailStore();
       mail = new Mail({
         config,
         store,
         hooks,
-        mail: redis ? new RedisMailStore(redis.store) : new MemoryMailStore(),
+        mail: mailStore,
         logger: log,
         metrics,
         io,
@@ -97,7 +98,7 @@ export function composeApp(
           start: () => webhooks.start(),
           close: () => webhooks.close(),
         },
-        { routes: mailRoutes(m), start: () => m.start(), close: () => m.close() },
+        { routes: mailRoutes(m), personalData: mailPersonalData(mailStore), start: () => m.start(), close: () => m.close() },
       ];
     },
     verifiedEmail: (user, email) => mail?.verifiedEmail(user, email),

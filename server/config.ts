@@ -213,6 +213,15 @@ const EnvSchema = z.object({
   NOTIFY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /** After an e-mail about a thread, further replies to the same person wait this long and go out together. */
   NOTIFY_COALESCE_MS: z.coerce.number().int().min(0).default(600_000),
+  /**
+   * How long the node sending e-mail keeps that job without renewing it (it renews every third of
+   * it while it works): a node that dies is replaced after at most this long.
+   */
+  NOTIFY_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /** A thread with this many new comments within an hour is hot: its followers get a daily digest of it instead. */
+  NOTIFY_HOT_PER_HOUR: z.coerce.number().int().min(1).default(30),
+  /** How often moderators with an address get a digest of the review queue (when it is not empty). */
+  NOTIFY_QUEUE_DIGEST_MS: z.coerce.number().int().min(1000).default(86_400_000),
   /** How often the node sending e-mail looks for new comments and due e-mails. */
   NOTIFY_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
   /** This service's public address, for links in e-mails and the moderator sign-in link. */

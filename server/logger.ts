@@ -19,7 +19,17 @@ export const REDACT_PATHS = [
   '*.token',
   'authorization',
   '*.authorization',
+  // E-mail addresses (reply e-mails) never reach a log line.
+  'email',
+  '*.email',
 ];
+
+const EMAIL_LIKE = /[^\s<>"'@,;:]+@[^\s<>"'@,;:]+\.[^\s<>"'@,;:]+/g;
+
+/** A message with anything that looks like an e-mail address taken out (SMTP errors quote them). */
+export function withoutAddresses(text: string): string {
+  return text.replace(EMAIL_LIKE, '[address]');
+}
 
 /** Query parameters whose values are harmless to log; every other value is hidden. */
 const SAFE_QUERY = new Set(['EIO', 'transport', 'cursor', 'since', 'epoch', 'articleIds', 'sort']);

@@ -250,8 +250,8 @@ export const TokenClaims = z.object({
   sub: z.string().min(1).max(128),
   name: z.string().min(1).max(NAME_MAX_LENGTH),
   role: z.enum(ROLES),
-  /** Where reply e-mails go, used only with `email_verified: true` (the host checked it). */
-  email: z.email().max(254).optional(),
+  /** Where reply e-mails go, used only with `email_verified: true` (the host checked it) and when it is an address. */
+  email: z.string().max(320).optional(),
   email_verified: z.boolean().optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;

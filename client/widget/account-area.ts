@@ -4,6 +4,7 @@
  */
 import { button, fill, h, nextId } from './dom.js';
 import type { Locale } from './i18n.js';
+import { MailSettings } from './mail-settings.js';
 import type { Session } from './session.js';
 
 export class AccountArea {
@@ -12,11 +13,14 @@ export class AccountArea {
   /** The reader signed in with the form: their next step is writing, so the composer takes the focus. */
   private focusComposer = false;
 
+  private readonly mail: MailSettings;
+
   constructor(
     private readonly session: Session,
     private readonly t: Locale,
   ) {
     this.el = h('div', { class: 'lt-account' });
+    this.mail = new MailSettings(session);
   }
 
   render(): void {
@@ -29,8 +33,11 @@ export class AccountArea {
         this.el,
         h('span', null, s.signedInAs, h('strong', { class: 'lt-user-name', dir: 'auto' }, user.name)),
         this.session.canSignInAsGuest ? button('lt-link lt-signout', s.signOut, () => this.session.signOut()) : null,
+        this.mail.el,
       );
+      this.mail.render();
     } else if (this.session.canSignInAsGuest) {
+      this.mail.render();
       fill(this.el, this.signInForm());
     } else {
       fill(this.el, notice ? h('p', { class: 'lt-error', role: 'alert' }, notice) : null, h('p', { class: 'lt-notice' }, s.signInHere));

@@ -93,6 +93,11 @@ export class Session {
     return () => this.listeners.delete(fn);
   }
 
+  /** The token requests are signed with (null when signed out). */
+  get authToken(): string | null {
+    return this.token;
+  }
+
   /** POST /api/session/guest, then reconnects with the new token. Throws SignInError. */
   async signInGuest(name: string): Promise<void> {
     let res: Response;

@@ -81,6 +81,10 @@ export const CSS = `
 
 .lt-account { display: flex; align-items: center; gap: 8px; flex-wrap: wrap; margin-bottom: 10px; font-size: 0.9rem; color: var(--lt-muted); }
 .lt-account:empty { display: none; }
+.lt-mail { flex-basis: 100%; }
+.lt-mail summary { cursor: pointer; }
+.lt-mail-form { display: flex; flex-wrap: wrap; gap: 6px; align-items: center; }
+.lt-mail p { margin: 4px 0; }
 .lt-account strong { color: var(--lt-fg); font-weight: 600; }
 .lt-signin { width: 100%; background: var(--lt-subtle); border-radius: 10px; padding: 14px 16px; }
 .lt-signin-intro { margin: 0 0 8px; color: var(--lt-fg); font-weight: 600; font-size: 0.95rem; }

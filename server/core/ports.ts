@@ -595,7 +595,10 @@ export interface WebhookDelivery {
  * - `dueMail(now, limit)`: batches with `sendAt` ≤ now, earliest first. `reschedule` moves one.
  * - `finishMail(key)`: removes a batch (sent, or nothing left to send).
  * - `lastMailed`/`setLastMailed`: when a recipient was last sent an e-mail about a thread (ms),
- *   for coalescing; kept 24 hours.
+ *   for coalescing (and the moderators' queue digest); kept at least 48 hours.
+ * - `setModerator`/`moderators`: the users last seen with a moderator's token carrying a verified
+ *   address (they get e-mail about held and reported comments); at most 100 (later ones are not
+ *   added).
  */
 export interface MailStore {
   person(userId: string): Promise<MailPerson | null>;
@@ -613,6 +616,10 @@ export interface MailStore {
   finishMail(key: string): Promise<void>;
   lastMailed(userId: string, threadKey: string): Promise<number | null>;
   setLastMailed(userId: string, threadKey: string, at: number): Promise<void>;
+  setModerator(userId: string, on: boolean): Promise<void>;
+  moderators(): Promise<string[]>;
+  /** Forgets a person (erasure): their record, when they were last mailed, the moderator mark. */
+  forgetPerson(userId: string): Promise<void>;
 }
 
 /** What one person chose about e-mail. Never in a view for anyone else; never logged. */

@@ -26,7 +26,12 @@ const signedIn = (viewer: User | null | undefined): User => {
 };
 
 function mailError(err: unknown): never {
-  if (err instanceof MailError) throw new DomainError(err.code === 'too_soon' ? 'rate_limited' : 'invalid_input', err.message);
+  if (err instanceof MailError) {
+    throw new DomainError(
+      err.code === 'too_soon' ? 'rate_limited' : err.code === 'unavailable' ? 'unavailable' : 'invalid_input',
+      err.message,
+    );
+  }
   throw err;
 }
 

@@ -107,3 +107,48 @@ export function linkPage(title: string, message: string, form?: { action: string
       : ''
   }</body></html>`;
 }
+
+/** Held and reported comments waiting for a moderator. */
+export function renderModeration(input: {
+  recipientName: string;
+  items: { reported: boolean; articleId: string; authorName: string; body: string; reason: string | null }[];
+  consoleUrl: string;
+  unsubscribe: string;
+}): RenderedMail {
+  const { items } = input;
+  const subject = headerText(
+    items.length === 1
+      ? `A comment ${items[0]!.reported ? 'was reported' : 'is held'} on ${items[0]!.articleId}`
+      : `${items.length} comments wait for review`,
+  );
+  const what = (i: (typeof items)[number]) =>
+    `${i.reported ? 'Reported' : 'Held'}${i.reason ? ` (${i.reason})` : ''} on ${i.articleId}, by ${i.authorName}:`;
+  const text = [
+    `Hello ${input.recipientName},`,
+    '',
+    ...items.flatMap((i) => [
+      what(i),
+      ...quote(i.body, 1000)
+        .split('\n')
+        .map((l) => `> ${l}`),
+      '',
+    ]),
+    `Review them in the console: ${input.consoleUrl}`,
+    '',
+    '--',
+    `Stop all e-mails: ${input.unsubscribe}`,
+  ].join('\n');
+  const html = `<!doctype html><html><body style="font-family:sans-serif;line-height:1.4">
+<p>Hello ${escapeHtml(input.recipientName)},</p>
+${items
+  .map(
+    (i) => `<div style="margin:12px 0;padding:8px 12px;border-left:3px solid #c60">
+<p style="margin:0 0 4px">${escapeHtml(what(i))}</p>
+<p style="margin:0;white-space:pre-wrap">${escapeHtml(quote(i.body, 1000))}</p></div>`,
+  )
+  .join('\n')}
+<p><a href="${escapeHtml(input.consoleUrl)}">Review them in the console</a></p>
+<hr><p style="color:#666;font-size:12px"><a href="${escapeHtml(input.unsubscribe)}">Stop all e-mails</a></p>
+</body></html>`;
+  return { subject, text, html };
+}

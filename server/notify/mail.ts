@@ -20,16 +20,17 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
-import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookStore } from '../core/ports.js';
+import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookEndpointState, WebhookStore } from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
+import { withoutAddresses } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { PersonalDataSource } from '../core/people.js';
 import { MailLinks, type UnsubscribeScope } from './mail-links.js';
-import { headerText, renderConfirm, renderReplies, type RenderedMail } from './mail-render.js';
+import { headerText, renderConfirm, renderModeration, renderReplies, type RenderedMail } from './mail-render.js';
 
 /** The mail pipeline's place in the change feed and the lease (WebhookStore's endpoint names). */
 const MAIL_KEY = '~mail';
-const LEASE_MS = 60_000;
 const FEED_PAGE = 100;
 const EVENTS_PAGE = { limit: 50, maxBytes: 512 * 1024 };
 const DUE_PAGE = 20;
@@ -44,6 +45,19 @@ const FOLLOWS_MAX = 200;
 /** Addresses remembered per node to skip writing an unchanged one (cleared when full). */
 const SEEN_MAX = 10_000;
 const CONFIRM_EVERY_MS = 60_000;
+const ACTIVITY_PAGE = 100;
+/** What moderators are e-mailed about (from the activity log). */
+const MOD_MAIL_TYPES = new Set<string>(['comment.held', 'comment.reported']);
+/** The "thread" of a moderator's batches: every article's held and reported comments together. */
+const MOD_THREAD = '~moderation';
+/** The moderators' queue digest, in `lastMailed`. */
+const QUEUE_DIGEST = '~queue-digest';
+const DIGEST_ITEMS = 50;
+
+interface ModItem {
+  reported: boolean;
+  comment: StoredComment;
+}
 
 export const EmailAddress = z.email({ message: 'expected an e-mail address' }).max(254);
 
@@ -72,17 +86,27 @@ export class Mail {
   private readonly holder = createHash('sha256').update(`${process.pid}:${Math.random()}`).digest('hex').slice(0, 16);
   private readonly startedAt = new Date().toISOString();
   private readonly seen = new Map<string, string>();
+  /** Writes of a token's address under way, per user: settings wait for them (same record). */
+  private readonly writing = new Map<string, Promise<void>>();
   private readonly confirmations = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<void> | null = null;
   private again = false;
   private woken = false;
   private closed = false;
+  private digestCheckedAt = 0;
+  /** Times of recent comments per thread (see heat). */
+  private readonly recent = new Map<string, number[]>();
+  /** The lease went to another node during this pass. */
+  private lost = false;
 
   constructor(private readonly deps: MailDeps) {
     const { SMTP_URL, MAIL_FROM, PUBLIC_URL, AUTH_SECRET } = deps.config;
     this.enabled = Boolean(SMTP_URL && MAIL_FROM && PUBLIC_URL);
-    this.transport = this.enabled ? (deps.transport ?? nodemailer.createTransport(SMTP_URL)) : null;
+    this.transport = this.enabled
+      ? (deps.transport ??
+        nodemailer.createTransport({ url: SMTP_URL, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 }))
+      : null;
     this.links = this.enabled ? new MailLinks(AUTH_SECRET, PUBLIC_URL!) : null;
   }
 
@@ -153,7 +177,9 @@ export class Mail {
     setImmediate(() => {
       this.woken = false;
       this.running = this.pass()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'mail: a pass failed'))
+        .catch((err: unknown) =>
+          this.deps.logger.error({ err: withoutAddresses(String((err as Error)?.message ?? err)) }, 'mail: a pass failed'),
+        )
         .finally(() => {
           this.running = null;
           if (this.again) {
@@ -166,7 +192,31 @@ export class Mail {
 
   private async pass(): Promise<void> {
     const { hooks } = this.deps;
-    if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+    const lease = this.deps.config.NOTIFY_LEASE_MS;
+    if (!(await hooks.claimLease(MAIL_KEY, this.holder, lease))) return;
+    // Renewed while this pass works (a send can take longer than the lease): a node that dies
+    // stops renewing, and another takes over once the lease runs out.
+    const beat = setInterval(
+      () => {
+        hooks.claimLease(MAIL_KEY, this.holder, lease).then(
+          (held) => {
+            if (!held) this.lost = true;
+          },
+          () => undefined,
+        );
+      },
+      Math.max(100, Math.floor(lease / 3)),
+    );
+    this.lost = false;
+    try {
+      await this.work();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
+  private async work(): Promise<void> {
+    const { hooks } = this.deps;
     const state = (await hooks.endpointState(MAIL_KEY)) ?? {
       since: this.startedAt,
       mark: 0,
@@ -182,13 +232,16 @@ export class Mail {
     for (;;) {
       const feed = await hooks.changedSince(state.mark, FEED_PAGE);
       for (const { articleId, mark } of feed.articles) {
+        if (this.lost) return;
         await this.readArticle(articleId, state.since);
         state.mark = mark;
         await hooks.setEndpointState(MAIL_KEY, state);
       }
       if (feed.articles.length < FEED_PAGE || this.closed) break;
     }
+    await this.readActivity(state);
     await this.sendDue();
+    await this.queueDigests();
   }
 
   /** Queues e-mail for each new visible comment of the article after the pipeline's cursor. */
@@ -221,6 +274,35 @@ export class Mail {
     }
   }
 
+  /** Held and reported comments from the activity log: queued for the moderators with an address. */
+  private async readActivity(state: WebhookEndpointState): Promise<void> {
+    const { store, mail, hooks, config, metrics } = this.deps;
+    for (let guard = 0; guard < 200 && !this.closed && !this.lost; guard++) {
+      const entries = await store.activity(state.activity, ACTIVITY_PAGE);
+      if (entries.length === 0) return;
+      const mods = entries.some((e) => MOD_MAIL_TYPES.has(e.type) && e.at >= state.since) ? await mail.moderators() : [];
+      for (const e of entries) {
+        if (MOD_MAIL_TYPES.has(e.type) && e.at >= state.since && e.articleId && e.commentId) {
+          for (const userId of mods) {
+            const person = await mail.person(userId);
+            if (!person?.email || person.none) continue;
+            const now = Date.now();
+            const last = await mail.lastMailed(userId, MOD_THREAD);
+            const sendAt = Math.max(now + config.NOTIFY_DELAY_MS, last === null ? 0 : last + config.NOTIFY_COALESCE_MS);
+            const key = `${userId}\n${MOD_THREAD}`;
+            const id = createHash('sha256').update(`${key}\n${e.seq}`).digest('base64url').slice(0, 24);
+            const item = `${e.type}\n${e.articleId}\n${e.commentId}`;
+            const r = await mail.queueMail({ key, id, userId, articleId: '', rootId: '', sendAt }, item);
+            if (r === 'added') metrics.mailSuppressed.inc({ reason: 'coalesced' });
+          }
+        }
+        state.activity = e.seq;
+      }
+      await hooks.setEndpointState(MAIL_KEY, state);
+      if (entries.length < ACTIVITY_PAGE) return;
+    }
+  }
+
   private async queueFor(c: StoredComment): Promise<void> {
     const { store, mail, metrics, config } = this.deps;
     if (c.status !== 'visible' || !c.author) return;
@@ -233,10 +315,13 @@ export class Mail {
       if (p.author && p.author.id !== authorId && !recipients.has(p.author.id)) recipients.set(p.author.id, 'reply');
       parentId = p.parentId;
     }
-    for (const f of await mail.followers(c.articleId, c.rootId, MAX_RECIPIENTS)) {
+    // Followers hear of what comes below the root (the root itself came before anyone followed).
+    const followers = c.id === c.rootId ? [] : await mail.followers(c.articleId, c.rootId, MAX_RECIPIENTS);
+    for (const f of followers) {
       if (f !== authorId && !recipients.has(f) && recipients.size < MAX_RECIPIENTS) recipients.set(f, 'follow');
     }
     const threadKey = `${c.articleId}\n${c.rootId}`;
+    const hot = this.heat(threadKey);
     for (const [userId, reason] of recipients) {
       const person = await mail.person(userId);
       if (!person?.email) continue;
@@ -257,9 +342,29 @@ export class Mail {
           : Math.max(now + config.NOTIFY_DELAY_MS, last === null ? 0 : last + config.NOTIFY_COALESCE_MS);
       const key = `${userId}\n${threadKey}`;
       const id = createHash('sha256').update(`${key}\n${c.id}`).digest('base64url').slice(0, 24);
-      const r = await mail.queueMail({ key, id, userId, articleId: c.articleId, rootId: c.rootId, sendAt }, c.id);
+      // A hot thread: its followers get it in a daily digest (replies to them still come promptly).
+      const digest = reason === 'follow' && hot >= config.NOTIFY_HOT_PER_HOUR;
+      const r = await mail.queueMail(
+        { key, id, userId, articleId: c.articleId, rootId: c.rootId, sendAt: digest ? Math.max(sendAt, now + DAY_MS) : sendAt },
+        c.id,
+      );
       if (r === 'added') metrics.mailSuppressed.inc({ reason: 'coalesced' });
+      if (r === 'added' && digest && hot === config.NOTIFY_HOT_PER_HOUR) await mail.reschedule(key, now + DAY_MS);
     }
+  }
+
+  /**
+   * New comments of a thread within the last hour, counting this one (kept by the node that
+   * holds the e-mail lease; a new holder starts counting afresh). At most 10,000 threads.
+   */
+  private heat(threadKey: string): number {
+    const now = Date.now();
+    const times = (this.recent.get(threadKey) ?? []).filter((t) => t > now - 3600_000);
+    times.push(now);
+    this.recent.delete(threadKey);
+    if (this.recent.size >= 10_000) this.recent.delete(this.recent.keys().next().value!);
+    this.recent.set(threadKey, times.slice(-1000));
+    return times.length;
   }
 
   private async sendDue(): Promise<void> {
@@ -268,8 +373,8 @@ export class Mail {
       const due = await mail.dueMail(Date.now(), DUE_PAGE);
       if (due.length === 0) return;
       for (const b of due) {
-        // Renew the lease before each send: no other node sends while this one does.
-        if (!(await hooks.claimLease(MAIL_KEY, this.holder, LEASE_MS))) return;
+        // Checked before each send: no other node sends while this one does.
+        if (this.lost || !(await hooks.claimLease(MAIL_KEY, this.holder, this.deps.config.NOTIFY_LEASE_MS))) return;
         await this.sendBatch(b);
       }
     }
@@ -277,6 +382,7 @@ export class Mail {
 
   private async sendBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
     const { mail, store, metrics, logger, config } = this.deps;
+    if (b.key.endsWith(`\n${MOD_THREAD}`)) return this.sendModeratorBatch(b);
     const threadKey = `${b.articleId}\n${b.rootId}`;
     const person = await mail.person(b.userId);
     if (!person?.email || person.none || person.muted?.includes(threadKey)) {
@@ -319,12 +425,124 @@ export class Mail {
       });
     } catch (err) {
       metrics.mailFailed.inc();
-      logger.warn({ err: (err as Error).message, userId: b.userId }, 'mail: sending failed; retrying later');
+      logger.warn({ err: withoutAddresses((err as Error).message), userId: b.userId }, 'mail: sending failed; retrying later');
       await mail.reschedule(b.key, Date.now() + RETRY_MS);
       return;
     }
     await mail.finishMail(b.key);
     await mail.setLastMailed(b.userId, threadKey, Date.now());
+    metrics.mailSent.inc();
+  }
+
+  /**
+   * The review queue, to each moderator with an address every NOTIFY_QUEUE_DIGEST_MS while it is
+   * not empty (the first period starts when they are first seen here).
+   */
+  private async queueDigests(): Promise<void> {
+    const { mail, store, config, metrics, logger } = this.deps;
+    const now = Date.now();
+    if (now - this.digestCheckedAt < Math.min(60_000, config.NOTIFY_QUEUE_DIGEST_MS / 4)) return;
+    this.digestCheckedAt = now;
+    let queue: Awaited<ReturnType<CommentStore['queue']>> | null = null;
+    for (const userId of await mail.moderators()) {
+      if (this.lost || this.closed) return;
+      const last = await mail.lastMailed(userId, QUEUE_DIGEST);
+      if (last === null) {
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+        continue;
+      }
+      if (now - last < config.NOTIFY_QUEUE_DIGEST_MS) continue;
+      const person = await mail.person(userId);
+      queue ??= await store.queue(DIGEST_ITEMS);
+      if (!person?.email || person.none || queue.length === 0) {
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+        continue;
+      }
+      const items: { reported: boolean; articleId: string; authorName: string; body: string; reason: string | null }[] = [];
+      for (const e of queue) {
+        const c = await store.get(e.articleId, e.commentId);
+        if (c)
+          items.push({
+            reported: e.reason === 'reported',
+            articleId: e.articleId,
+            authorName: c.author?.name ?? '(erased)',
+            body: c.body,
+            reason: c.heldReason ?? null,
+          });
+      }
+      const unsubscribe = this.links!.unsubscribeUrl(userId, { kind: 'all' });
+      const rendered = renderModeration({
+        recipientName: person.name,
+        items,
+        consoleUrl: new URL('/moderate', config.PUBLIC_URL).href,
+        unsubscribe,
+      });
+      try {
+        await this.send(
+          person.email,
+          { ...rendered, subject: `The review queue: ${items.length} comment${items.length === 1 ? '' : 's'} waiting` },
+          {
+            headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+          },
+        );
+        metrics.mailSent.inc();
+        await mail.setLastMailed(userId, QUEUE_DIGEST, now);
+      } catch (err) {
+        metrics.mailFailed.inc();
+        logger.warn({ err: withoutAddresses((err as Error).message), userId }, 'mail: the queue digest could not be sent');
+      }
+    }
+  }
+
+  /** Held and reported comments for one moderator: the ones still waiting for a decision. */
+  private async sendModeratorBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
+    const { mail, store, metrics, logger, config } = this.deps;
+    const person = await mail.person(b.userId);
+    if (!person?.email || person.none) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'unsubscribed' });
+      return;
+    }
+    const items: ModItem[] = [];
+    for (const item of b.commentIds) {
+      const [type, articleId, commentId] = item.split('\n') as [string, string, string];
+      const c = await store.get(articleId, commentId);
+      // Decided already (approved, removed) by the time the e-mail goes: left out.
+      const waiting = c && (c.status === 'pending' || (type === 'comment.reported' && c.status === 'visible'));
+      if (c && waiting && !items.some((i) => i.comment.id === c.id)) items.push({ reported: type === 'comment.reported', comment: c });
+    }
+    if (items.length === 0) {
+      await mail.finishMail(b.key);
+      metrics.mailSuppressed.inc({ reason: 'removed' });
+      return;
+    }
+    const consoleUrl = new URL('/moderate', config.PUBLIC_URL).href;
+    const unsubscribe = this.links!.unsubscribeUrl(b.userId, { kind: 'all' });
+    const rendered = renderModeration({
+      recipientName: person.name,
+      items: items.map(({ reported, comment }) => ({
+        reported,
+        articleId: comment.articleId,
+        authorName: comment.author?.name ?? '(erased)',
+        body: comment.body,
+        reason: comment.heldReason ?? null,
+      })),
+      consoleUrl,
+      unsubscribe,
+    });
+    try {
+      await this.send(person.email, rendered, {
+        messageId: `<${b.id}@${new URL(config.PUBLIC_URL!).hostname}>`,
+        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+      });
+    } catch (err) {
+      metrics.mailFailed.inc();
+      logger.warn({ err: withoutAddresses((err as Error).message), userId: b.userId }, 'mail: sending failed; retrying later');
+      await mail.reschedule(b.key, Date.now() + RETRY_MS);
+      return;
+    }
+    await mail.finishMail(b.key);
+    await mail.setLastMailed(b.userId, MOD_THREAD, Date.now());
     metrics.mailSent.inc();
   }
 
@@ -351,17 +569,30 @@ export class Mail {
 
   /** A token with a verified address: remembered for this user (written only when it changed). */
   verifiedEmail(user: User, email: string): void {
-    if (!this.enabled || this.seen.get(user.id) === email) return;
+    const seen = `${user.role}\n${email}`;
+    if (!this.enabled || this.seen.get(user.id) === seen) return;
     if (this.seen.size >= SEEN_MAX) this.seen.clear();
-    this.seen.set(user.id, email);
-    void (async () => {
+    this.seen.set(user.id, seen);
+    const write = (async () => {
+      await this.deps.mail.setModerator(user.id, user.role === 'moderator');
       const person = (await this.deps.mail.person(user.id)) ?? newPerson(user);
       if (person.email === email && person.name === user.name) return;
       await this.deps.mail.savePerson({ ...person, email, name: user.name, pending: null });
-    })().catch((err: unknown) => {
-      this.seen.delete(user.id);
-      this.deps.logger.warn({ err: (err as Error).message, userId: user.id }, 'mail: could not remember an address');
-    });
+    })()
+      .catch((err: unknown) => {
+        this.seen.delete(user.id);
+        this.deps.logger.warn({ err: withoutAddresses((err as Error).message), userId: user.id }, 'mail: could not remember an address');
+      })
+      .finally(() => {
+        if (this.writing.get(user.id) === write) this.writing.delete(user.id);
+      });
+    this.writing.set(user.id, write);
+  }
+
+  /** A person's record once this node's write of their token's address (if any) is done. */
+  private async personOf(user: User): Promise<MailPerson> {
+    await this.writing.get(user.id);
+    return (await this.deps.mail.person(user.id)) ?? newPerson(user);
   }
 
   async settings(user: User): Promise<{
@@ -372,7 +603,7 @@ export class Mail {
     digest: 'instant' | 'daily';
     follows: { articleId: string; rootId: string }[];
   }> {
-    const p = this.enabled ? await this.deps.mail.person(user.id) : null;
+    const p = this.enabled ? await this.personOf(user) : null;
     return {
       available: this.enabled,
       email: p?.email ?? null,
@@ -388,7 +619,7 @@ export class Mail {
 
   async updateSettings(user: User, patch: MailSettingsPatch): Promise<void> {
     const { mail } = this.deps;
-    const p = (await mail.person(user.id)) ?? newPerson(user);
+    const p = await this.personOf(user);
     if (patch.replies !== undefined) {
       p.replies = patch.replies;
       if (patch.replies) p.none = false;
@@ -417,10 +648,16 @@ export class Mail {
     if (last !== undefined && now - last < CONFIRM_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
     if (this.confirmations.size >= SEEN_MAX) this.confirmations.clear();
     this.confirmations.set(user.id, now);
-    const p = (await this.deps.mail.person(user.id)) ?? newPerson(user);
+    const p = await this.personOf(user);
     p.pending = { email, at: new Date(now).toISOString() };
     await this.deps.mail.savePerson(p);
-    await this.send(email, renderConfirm({ name: user.name, url: this.links!.confirmUrl(user.id, email, now) }));
+    try {
+      await this.send(email, renderConfirm({ name: user.name, url: this.links!.confirmUrl(user.id, email, now) }));
+    } catch (err) {
+      this.deps.metrics.mailFailed.inc();
+      this.deps.logger.warn({ err: withoutAddresses((err as Error).message), userId: user.id }, 'mail: the confirmation could not be sent');
+      throw new MailError('unavailable', 'the confirmation e-mail could not be sent; try again later');
+    }
   }
 
   /** A confirmation link: valid and still the address pending, it becomes the person's address. */
@@ -459,9 +696,37 @@ export class Mail {
   }
 }
 
+/** What e-mail keeps about a person, for their export and erasure (core/people.ts). */
+export function mailPersonalData(mail: MailStore): PersonalDataSource {
+  return {
+    name: 'email',
+    async export(userId) {
+      const p = await mail.person(userId);
+      if (!p) return null;
+      return {
+        email: p.email,
+        pending: p.pending,
+        replies: p.replies,
+        digest: p.digest,
+        unsubscribedFromAll: p.none,
+        follows: p.follows.map((k) => ({ articleId: k.split('\n')[0], rootId: k.split('\n')[1] })),
+        muted: p.muted.map((k) => ({ articleId: k.split('\n')[0], rootId: k.split('\n')[1] })),
+      };
+    },
+    async erase(userId) {
+      const p = await mail.person(userId);
+      for (const k of p?.follows ?? []) {
+        const [articleId, rootId] = k.split('\n') as [string, string];
+        await mail.setFollower(articleId, rootId, userId, false);
+      }
+      await mail.forgetPerson(userId);
+    },
+  };
+}
+
 export class MailError extends Error {
   constructor(
-    readonly code: 'too_many' | 'too_soon',
+    readonly code: 'too_many' | 'too_soon' | 'unavailable',
     message: string,
   ) {
     super(message);

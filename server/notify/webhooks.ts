@@ -177,11 +177,24 @@ export class Webhooks implements CommitSubscriber {
   }
 
   private async pass(): Promise<void> {
+    const { hooks } = this.deps;
     for (const ep of this.endpoints) {
       if (this.closed) return;
-      if (!(await this.deps.hooks.claimLease(ep.key, this.holder, LEASE_MS))) continue;
-      await this.runEndpoint(ep);
+      if (!(await hooks.claimLease(ep.key, this.holder, this.leaseMs))) continue;
+      // Renewed while this node works for the endpoint (a replay's rewind or a slow receiver can
+      // take longer than the lease); a node that dies stops renewing and another takes over.
+      const beat = setInterval(() => void hooks.claimLease(ep.key, this.holder, this.leaseMs).catch(() => undefined), this.leaseMs / 3);
+      try {
+        await this.runEndpoint(ep);
+      } finally {
+        clearInterval(beat);
+      }
     }
+  }
+
+  /** Longer than any one delivery may take. */
+  private get leaseMs(): number {
+    return Math.max(LEASE_MS, 2 * this.deps.config.WEBHOOK_TIMEOUT_MS);
   }
 
   private async state(ep: Endpoint): Promise<WebhookEndpointState> {
@@ -435,7 +448,7 @@ export class Webhooks implements CommitSubscriber {
   private async send(ep: Endpoint, state: WebhookEndpointState, id: string, envelope: WebhookEnvelope): Promise<boolean> {
     const { hooks, metrics, logger } = this.deps;
     // Renew the lease before each delivery: no other node takes over while this one sends.
-    if (!(await hooks.claimLease(ep.key, this.holder, LEASE_MS))) return false;
+    if (!(await hooks.claimLease(ep.key, this.holder, this.leaseMs))) return false;
     const attempt = await this.post(ep, id, envelope);
     await this.record(ep, id, envelope.type, attempt);
     const now = this.now();

@@ -1,18 +1,20 @@
 /**
  * MailStore (ports.ts) in memory and on Redis. Redis keys:
  *   lt:{m:USER}:person       string  MailPerson JSON
- *   lt:{m:USER}:sent         hash    thread key → last e-mail (ms); expires 24 h after the last write
+ *   lt:{m:USER}:sent         hash    thread key → last e-mail (ms); expires 48 h after the last write
  *   lt:{f:ARTICLE}:ROOT      set     followers of a thread (1,000 at most)
  *   lt:w:USER\nARTICLE       string  "watching", with a TTL of a few seconds
  *   lt:{mail}:batch          hash    batch key → MailBatch JSON
  *   lt:{mail}:due            zset    batch key → sendAt
+ *   lt:{mail}:moderators     set     moderators with an address (100 at most)
  */
 import type { Cluster, Redis } from 'ioredis';
 import type { MailBatch, MailPerson, MailStore } from '../core/ports.js';
 
 export const FOLLOWERS_MAX = 1000;
 export const BATCH_MAX = 50;
-const SENT_KEEP_MS = 24 * 3600_000;
+export const MODERATORS_MAX = 100;
+const SENT_KEEP_MS = 48 * 3600_000;
 /** Watching notes at once in memory; past it, new ones wait for old ones to expire. */
 const WATCHING_MAX = 200_000;
 
@@ -24,6 +26,22 @@ export class MemoryMailStore implements MailStore {
   private readonly watch = new Map<string, number>();
   private readonly batches = new Map<string, MailBatch>();
   private readonly sent = new Map<string, number>();
+  private readonly mods = new Set<string>();
+
+  async setModerator(userId: string, on: boolean): Promise<void> {
+    if (!on) this.mods.delete(userId);
+    else if (this.mods.size < MODERATORS_MAX) this.mods.add(userId);
+  }
+
+  async moderators(): Promise<string[]> {
+    return [...this.mods];
+  }
+
+  async forgetPerson(userId: string): Promise<void> {
+    this.people.delete(userId);
+    this.mods.delete(userId);
+    for (const k of this.sent.keys()) if (k.startsWith(`${userId}\n`)) this.sent.delete(k);
+  }
 
   async person(userId: string): Promise<MailPerson | null> {
     const p = this.people.get(userId);
@@ -122,6 +140,23 @@ export class RedisMailStore implements MailStore {
     return `${this.prefix}:{mail}:${name}`;
   }
 
+  async setModerator(userId: string, on: boolean): Promise<void> {
+    const key = this.mail('moderators');
+    if (!on) await this.redis.srem(key, userId);
+    else if ((await this.redis.sismember(key, userId)) === 0 && (await this.redis.scard(key)) < MODERATORS_MAX)
+      await this.redis.sadd(key, userId);
+  }
+
+  async moderators(): Promise<string[]> {
+    return (await this.redis.smembers(this.mail('moderators'))).slice(0, MODERATORS_MAX);
+  }
+
+  async forgetPerson(userId: string): Promise<void> {
+    await this.redis.del(this.user(userId, 'person'));
+    await this.redis.del(this.user(userId, 'sent'));
+    await this.redis.srem(this.mail('moderators'), userId);
+  }
+
   async person(userId: string): Promise<MailPerson | null> {
     const raw = await this.redis.get(this.user(userId, 'person'));
     return raw ? (JSON.parse(raw) as MailPerson) : null;
@@ -143,8 +178,8 @@ export class RedisMailStore implements MailStore {
   }
 
   async followers(articleId: string, rootId: string, limit: number): Promise<string[]> {
-    const [, members] = await this.redis.sscan(`${this.prefix}:{f:${articleId}}:${rootId}`, 0, 'COUNT', Math.max(limit, FOLLOWERS_MAX));
-    return members.slice(0, limit);
+    // At most FOLLOWERS_MAX members: one SMEMBERS is bounded.
+    return (await this.redis.smembers(`${this.prefix}:{f:${articleId}}:${rootId}`)).slice(0, limit);
   }
 
   async noteWatching(pairs: { userId: string; articleId: string }[], ttlMs: number): Promise<void> {

@@ -77,6 +77,31 @@ async function postOn(node: TestNode, articleId: string, bodiesToPost: string[])
   }
 }
 
+/** Polling-to-WebSocket upgrades `node` has counted (/metrics). */
+async function upgrades(node: TestNode): Promise<number> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  return Number(/livethread_transport_upgrades_total\{from="polling",to="websocket"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
+/** Counts the page's running intervals (`window.__runningIntervals()`). */
+const COUNT_INTERVALS = `
+  (() => {
+    const running = new Set();
+    const set = window.setInterval.bind(window);
+    const clear = window.clearInterval.bind(window);
+    window.setInterval = (fn, ms, ...args) => {
+      const id = set(fn, ms, ...args);
+      running.add(id);
+      return id;
+    };
+    window.clearInterval = (id) => {
+      running.delete(id);
+      clear(id);
+    };
+    window.__runningIntervals = () => running.size;
+  })();
+`;
+
 /** Keeps the top of the thread in view, where a new comment lands (newest first). */
 async function lookAtThread(page: Page): Promise<void> {
   await page.locator('div[data-livethread-article]').evaluate((el) => el.scrollIntoView());
@@ -143,6 +168,28 @@ describe('readers on any network', () => {
     expect(deliveredMs).toBeLessThan(2000);
   }, 60_000);
 
+  it('a page view that starts on polling (remembered) upgrades to WebSocket where WebSocket works, and remembers that', async () => {
+    const { a, browser } = env;
+    const context = await browser.newContext();
+    // The session's previous page view was behind a proxy that refused WebSocket.
+    await context.addInitScript(`
+      if (!sessionStorage.getItem('test:seeded')) {
+        sessionStorage.setItem('test:seeded', '1');
+        sessionStorage.setItem('livethread:transport', 'polling');
+      }
+    `);
+    const polls: string[] = [];
+    context.on('request', (r) => {
+      if (r.url().includes('/socket.io/') && r.url().includes('transport=polling')) polls.push(r.url());
+    });
+    const upgradesBefore = await upgrades(a);
+    const page = await openDemo(context, a, 'net-upgrade');
+    await page.locator('div[data-livethread-article][data-lt-transport="websocket"]').waitFor({ state: 'attached', timeout: 5000 });
+    expect(polls.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('livethread:transport'))).toBe('websocket');
+    expect(await upgrades(a)).toBeGreaterThan(upgradesBefore);
+  }, 60_000);
+
   it('a widget 5,000 px below the fold makes no Socket.IO request until the reader scrolls to it', async () => {
     const { a, browser } = env;
     const articleId = 'net-lazy';
@@ -186,7 +233,10 @@ describe('readers on any network', () => {
     const { a, b, browser } = env;
     const articleId = 'net-hidden';
     await postOn(b, articleId, ['Before']);
-    const page = await openDemo(await browser.newContext(), a, articleId);
+    const context = await browser.newContext();
+    await context.addInitScript(COUNT_INTERVALS);
+    const page = await openDemo(context, a, articleId);
+    const intervals = () => page.evaluate(() => (window as unknown as { __runningIntervals(): number }).__runningIntervals());
     const frames = sentFrames(page);
     await signInGuest(page, 'Hana');
     await lookAtThread(page);
@@ -198,14 +248,17 @@ describe('readers on any network', () => {
 
     await sleep(2100); // past the SDK's one-typing-per-2-s
     frames.length = 0;
+    expect(await intervals()).toBeGreaterThan(0);
     await setVisibility(page, 'hidden');
+    // No timer of the widget's runs in a background tab.
+    expect(await intervals()).toBe(0);
+    const seqBefore = Number((await diagnostics(page)).seq);
     await composer.fill('typing while hidden');
     await composer.pressSequentially(' more');
     await postOn(b, articleId, ['While hidden 1', 'While hidden 2']);
     await sleep(5500); // hidden long enough to count as away (wake.ts)
     expect(frames.filter((f) => f.includes('"thread:typing"'))).toEqual([]);
 
-    const seqBefore = Number((await diagnostics(page)).seq);
     await setVisibility(page, 'visible');
     await eventually(async () => (await bodies(page)).includes('While hidden 2'), 2000, 20);
     await sleep(500);
@@ -213,7 +266,8 @@ describe('readers on any network', () => {
     expect(joins).toHaveLength(1);
     expect(joins[0]).toContain('"since":');
     expect(await page.evaluate(() => (window as { notReloaded?: boolean }).notReloaded)).toBe(true);
-    expect(Number((await diagnostics(page)).seq)).toBeGreaterThanOrEqual(seqBefore);
+    expect(Number((await diagnostics(page)).seq)).toBe(seqBefore + 2);
+    expect(await intervals()).toBeGreaterThan(0);
     const shown = await bodies(page);
     expect(shown.filter((t) => t === 'While hidden 1')).toHaveLength(1);
     expect(shown.filter((t) => t === 'While hidden 2')).toHaveLength(1);

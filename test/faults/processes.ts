@@ -106,6 +106,9 @@ export class NodeProcess {
         GUEST_RATE: 'off',
         CONNECTIONS_PER_IP: '0',
         LOG_LEVEL: 'warn',
+        // Without Redis, the in-memory store unless the test names a DATA_DIR: never ./data, shared
+        // by every process the suite starts.
+        ...(this.env.REDIS_URL || this.env.REDIS_CLUSTER_NODES || this.env.DATA_DIR ? {} : { STORE: 'memory' }),
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -294,7 +297,7 @@ export class Balancer {
   /** Connections opened per backend port. */
   readonly opened = new Map<number, number>();
 
-  constructor(private readonly nodes: NodeProcess[]) {}
+  constructor(private readonly nodes: Pick<NodeProcess, 'port'>[]) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port_}`;
@@ -306,11 +309,11 @@ export class Balancer {
     this.port_ = (this.server.address() as net.AddressInfo).port;
   }
 
-  take(node: NodeProcess): void {
+  take(node: Pick<NodeProcess, 'port'>): void {
     this.out.add(node.port);
   }
 
-  restore(node: NodeProcess): void {
+  restore(node: Pick<NodeProcess, 'port'>): void {
     this.out.delete(node.port);
   }
 

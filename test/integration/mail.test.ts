@@ -53,6 +53,7 @@ beforeAll(async () => {
     NOTIFY_DELAY_MS: String(DELAY),
     NOTIFY_COALESCE_MS: String(COALESCE),
     NOTIFY_POLL_MS: '100',
+    NOTIFY_HOT_PER_HOUR: '5',
   };
   [a, b] = await Promise.all([
     startNode({ redisUrl: redis.url, name: 'ma', port: portA, env, heldWords: ['casino'] }),
@@ -222,5 +223,113 @@ describe('reply e-mails', () => {
     const reply = to('gus@example.test')[1]!;
     expect(reply.text).toContain('After confirming');
     expect(reply.text).not.toContain('Before confirming');
+  });
+
+  it('6. following a thread: its new comments by others are e-mailed; the one-click link stops that thread', async () => {
+    const eve = await person(a, 'eve6');
+    const root = await post(eve, 'mail-6', 'A thread to follow');
+    const doraToken = await a.app.tokens.sign({
+      sub: 'dora6',
+      name: 'Dora',
+      role: 'commenter',
+      email: 'dora6@example.test',
+      email_verified: true,
+    });
+    const settings = async (body?: unknown) => {
+      const res = await fetch(`${b.url}/api/me/notifications`, {
+        method: body ? 'POST' : 'GET',
+        headers: { authorization: `Bearer ${doraToken}`, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, json: (await res.json()) as { available: boolean; email: string | null; follows: unknown[] } };
+    };
+    expect((await settings({ follow: { articleId: 'mail-6', rootId: root, on: true }, extra: 1 })).status).toBe(400);
+    const followed = await settings({ follow: { articleId: 'mail-6', rootId: root, on: true } });
+    expect(followed.status).toBe(200);
+    expect(followed.json).toMatchObject({ available: true, email: 'dora6@example.test', follows: [{ articleId: 'mail-6', rootId: root }] });
+    const frank = await person(b, 'frank6');
+    await post(frank, 'mail-6', 'Frank joins in', root);
+    await eventually(() => to('dora6@example.test').length === 1, 10_000);
+    const m = to('dora6@example.test')[0]!;
+    expect(m.subject).toBe('Frank6 commented on mail-6');
+    const line = m.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\r?\n\s+/g, '');
+    const link = /<([^>]+)>/.exec(line)![1]!;
+    expect(
+      (
+        await fetch(link, {
+          method: 'POST',
+          body: 'List-Unsubscribe=One-Click',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await settings()).json.follows).toEqual([]);
+    await post(frank, 'mail-6', 'Frank again', root);
+    await sleep(COALESCE + QUIET);
+    expect(to('dora6@example.test')).toHaveLength(1);
+  });
+
+  it('7. moderators with an address get one e-mail about what was held and reported meanwhile', async () => {
+    const miaToken = await a.app.tokens.sign({
+      sub: 'mia7',
+      name: 'Mia',
+      role: 'moderator',
+      email: 'mia7@example.test',
+      email_verified: true,
+    });
+    const mia = rawSocket(a.url, miaToken);
+    await connected(mia);
+    await sleep(200);
+    const zed = await person(b, 'zed7');
+    await post(zed, 'mail-7', 'a casino deal for you');
+    const normal = await post(zed, 'mail-7', 'an ordinary remark');
+    const yan = await person(a, 'yan7');
+    ok(await yan.emitWithAck('comment:report', { articleId: 'mail-7', commentId: normal, reason: 'rude' }));
+    await eventually(() => to('mia7@example.test').length === 1, 10_000);
+    await sleep(QUIET);
+    const mails = to('mia7@example.test');
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe('2 comments wait for review');
+    expect(mails[0]!.text).toContain('a casino deal for you');
+    expect(mails[0]!.text).toContain('Reported on mail-7, by Zed7:');
+    expect(mails[0]!.text).toContain(`${a.url}/moderate`);
+  });
+
+  it("8. a person's e-mail settings are in their data export", async () => {
+    const t = await b.app.tokens.sign({ sub: 'hal8', name: 'Hal', role: 'commenter', email: 'hal8@example.test', email_verified: true });
+    const follow = await fetch(`${b.url}/api/me/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ digest: 'daily' }),
+    });
+    expect(follow.status).toBe(200);
+    const res = await fetch(`${a.url}/api/me/export`, { headers: { authorization: `Bearer ${t}` } });
+    const data = (await res.json()) as { email: unknown[] };
+    expect(data.email).toEqual([expect.objectContaining({ email: 'hal8@example.test', digest: 'daily', replies: true })]);
+  });
+
+  it('9. a hot thread switches its followers to a daily digest; replies to the author still come at once', async () => {
+    const kim = await person(a, 'kim9', 'kim9@example.test');
+    const root = await post(kim, 'mail-9', 'A hot topic');
+    kim.disconnect();
+    const ivyToken = await a.app.tokens.sign({
+      sub: 'ivy9',
+      name: 'Ivy',
+      role: 'commenter',
+      email: 'ivy9@example.test',
+      email_verified: true,
+    });
+    const res = await fetch(`${a.url}/api/me/notifications`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ivyToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ follow: { articleId: 'mail-9', rootId: root, on: true } }),
+    });
+    expect(res.status).toBe(200);
+    const jon = await person(b, 'jon9');
+    for (let i = 1; i <= 6; i++) await post(jon, 'mail-9', `hot take ${i}`, root);
+    await eventually(() => to('kim9@example.test').length === 1, 10_000);
+    await sleep(QUIET);
+    expect(to('kim9@example.test')[0]!.subject).toBe('6 new replies to you on mail-9');
+    expect(to('ivy9@example.test')).toHaveLength(0);
   });
 });

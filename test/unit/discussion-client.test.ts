@@ -59,7 +59,7 @@ const refused = (code: 'rate_limited' | 'invalid_input', retryAfterMs?: number):
 /** Lets every pending promise callback run (timers are fake; setImmediate is not). */
 const settle = () => new Promise<void>((r) => setImmediate(r));
 
-function setup(opts: { onSessionExpired?: () => void; postRetries?: number } = {}) {
+function setup(opts: { onSessionExpired?: () => void; postRetries?: number; wakeCheckMs?: number } = {}) {
   const socket = new FakeSocket();
   const client = new DiscussionClient({
     socket: socket.asClientSocket(),
@@ -436,5 +436,57 @@ describe('DiscussionClient requests', () => {
     expect(client.thread(A)!.count).toBe(250);
     socket.push('thread:event', event(3, { count: 251 }));
     expect(client.thread(A)!.count).toBe(251);
+  });
+});
+
+describe('DiscussionClient wake-up', () => {
+  it('connected: catches up with one `since` join per thread, not a snapshot', async () => {
+    const { socket, client, listener, joins, changes } = setup();
+    socket.answer('thread:join', (p) => (p.since === undefined ? snapshot(2) : catchUp([event(3), event(4)])));
+    await client.join(A, listener);
+    client.wake();
+    await settle();
+    expect(joins()).toHaveLength(2);
+    expect(joins()[1]).toMatchObject({ articleId: A, since: 2, epoch: E1 });
+    expect(client.thread(A)!.head).toBe(4);
+    expect(changes).not.toContain('reset');
+    vi.advanceTimersByTime(10_000);
+    expect(socket.io.engine.closed).toBe(0);
+  });
+
+  it('connected, but the catch-up gets no answer: the connection is dropped as dead after wakeCheckMs', async () => {
+    const { socket, client, listener, joins } = setup({ wakeCheckMs: 3000 });
+    socket.answerInTurn(
+      'thread:join',
+      () => snapshot(2),
+      () => NO_ANSWER,
+    );
+    await client.join(A, listener);
+    client.wake();
+    await settle();
+    vi.advanceTimersByTime(2900);
+    expect(socket.io.engine.closed).toBe(0);
+    vi.advanceTimersByTime(200);
+    expect(socket.io.engine.closed).toBe(1);
+    // Back: the reconnection catches up.
+    socket.answer('thread:join', () => catchUp([event(3)]));
+    socket.connect();
+    await settle();
+    vi.advanceTimersByTime(ACK_MS);
+    await settle();
+    expect(client.thread(A)!.head).toBe(3);
+    expect(joins().at(-1)).toMatchObject({ since: 2 });
+  });
+
+  it('disconnected: reconnects at once (no waiting for the next retry) and catches up', async () => {
+    const { socket, client, listener, joins } = setup();
+    socket.answer('thread:join', (p) => (p.since === undefined ? snapshot(2) : catchUp([event(3)])));
+    await client.join(A, listener);
+    socket.connected = false;
+    client.wake();
+    await settle();
+    expect(socket.connected).toBe(true);
+    expect(joins()).toHaveLength(2);
+    expect(client.thread(A)!.head).toBe(3);
   });
 });

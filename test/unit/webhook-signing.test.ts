@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../server/config.js';
+import { createLogger, withoutAddresses } from '../../server/logger.js';
 import { checkLiteralHost, isPrivateAddress } from '../../server/notify/address-guard.js';
 import { formatBody, type WebhookEnvelope } from '../../server/notify/webhook-format.js';
 import { eventWebhookId, secretKey, signedHeaders } from '../../server/notify/webhook-signing.js';
@@ -114,5 +115,17 @@ describe('webhook settings', () => {
     expect(discord.content).not.toContain('@everyone');
     expect(discord.content).toContain('\\[z\\]\\(http://evil\\)');
     expect(discord.allowed_mentions).toEqual({ parse: [] });
+  });
+});
+
+describe('addresses in logs', () => {
+  it('SMTP errors lose the addresses they quote, and email fields are redacted', () => {
+    expect(withoutAddresses('550 5.1.1 <alice@example.test>: Recipient address rejected')).toBe(
+      '550 5.1.1 <[address]>: Recipient address rejected',
+    );
+    const lines: string[] = [];
+    const logger = createLogger('info', { write: (l: string) => void lines.push(l) });
+    logger.info({ email: 'alice@example.test', person: { email: 'bob@example.test' } }, 'x');
+    expect(lines.join('')).not.toContain('@example.test');
   });
 });

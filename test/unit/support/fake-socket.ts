@@ -71,6 +71,19 @@ export class FakeSocket {
     };
   }
 
+  /** The Manager's engine: `close()` drops the transport, as a dead connection's close would. */
+  readonly io = {
+    engine: {
+      closed: 0,
+      close: () => {
+        this.io.engine.closed++;
+        if (!this.connected) return;
+        this.connected = false;
+        this.push('disconnect', 'transport close');
+      },
+    },
+  };
+
   connect(): this {
     if (!this.connected) {
       this.connected = true;
