@@ -387,7 +387,7 @@ export class CommentView {
       out.push(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
     }
     if (p.scored)
-      out.push(button('lt-permalink', 'Link', () => this.actions.link(c), { 'aria-label': `Copy a link to the comment by ${name}` }));
+      out.push(button('lt-permalink', s.link, () => this.actions.link(c), { 'aria-label': `Copy a link to the comment by ${name}` }));
     if (p.mine) {
       if (p.editable) out.push(button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }));
       out.push(button('lt-delete', s.delete, () => this.confirmDelete(c), { 'aria-label': s.deleteYours }));

@@ -134,7 +134,7 @@ export class ThreadWidget {
       [
         ['newest', s.newest],
         ['oldest', s.oldest],
-        ['top', 'Top'],
+        ['top', s.top],
       ] as const
     ).map(([order, label]) =>
       button(`lt-sort-${order}`, label, () => this.setOrder(order), {
@@ -145,7 +145,7 @@ export class ThreadWidget {
     this.account = new AccountArea(session, t);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
-    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', 'Load more comments', () => void this.loadOlder());
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadOlder, () => void this.loadOlder());
     this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', 'Load newer comments', () => void this.loadNewer());
     this.noticeEl = h('p', { class: 'lt-permalink-note', role: 'status', hidden: true });
     this.olderTop = h('div', { class: 'lt-older' });
@@ -731,7 +731,7 @@ export class ThreadWidget {
     const label = (b: HTMLButtonElement, text: string) => {
       if (!b.disabled && !b.dataset.failed && b.textContent !== text) b.textContent = text;
     };
-    label(this.olderButton, left > 0 ? `Load more comments (${left} not shown yet)` : 'Load more comments');
+    label(this.olderButton, left > 0 ? this.t.f('loadOlderLeft', { n: left }) : this.t.s.loadOlder);
     if (more) {
       if (this.olderButton.parentElement !== this.olderBottom) this.olderBottom.append(this.olderButton);
     } else this.olderBottom.replaceChildren();
