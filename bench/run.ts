@@ -9,7 +9,9 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CommentStore } from '../server/core/ports.js';
 import { RedisStore } from '../server/store/redis-store.js';
+import { SqliteStore } from '../server/store/sqlite-store.js';
 import { Histogram, type HistogramData } from './lib/histogram.js';
 import { now } from './lib/marker.js';
 import { BENCH_DIR, cleanupAll, cpuSeconds, fdLimits, pin, TASKSET } from './lib/proc.js';
@@ -87,6 +89,7 @@ const WS: Target = { id: 'ws', label: 'bare ws', kind: 'ws' };
 const SIO: Target = { id: 'sio', label: 'plain Socket.IO', kind: 'sio' };
 const SVC: Target = { id: 'service', label: 'livethread embedded', kind: 'service' };
 const SVC_REDIS: Target = { id: 'service-redis', label: 'livethread Redis, 1 node', kind: 'service', redis: true };
+const SVC_SQLITE: Target = { id: 'service-sqlite', label: 'livethread SQLite, 1 node', kind: 'service', sqlite: true };
 const SVC_REDIS2: Target = { id: 'service-redis-2', label: 'livethread Redis, 2 nodes', kind: 'service', redis: true, nodes: 2 };
 
 // ── scenario 1 and 2: fan-out and latency ───────────────────────────────────────────────────
@@ -257,9 +260,11 @@ async function memory(target: Target, readers: number): Promise<MemoryResult> {
   }
 }
 
-// ── scenario 4: writes and joins through the Redis store ────────────────────────────────────
+// ── scenario 4: writes and joins through the Redis store and the SQLite store ───────────────
 
 interface WritesResult {
+  /** Which store (absent in runs from before SQLite: Redis). */
+  store?: 'redis' | 'sqlite';
   commenters: number;
   articles: number;
   ackedPerSec: number;
@@ -273,12 +278,52 @@ interface WritesResult {
   joinP50: number;
   joinP99: number;
   joinSnapshotBytes: number;
+  /** Redis: used_memory; SQLite: the database file and its WAL, per 1,000 comments. */
   redisBytesPer1000Comments: number;
 }
 
-async function writes(): Promise<WritesResult> {
-  const run = await startTarget(SVC_REDIS);
-  const publisher = startPublisher(SVC_REDIS, run.urls[0]!, 'unused');
+/** The 10,000-comment thread: 2,500 root threads of 4 comments, written straight into `store`. */
+async function writeBigThread(store: CommentStore, articleId: string): Promise<void> {
+  const at = new Date().toISOString();
+  const body = 'x'.repeat(BODY_BYTES);
+  const all: Promise<unknown>[] = [];
+  for (let r = 0; r < BIG_THREAD / 4; r++) {
+    const rootId = `r${r}`;
+    const create = (id: string, parentId: string | null) =>
+      store.create({
+        comment: {
+          id,
+          articleId,
+          parentId,
+          rootId,
+          author: { id: `u${r % 50}`, name: `User ${r % 50}` },
+          body,
+          status: 'visible',
+          createdAt: at,
+        },
+        clientKey: null,
+        publish: true,
+        rejectIfClosed: false,
+        epochCandidate: 'bench',
+        at,
+      });
+    all.push(create(rootId, null));
+    for (let k = 0; k < 3; k++) all.push(create(`${rootId}-${k}`, rootId));
+  }
+  await Promise.all(all);
+}
+
+/** Bytes of the SQLite database and its WAL in `dir`. */
+function sqliteBytes(dir: string): number {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('livethread.db'))
+    .reduce((n, f) => n + statSync(path.join(dir, f)).size, 0);
+}
+
+async function writes(target: Target): Promise<WritesResult> {
+  let run = await startTarget(target);
+  let publisher = startPublisher(target, run.urls[0]!, 'unused');
+  const dataDir = run.dataDir;
   try {
     await publisher.ready;
     const commenterTokens = await Promise.all(
@@ -302,46 +347,37 @@ async function writes(): Promise<WritesResult> {
     const r1 = cpuSeconds(run.redisPid ?? -1);
     const w = await done;
     const hist = Histogram.from(w.hist);
-    log(`writes: ${int(w.acked / w.seconds)} acked posts/s, ack p99 ${ms(hist.quantile(0.99))} ms`);
+    log(`writes (${target.label}): ${int(w.acked / w.seconds)} acked posts/s, ack p99 ${ms(hist.quantile(0.99))} ms`);
 
-    // A 10,000-comment thread written straight into the store: 2,500 root threads of 4 comments.
-    const redis = run.redis!.client();
-    const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
-    const memBefore = await usedMemory();
-    const store = new RedisStore(redis);
-    const at = new Date().toISOString();
     const articleId = 'big-thread';
-    const body = 'x'.repeat(BODY_BYTES);
-    const all: Promise<unknown>[] = [];
-    for (let r = 0; r < BIG_THREAD / 4; r++) {
-      const rootId = `r${r}`;
-      const create = (id: string, parentId: string | null) =>
-        store.create({
-          comment: {
-            id,
-            articleId,
-            parentId,
-            rootId,
-            author: { id: `u${r % 50}`, name: `User ${r % 50}` },
-            body,
-            status: 'visible',
-            createdAt: at,
-          },
-          clientKey: null,
-          publish: true,
-          rejectIfClosed: false,
-          epochCandidate: 'bench',
-          at,
-        });
-      all.push(create(rootId, null));
-      for (let k = 0; k < 3; k++) all.push(create(`${rootId}-${k}`, rootId));
+    let memBefore: number;
+    let memAfter: number;
+    if (dataDir) {
+      // The server holds DATA_DIR: the thread is written while it is stopped, then it starts again on the file.
+      await publisher.stop();
+      await run.stop();
+      memBefore = sqliteBytes(dataDir);
+      const store = new SqliteStore({ dir: dataDir, durable: false });
+      await writeBigThread(store, articleId);
+      await store.close();
+      memAfter = sqliteBytes(dataDir);
+      run = await startTarget(target, { dataDir });
+      publisher = startPublisher(target, run.urls[0]!, 'unused');
+      await publisher.ready;
+    } else {
+      const redis = run.redis!.client();
+      const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
+      memBefore = await usedMemory();
+      await writeBigThread(new RedisStore(redis), articleId);
+      memAfter = await usedMemory();
     }
-    await Promise.all(all);
-    const memAfter = await usedMemory();
     const j = await publisher.request<{ hist: HistogramData; bytes: number }>('joins', { articleId, n: JOINS }, 60_000);
     const joins = Histogram.from(j.hist);
-    log(`thread:join on ${int(BIG_THREAD)} comments: p50 ${ms(joins.quantile(0.5))} ms, p99 ${ms(joins.quantile(0.99))} ms`);
+    log(
+      `thread:join on ${int(BIG_THREAD)} comments (${target.label}): p50 ${ms(joins.quantile(0.5))} ms, p99 ${ms(joins.quantile(0.99))} ms`,
+    );
     return {
+      store: dataDir ? 'sqlite' : 'redis',
       commenters: WRITE_COMMENTERS,
       articles: WRITE_ARTICLES,
       ackedPerSec: w.acked / w.seconds,
@@ -350,7 +386,7 @@ async function writes(): Promise<WritesResult> {
       ackP50: hist.quantile(0.5),
       ackP99: hist.quantile(0.99),
       serverCpuUsPerPost: ((s1 - s0) * 1e6) / (w.acked || 1),
-      redisCpuUsPerPost: ((r1 - r0) * 1e6) / (w.acked || 1),
+      redisCpuUsPerPost: dataDir ? NaN : ((r1 - r0) * 1e6) / (w.acked || 1),
       serverCore: (s1 - s0) / (WRITE_MS / 1000),
       joinP50: joins.quantile(0.5),
       joinP99: joins.quantile(0.99),
@@ -360,10 +396,9 @@ async function writes(): Promise<WritesResult> {
   } finally {
     await publisher.stop();
     await run.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-// ── profile ─────────────────────────────────────────────────────────────────────────────────
 
 async function profile(postsPerSec: number): Promise<ProfileSummary> {
   const dir = path.join(RUNS_DIR, 'profile');
@@ -401,6 +436,7 @@ interface Results {
   fanout: FanoutResult[];
   memory: MemoryResult[];
   writes?: WritesResult;
+  writesSqlite?: WritesResult;
   targets: TargetCheck[];
   profile?: ProfileSummary;
   elapsedSeconds?: number;
@@ -646,33 +682,33 @@ function render(): string {
       ),
     );
   }
-  const w = results.writes;
-  if (w) {
-    out.push(
-      '',
-      `Writes through the Redis store (AOF, appendfsync always): ${w.commenters} commenters in closed loop, ${w.articles} articles`,
-    );
+  const ws = [results.writes, results.writesSqlite].filter((x): x is WritesResult => x !== undefined);
+  if (ws.length) {
+    const w0 = ws[0]!;
+    const storeName = (w: WritesResult) => (w.store === 'sqlite' ? 'SQLite (WAL, synchronous=FULL)' : 'Redis (AOF, appendfsync always)');
+    out.push('', `Writes through the store: ${w0.commenters} commenters in closed loop, ${w0.articles} articles`);
     out.push(
       table(
-        ['acked posts/s', 'ack p50 ms', 'ack p99 ms', 'failed', 'server µs/post', 'redis µs/post', 'server core'],
-        [
-          [
-            int(w.ackedPerSec),
-            ms(w.ackP50),
-            ms(w.ackP99),
-            w.failed,
-            int(w.serverCpuUsPerPost),
-            int(w.redisCpuUsPerPost),
-            pct(w.serverCore),
-          ],
-        ],
-        ['r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['store', 'acked posts/s', 'ack p50 ms', 'ack p99 ms', 'failed', 'server µs/post', 'redis µs/post', 'server core'],
+        ws.map((w) => [
+          storeName(w),
+          int(w.ackedPerSec),
+          ms(w.ackP50),
+          ms(w.ackP99),
+          w.failed,
+          int(w.serverCpuUsPerPost),
+          Number.isNaN(w.redisCpuUsPerPost) ? '-' : int(w.redisCpuUsPerPost),
+          pct(w.serverCore),
+        ]),
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
-    out.push(
-      `thread:join on a ${int(BIG_THREAD)}-comment thread (${JOINS} joins, snapshot ${bytes(w.joinSnapshotBytes)}): p50 ${ms(w.joinP50)} ms, p99 ${ms(w.joinP99)} ms; ` +
-        `Redis memory ${bytes(w.redisBytesPer1000Comments)} per 1,000 comments`,
-    );
+    for (const w of ws)
+      out.push(
+        `thread:join on a ${int(BIG_THREAD)}-comment thread, ${w.store === 'sqlite' ? 'SQLite' : 'Redis'} (${JOINS} joins, snapshot ${bytes(w.joinSnapshotBytes)}): ` +
+          `p50 ${ms(w.joinP50)} ms, p99 ${ms(w.joinP99)} ms; ` +
+          `${w.store === 'sqlite' ? 'file' : 'Redis memory'} ${bytes(w.redisBytesPer1000Comments)} per 1,000 comments`,
+      );
   }
   if (results.targets.length) {
     out.push('', 'Targets');
@@ -738,7 +774,10 @@ async function main(): Promise<void> {
 
   // Memory and writes first: bounded in time. The fan-out ramps then use what is left.
   if (want('memory')) for (const target of [WS, SIO, SVC]) results.memory.push(await memory(target, MEMORY_READERS));
-  if (want('writes')) results.writes = await writes();
+  if (want('writes')) {
+    results.writes = await writes(SVC_REDIS);
+    results.writesSqlite = await writes(SVC_SQLITE);
+  }
   if (want('fanout') || want('latency')) {
     for (const readers of want('fanout') ? FANOUT_SIZES : [LATENCY_READERS]) {
       const targets = readers === LATENCY_READERS ? [WS, SIO, SVC, SVC_REDIS, SVC_REDIS2] : [WS, SIO, SVC, SVC_REDIS];

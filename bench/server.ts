@@ -6,7 +6,7 @@
  *   sio      plain Socket.IO, default settings: `join` → socket.join(room); `post` →
  *            io.to(room).emit('thread:event', payload); no application logic
  *   service  livethread through createApp, composed as server/main.ts does (embedded memory
- *            store, or Redis store + Redis adapter with `redisUrl`)
+ *            store; the SQLite store in `dataDir`; or Redis store + Redis adapter with `redisUrl`)
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,8 @@ import { childConfig, serve, settleMemory } from './lib/child.js';
 export interface ServerConfig {
   kind: 'ws' | 'sio' | 'service';
   redisUrl?: string;
+  /** The SQLite store in this directory (without Redis); absent: the memory store. */
+  dataDir?: string;
   secret: string;
 }
 
@@ -104,7 +106,7 @@ async function startService(): Promise<number> {
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     PORT: '0',
-    ...(cfg.redisUrl ? { REDIS_URL: cfg.redisUrl } : {}),
+    ...(cfg.redisUrl ? { REDIS_URL: cfg.redisUrl } : cfg.dataDir ? { STORE: 'sqlite', DATA_DIR: cfg.dataDir } : { STORE: 'memory' }),
   });
   const logger = pino({ level: config.LOG_LEVEL });
   const {

@@ -11,6 +11,8 @@ import { SocketNotifier } from './gateway/notifier.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import { SqliteWebhookStore } from './store/sqlite-webhook-store.js';
+import { SqliteMailStore } from './store/sqlite-mail-store.js';
 import { loadOrCreateSecret, secretPath } from './secret-file.js';
 import { MemoryWebhookStore, RedisWebhookStore } from './store/webhook-store.js';
 import { Webhooks } from './notify/webhooks.js';
@@ -69,7 +71,7 @@ export function composeApp(
     services: ({ io, metrics, logger: log }) => {
       // Every node runs them (each marks what it commits in the change feed); a lease in the store
       // picks the one node that delivers webhooks, and the one that sends e-mail.
-      const hooks = redis ? new RedisWebhookStore(redis.store) : new MemoryWebhookStore();
+      const hooks = redis ? new RedisWebhookStore(redis.store) : sqlite ? new SqliteWebhookStore(sqlite) : new MemoryWebhookStore();
       const webhooks = new Webhooks({
         config,
         store,
@@ -78,7 +80,7 @@ export function composeApp(
         metrics,
         ...(extra.clock ? { now: () => extra.clock!.now() } : {}),
       });
-      const mailStore = redis ? new RedisMailStore(redis.store) : new MemoryMailStore();
+      const mailStore = redis ? new RedisMailStore(redis.store) : sqlite ? new SqliteMailStore(sqlite) : new MemoryMailStore();
       mail = new Mail({
         config,
         store,

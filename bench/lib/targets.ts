@@ -2,6 +2,9 @@
  * Starting what a scenario measures: the server(s) of a target on the server core, redis-server
  * when the target needs it, and the load generator processes on the other core.
  */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Tokens } from '../../server/auth.js';
 import { startRedis, type RedisServer } from '../../test/support/redis-server.js';
 import type { TargetKind } from '../publisher.js';
@@ -22,6 +25,8 @@ export interface Target {
   label: string;
   kind: TargetKind;
   redis?: boolean;
+  /** The SQLite store (one node), in a fresh data directory unless `startTarget` is given one. */
+  sqlite?: boolean;
   nodes?: 1 | 2;
 }
 
@@ -34,6 +39,8 @@ export interface Running {
   urls: string[];
   redis?: RedisServer;
   redisPid?: number;
+  /** The SQLite target's data directory (the caller removes it). */
+  dataDir?: string;
   stop(): Promise<void>;
 }
 
@@ -51,12 +58,13 @@ export async function startManagedRedis(): Promise<{ redis: RedisServer; pid: nu
   return { redis, pid };
 }
 
-export async function startTarget(target: Target, opts: { nodeArgs?: string[] } = {}): Promise<Running> {
+export async function startTarget(target: Target, opts: { nodeArgs?: string[]; dataDir?: string } = {}): Promise<Running> {
   const r = target.redis ? await startManagedRedis() : undefined;
+  const dataDir = target.sqlite ? (opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'lt-bench-data-'))) : undefined;
   const servers: Child[] = [];
   try {
     for (let i = 0; i < (target.nodes ?? 1); i++) {
-      const config: ServerConfig = { kind: target.kind, secret: SECRET, redisUrl: r?.redis.url };
+      const config: ServerConfig = { kind: target.kind, secret: SECRET, redisUrl: r?.redis.url, dataDir };
       servers.push(
         new Child({
           name: `${target.id}-server${i}`,
@@ -74,6 +82,7 @@ export async function startTarget(target: Target, opts: { nodeArgs?: string[] } 
       urls: ready.map((m) => `http://127.0.0.1:${String(m.port)}`),
       redis: r?.redis,
       redisPid: r?.pid,
+      dataDir,
       stop: async () => {
         await Promise.all(servers.map((s) => s.stop()));
         await r?.redis.stop();

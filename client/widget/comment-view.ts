@@ -190,7 +190,12 @@ export interface CommentActions {
 }
 
 /** What a reader may give as the reason of a report (sent as its text). */
-export const REPORT_REASONS = ['Spam', 'Harassment or hate', 'Off-topic', 'Something else'] as const;
+export const REPORT_REASONS = [
+  ['Spam', 'reasonSpam'],
+  ['Harassment or hate', 'reasonHarassment'],
+  ['Off-topic', 'reasonOffTopic'],
+  ['Something else', 'reasonOther'],
+] as const;
 
 export class CommentView {
   /** The id the widget keeps it under: a stand-in's, then (rekey) its saved comment's. */
@@ -226,7 +231,7 @@ export class CommentView {
     this.replies = h('div', { class: 'lt-replies', role: 'group', hidden: true });
     this.item = h('div', { class: 'lt-item' }, this.article, this.replies);
     this.slot = h('div', { class: 'lt-slot' });
-    this.votesEl = h('div', { class: 'lt-votes', role: 'group', 'aria-label': 'Votes' });
+    this.votesEl = h('div', { class: 'lt-votes', role: 'group', 'aria-label': t.s.votes });
   }
 
   /** A stand-in's element becomes its saved comment's: it stays in place, now final. */
@@ -271,15 +276,15 @@ export class CommentView {
     if (!b) return;
     const name = this.shown?.comment.author?.name ?? '';
     for (const [el, n, pressed, word] of [
-      [b.up, v.up, v.myVote === 1, 'up'],
-      [b.down, v.down, v.myVote === -1, 'down'],
+      [b.up, v.up, v.myVote === 1, 'Up'],
+      [b.down, v.down, v.myVote === -1, 'Down'],
     ] as const) {
       const count = el.querySelector('.lt-vote-count')!;
       if (count.textContent !== String(n)) count.textContent = String(n);
       if (el instanceof HTMLButtonElement) {
         el.setAttribute('aria-pressed', String(pressed));
-        el.setAttribute('aria-label', `Vote ${word} the comment by ${name} (${n} ${word})`);
-      } else el.setAttribute('aria-label', `${n} ${word}`);
+        el.setAttribute('aria-label', this.t.f(`vote${word}`, { name, n }));
+      } else el.setAttribute('aria-label', this.t.f(word === 'Up' ? 'upCount' : 'downCount', { n }));
     }
   }
 
@@ -380,14 +385,13 @@ export class CommentView {
   }
 
   private actionButtons(p: CommentProps, c: Comment, name: string): HTMLElement[] {
+    const { s } = this.t;
     const out: HTMLElement[] = [];
     if (p.scored) out.push(this.buildVotes(p, c));
-    const { s } = this.t;
     if (p.status === 'visible' && p.canReply) {
       out.push(button('lt-reply', s.reply, () => this.actions.reply(c), { 'aria-label': this.t.f('replyTo', { name }) }));
     }
-    if (p.scored)
-      out.push(button('lt-permalink', s.link, () => this.actions.link(c), { 'aria-label': `Copy a link to the comment by ${name}` }));
+    if (p.scored) out.push(button('lt-permalink', s.link, () => this.actions.link(c), { 'aria-label': this.t.f('linkLabel', { name }) }));
     if (p.mine) {
       if (p.editable) out.push(button('lt-edit', s.edit, () => this.actions.edit(c), { 'aria-label': s.editYours }));
       out.push(button('lt-delete', s.delete, () => this.confirmDelete(c), { 'aria-label': s.deleteYours }));
@@ -400,61 +404,11 @@ export class CommentView {
     }
     if (p.moderate) {
       out.push(
-        button('lt-mod-remove', s.remove, () => this.confirmModeration('remove', c, name), {
-          'aria-label': this.t.f('removeLabel', { name }),
-        }),
-        button('lt-mod-ban', s.ban, () => this.confirmModeration('ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
+        button('lt-mod-remove', s.remove, () => this.confirm('remove', c, name), { 'aria-label': this.t.f('removeLabel', { name }) }),
+        button('lt-mod-ban', s.ban, () => this.confirm('ban', c, name), { 'aria-label': this.t.f('banLabel', { name }) }),
       );
     }
     return out;
-  }
-
-  /** A moderator's Remove or Ban asks first, in place of the actions; Cancel (or Escape) brings them back. */
-  private confirmModeration(what: 'remove' | 'ban', c: Comment, name: string): void {
-    const el = this.actionsEl;
-    if (!el) return;
-    const { s } = this.t;
-    const back = () => this.restoreActions(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban');
-    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-mod-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
-      yes.disabled = true;
-      no.disabled = true;
-      (what === 'remove' ? this.actions.remove(c) : this.actions.ban(c)).then(
-        () => undefined,
-        (err: unknown) => {
-          back();
-          this.showError(err instanceof Error && err.message ? err.message : s.errGeneric);
-        },
-      );
-    });
-    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-mod-confirm-no', s.cancel, back);
-    const box = h(
-      'div',
-      { class: 'lt-mod-confirm', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
-      h('span', { class: 'lt-mod-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
-      yes,
-      no,
-    );
-    box.addEventListener('keydown', (ev) => {
-      if (ev.key === 'Escape') back();
-    });
-    el.replaceChildren(box);
-    yes.focus();
-  }
-
-  /** "Show more" under a long body, which stays open across rebuilds once opened. */
-  private showMoreButton(body: HTMLElement, long: boolean): HTMLElement | null {
-    if (!long) return null;
-    const more = button('lt-link lt-more', '', () => {
-      this.expanded = !this.expanded;
-      show();
-    });
-    const show = () => {
-      body.classList.toggle('lt-collapsed', !this.expanded);
-      more.textContent = this.expanded ? this.t.s.showLess : this.t.s.showMore;
-      more.setAttribute('aria-expanded', String(this.expanded));
-    };
-    show();
-    return more;
   }
 
   /** Up and down: buttons for a reader who may vote, the counts alone otherwise. */
@@ -487,46 +441,97 @@ export class CommentView {
   private confirmDelete(c: Comment): void {
     const el = this.actionsEl;
     if (!el) return;
-    const cancel = button('lt-cancel-delete', 'Cancel', () => this.restoreActions('.lt-delete'));
+    const { s } = this.t;
+    const cancel = button('lt-cancel-delete', s.cancel, () => this.restoreActions('.lt-delete'));
     el.replaceChildren(
-      h('span', { class: 'lt-confirm', role: 'alert' }, 'Delete your comment? This cannot be undone.'),
-      button('lt-delete lt-confirm-delete', 'Yes, delete', () => this.actions.delete(c)),
+      h('span', { class: 'lt-confirm', role: 'alert' }, s.deleteConfirm),
+      button('lt-delete lt-confirm-delete', s.yesDelete, () => this.actions.delete(c)),
       cancel,
     );
     cancel.focus();
   }
 
-  /** Report: why, then send (the reason goes to the moderators with it). */
+  /** Report: why, then send (the reason goes to the moderators with it, in English). */
   private reportForm(c: Comment, name: string): void {
     const el = this.actionsEl;
     if (!el) return;
+    const { s } = this.t;
     const select = h(
       'select',
-      { class: 'lt-report-reason', 'aria-label': `Why report the comment by ${name}?` },
-      ...REPORT_REASONS.map((r) => h('option', { value: r }, r)),
+      { class: 'lt-report-reason', 'aria-label': this.t.f('reportWhy', { name }) },
+      ...REPORT_REASONS.map(([value, key]) => h('option', { value }, s[key])),
     );
-    const send: HTMLButtonElement = button('lt-send-report', 'Send report', () => {
+    const send: HTMLButtonElement = button('lt-send-report', s.sendReport, () => {
       send.disabled = true;
       void this.actions.report(c, select.value).then((ok) => {
         if (!ok) this.restoreActions('.lt-report');
       });
     });
     el.replaceChildren(
-      h('span', { class: 'lt-confirm' }, 'Report it as'),
+      h('span', { class: 'lt-confirm' }, s.reportAs),
       select,
       send,
-      button('lt-cancel-report', 'Cancel', () => this.restoreActions('.lt-report')),
+      button('lt-cancel-report', s.cancel, () => this.restoreActions('.lt-report')),
     );
     select.focus();
   }
 
+  /** A moderator's action asks first, in place of the actions; Cancel (or Escape) brings them back. */
+  private confirm(what: 'remove' | 'ban', c: Comment, name: string): void {
+    const el = this.actionsEl;
+    if (!el) return;
+    const { s } = this.t;
+    const back = () => this.restoreActions(what === 'remove' ? '.lt-mod-remove' : '.lt-mod-ban');
+    const yes: HTMLButtonElement = button('lt-btn lt-btn-danger lt-confirm-yes', what === 'remove' ? s.remove : s.ban, () => {
+      yes.disabled = true;
+      no.disabled = true;
+      (what === 'remove' ? this.actions.remove(c) : this.actions.ban(c)).then(
+        () => undefined,
+        (err: unknown) => {
+          back();
+          this.showError(err instanceof Error && err.message ? err.message : s.errGeneric);
+        },
+      );
+    });
+    const no: HTMLButtonElement = button('lt-btn lt-btn-quiet lt-confirm-no', s.cancel, back);
+    const box = h(
+      'div',
+      { class: 'lt-confirm lt-confirm-box', role: 'alertdialog', 'aria-label': what === 'remove' ? s.remove : s.ban },
+      h('span', { class: 'lt-confirm-text' }, this.t.f(what === 'remove' ? 'removeConfirm' : 'banConfirm', { name })),
+      yes,
+      no,
+    );
+    box.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Escape') back();
+    });
+    el.replaceChildren(box);
+    yes.focus();
+  }
+
+  /** "Show more" under a long body, which stays open across rebuilds once opened. */
+  private showMoreButton(body: HTMLElement, long: boolean): HTMLElement | null {
+    if (!long) return null;
+    const more = button('lt-link lt-more', '', () => {
+      this.expanded = !this.expanded;
+      show();
+    });
+    const show = () => {
+      body.classList.toggle('lt-collapsed', !this.expanded);
+      more.textContent = this.expanded ? this.t.s.showLess : this.t.s.showMore;
+      more.setAttribute('aria-expanded', String(this.expanded));
+    };
+    show();
+    return more;
+  }
+
   /** Kept across renders, so that its "Loading…" state survives them. */
   private moreButton(rootId: string, later: boolean): HTMLButtonElement {
-    const label = later ? 'Show later replies' : 'Show earlier replies';
+    const { s } = this.t;
+    const label = later ? s.laterReplies : s.earlierReplies;
     const make = () => {
       const b: HTMLButtonElement = button(`lt-link ${later ? 'lt-later' : 'lt-earlier'}`, label, () => {
         b.disabled = true;
-        b.textContent = 'Loading…';
+        b.textContent = s.loading;
         this.actions.loadEarlier(rootId, later).then(
           () => {
             b.disabled = false;
@@ -534,7 +539,7 @@ export class CommentView {
           },
           () => {
             b.disabled = false;
-            b.textContent = "Couldn't load. Try again";
+            b.textContent = s.loadFailed;
           },
         );
       });

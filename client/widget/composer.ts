@@ -68,11 +68,7 @@ export class Composer {
       { class: 'lt-hint', id: `${id}-hint` },
       t.f('submitHint', { key: isMac ? '⌘' : 'Ctrl', action: opts.submitLabel.toLowerCase() }),
     );
-    this.offlineNote = h(
-      'p',
-      { class: 'lt-offline', role: 'status', hidden: true },
-      "You're offline. Your text stays here; you can send it once the connection is back.",
-    );
+    this.offlineNote = h('p', { class: 'lt-offline', role: 'status', hidden: true }, t.s.offlineNote);
     this.el = h(
       'form',
       { class: `lt-composer ${opts.className ?? ''}`.trim(), novalidate: true },
@@ -173,7 +169,7 @@ export class Composer {
     this.busy = busy;
     this.input.readOnly = busy;
     this.submit.disabled = busy || this.countdown !== null || this.offline;
-    this.submit.textContent = busy && label ? label : this.offline ? 'Waiting for connection…' : this.opts.submitLabel;
+    this.submit.textContent = busy && label ? label : this.offline ? this.t.s.waitingConnection : this.opts.submitLabel;
   }
 
   /**

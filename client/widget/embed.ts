@@ -106,9 +106,9 @@ function scan(root: ParentNode = document): MountedWidget[] {
     if (!articleId || el.dataset.livethreadMounted !== undefined) continue;
     el.dataset.livethreadMounted = '';
     const theme: Theme = el.dataset.theme === 'light' || el.dataset.theme === 'dark' ? el.dataset.theme : 'auto';
-    // Nothing connects until the reader comes near the comments (see near-viewport.ts); then
-    // English starts at once, another language once its strings are here (the div keeps what it
-    // holds, thread.html say, until then).
+    // Nothing connects until the reader comes near the comments (see near-viewport.ts). English is
+    // in the bundle; another language's strings come first (the div keeps what it holds,
+    // thread.html say, until then).
     let widget: ThreadWidget | null = null;
     let gone = false;
     el.dataset.ltState = 'waiting';
@@ -116,6 +116,10 @@ function scan(root: ParentNode = document): MountedWidget[] {
       if (!gone) widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme, strings);
     };
     const stopWaiting = whenNear(el, () => {
+      const session = sessionFor(el.dataset.token?.trim() || null);
+      const start = (strings: unknown) => {
+        if (!gone) widget = new ThreadWidget(el, articleId, session, theme, strings);
+      };
       const lang = langOf(el);
       if (lang === 'en') start(null);
       else fetchTable(origin, lang).then(start, () => start(null));

@@ -172,16 +172,16 @@ export const CSS = `
   border-radius: 6px; padding: 3px 8px; cursor: pointer; }
 .lt-actions button:hover { color: var(--lt-fg); background: var(--lt-subtle); }
 .lt-actions .lt-delete:hover, .lt-actions .lt-mod-remove:hover, .lt-actions .lt-mod-ban:hover { color: var(--lt-error); background: var(--lt-error-bg); }
-.lt-mod-confirm { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; padding: 6px 8px; border-radius: 8px; background: var(--lt-error-bg); }
-.lt-mod-confirm-text { font-size: 0.85rem; color: var(--lt-fg); }
-.lt-actions .lt-mod-confirm .lt-btn { font-size: 0.82rem; padding: 3px 10px; }
-.lt-actions .lt-btn-danger, .lt-btn-danger { background: var(--lt-error); color: var(--lt-bg); }
 .lt-actions { align-items: center; flex-wrap: wrap; }
 .lt-votes { display: inline-flex; gap: 2px; margin-inline-end: 4px; }
 .lt-vote { display: inline-flex; align-items: center; gap: 4px; font-size: 0.82rem; font-weight: 600; color: var(--lt-muted); padding: 3px 8px; }
 .lt-actions .lt-vote[aria-pressed="true"] { color: var(--lt-accent); background: var(--lt-accent-soft); }
 .lt-vote-glyph { font-size: 0.7rem; }
 .lt-confirm { font-size: 0.85rem; color: var(--lt-fg); padding: 3px 8px 3px 8px; }
+.lt-confirm.lt-confirm-box { display: flex; align-items: center; flex-wrap: wrap; gap: 8px; padding: 6px 8px; border-radius: 8px; background: var(--lt-error-bg); }
+.lt-confirm-text { font-size: 0.85rem; color: var(--lt-fg); }
+.lt-actions .lt-confirm .lt-btn { font-size: 0.82rem; padding: 3px 10px; }
+.lt-actions .lt-btn-danger, .lt-btn-danger { background: var(--lt-error); color: var(--lt-bg); }
 .lt-report-reason { font: inherit; font-size: 0.82rem; border-radius: 6px; border: 1px solid var(--lt-input-border);
   background: var(--lt-input-bg); color: var(--lt-fg); padding: 2px 4px; }
 .lt-comment.lt-target { background: var(--lt-accent-soft); box-shadow: inset 3px 0 0 var(--lt-accent); }

@@ -145,8 +145,8 @@ export class ThreadWidget {
     this.account = new AccountArea(session, t);
     this.composeEl = h('div', { class: 'lt-compose' });
     const newBar = h('div', { class: 'lt-new-bar' });
-    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadOlder, () => void this.loadOlder());
-    this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', 'Load newer comments', () => void this.loadNewer());
+    this.olderButton = button('lt-btn lt-btn-secondary lt-load-older', s.loadMore, () => void this.loadOlder());
+    this.newerButton = button('lt-btn lt-btn-secondary lt-load-newer', s.loadNewer, () => void this.loadNewer());
     this.noticeEl = h('p', { class: 'lt-permalink-note', role: 'status', hidden: true });
     this.olderTop = h('div', { class: 'lt-older' });
     this.olderBottom = h('div', { class: 'lt-older' });
@@ -262,7 +262,7 @@ export class ThreadWidget {
         state = await this.session.client.join(this.articleId, this.listener, { sort: this.order, ...(around ? { around } : {}) });
       } catch (err) {
         if (!around || !(err instanceof ClientError) || err.code !== 'not_found') throw err;
-        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+        this.showNotice(this.t.s.linkedUnavailable);
         state = await this.session.client.join(this.articleId, this.listener, { sort: this.order });
       }
       if (this.destroyed) return;
@@ -316,8 +316,7 @@ export class ThreadWidget {
       return;
     }
     this.session.client.openAround(this.articleId, id).catch((err: unknown) => {
-      if (err instanceof ClientError && err.code === 'not_found')
-        this.showNotice('The linked comment is not available. It may have been deleted or be awaiting approval.');
+      if (err instanceof ClientError && err.code === 'not_found') this.showNotice(this.t.s.linkedUnavailable);
     });
   }
 
@@ -325,7 +324,7 @@ export class ThreadWidget {
   private showTarget(id: string): void {
     this.targetShown = id;
     const c = this.state?.comments.get(id);
-    if (c && c.status !== 'visible' && c.status !== 'pending') this.showNotice('The linked comment was removed.');
+    if (c && c.status !== 'visible' && c.status !== 'pending') this.showNotice(this.t.s.linkedRemoved);
     const article = this.views.get(id)?.article;
     if (!article?.isConnected) return;
     for (const el of this.threadEl.querySelectorAll('.lt-target')) el.classList.remove('lt-target');
@@ -554,7 +553,7 @@ export class ThreadWidget {
           await this.session.client.vote({ articleId: this.articleId, commentId: id, value: want.myVote });
         } catch (err) {
           this.myVotes.delete(id);
-          this.views.get(id)?.showError(voteErrorText(err));
+          this.views.get(id)?.showError(voteErrorText(err, this.t));
           if (err instanceof ClientError && err.code === 'unauthorized') this.session.expire();
           return;
         }
@@ -576,12 +575,12 @@ export class ThreadWidget {
     url.hash = `lt-${c.id}`;
     try {
       await navigator.clipboard.writeText(url.href);
-      this.announce('Link to the comment copied');
-      this.views.get(c.id)?.flash('.lt-permalink', 'Copied');
+      this.announce(this.t.s.linkCopied);
+      this.views.get(c.id)?.flash('.lt-permalink', this.t.s.copied);
     } catch {
       history.replaceState(history.state, '', url.href);
-      this.announce('The link to the comment is in the address bar');
-      this.views.get(c.id)?.flash('.lt-permalink', 'Link in the address bar');
+      this.announce(this.t.s.linkInAddressBarSaid);
+      this.views.get(c.id)?.flash('.lt-permalink', this.t.s.linkInAddressBar);
     }
   }
 
@@ -632,7 +631,7 @@ export class ThreadWidget {
       delete b.dataset.failed;
     } catch {
       b.dataset.failed = 'true';
-      b.textContent = "Couldn't load. Try again";
+      b.textContent = this.t.s.loadFailed;
     } finally {
       b.disabled = false;
       this.schedule();
@@ -676,6 +675,8 @@ export class ThreadWidget {
       now,
       t: this.t,
       moderator: this.session.isModerator,
+      editWindowMs,
+      now,
     };
     const layout = layoutThread({
       state,
@@ -731,11 +732,11 @@ export class ThreadWidget {
     const label = (b: HTMLButtonElement, text: string) => {
       if (!b.disabled && !b.dataset.failed && b.textContent !== text) b.textContent = text;
     };
-    label(this.olderButton, left > 0 ? this.t.f('loadOlderLeft', { n: left }) : this.t.s.loadOlder);
+    label(this.olderButton, left > 0 ? this.t.f('loadMoreLeft', { n: left }) : this.t.s.loadMore);
     if (more) {
       if (this.olderButton.parentElement !== this.olderBottom) this.olderBottom.append(this.olderButton);
     } else this.olderBottom.replaceChildren();
-    label(this.newerButton, state.sort === 'oldest' ? 'Load earlier comments' : 'Load newer comments');
+    label(this.newerButton, state.sort === 'oldest' ? this.t.s.loadEarlier : this.t.s.loadNewer);
     if (state.before) {
       if (this.newerButton.parentElement !== this.olderTop) this.olderTop.append(this.newerButton);
     } else this.olderTop.replaceChildren();
@@ -751,11 +752,11 @@ export class ThreadWidget {
       this.newNames.length = 0;
     }
     if (anchor) this.reading.keep(anchor);
+    this.takeOver();
     if (state.target && state.target !== this.targetShown) {
       const target = state.target;
       this.afterRender.push(() => this.showTarget(target));
     }
-    this.takeOver();
     const after = this.afterRender;
     this.afterRender = [];
     for (const fn of after) fn();
@@ -890,11 +891,11 @@ function permalinkTarget(): string | null {
   return PERMALINK_RE.exec(location.hash)?.[1] ?? null;
 }
 
-function voteErrorText(err: unknown): string {
-  if (err instanceof ClientError && err.code === 'rate_limited') return "You're voting too fast. Please wait a moment.";
-  if (err instanceof ClientError && err.code === 'forbidden') return "You can't vote on your own comment.";
-  if (err instanceof ClientError && err.code === 'not_found') return 'This comment can no longer be voted on.';
-  return errorText(err, 'delete');
+function voteErrorText(err: unknown, t: Locale): string {
+  if (err instanceof ClientError && err.code === 'rate_limited') return t.s.errVoteRate;
+  if (err instanceof ClientError && err.code === 'forbidden') return t.s.errVoteOwn;
+  if (err instanceof ClientError && err.code === 'not_found') return t.s.errVoteGone;
+  return errorText(err, 'delete', t);
 }
 
 /**

@@ -6,7 +6,7 @@
  * Comments are kept as their JSON (what reads return, and what the byte bounds count) beside the
  * columns that reads order and filter by.
  */
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: everything the CommentStore port keeps.
@@ -144,18 +144,52 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX touched_at ON touched (at);
   CREATE TABLE staff_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
   `,
+  // 2: webhooks (WebhookStore): the change feed, each endpoint's cursors and state, the deliveries.
+  `
+  CREATE TABLE webhook_feed (article_id TEXT PRIMARY KEY, mark INTEGER NOT NULL) WITHOUT ROWID;
+  CREATE INDEX webhook_feed_mark ON webhook_feed (mark);
+  CREATE TABLE webhook_marks (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+  INSERT INTO webhook_marks (id, last) VALUES (1, 0);
+  CREATE TABLE webhook_cursors (
+    endpoint TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    epoch TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (endpoint, article_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE webhook_states (endpoint TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE webhook_deliveries (id INTEGER PRIMARY KEY, json TEXT NOT NULL);
+  `,
+  // 3: reply e-mails (MailStore): who wants them, who follows which thread, the outbox.
+  `
+  CREATE TABLE mail_people (user_id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE mail_followers (
+    article_id TEXT NOT NULL,
+    root_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    UNIQUE (article_id, root_id, user_id)
+  );
+  CREATE TABLE mail_batches (key TEXT PRIMARY KEY, send_at INTEGER NOT NULL, json TEXT NOT NULL);
+  CREATE INDEX mail_batches_due ON mail_batches (send_at);
+  CREATE TABLE mail_sent (user_id TEXT NOT NULL, thread_key TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (user_id, thread_key)) WITHOUT ROWID;
+  CREATE INDEX mail_sent_at ON mail_sent (at);
+  `,
+  // 4: the moderators who get e-mail about held and reported comments (MailStore.setModerator).
+  `
+  CREATE TABLE mail_moderators (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
+  `,
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */
-export function migrate(db: Database): { from: number; to: number } {
-  const from = db.pragma('user_version', { simple: true }) as number;
+export function migrate(db: Database, prepare: (sql: string) => Statement): { from: number; to: number } {
+  const from = prepare('PRAGMA user_version').pluck().get() as number;
   if (from > MIGRATIONS.length) {
     throw new Error(`the database has schema version ${from}, newer than this version of livethread knows (${MIGRATIONS.length})`);
   }
   for (let v = from; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
+      prepare(`PRAGMA user_version = ${v + 1}`).run();
     })();
   }
   return { from, to: MIGRATIONS.length };

@@ -3,7 +3,7 @@
  * the memory store (the reference) and the Redis store.
  *
  * Durability: WAL with `synchronous=FULL`, so a write resolves only once its transaction is on
- * disk. Every write that takes a `seq` changes the comment, the article and the event log in one
+ * disk (except the few bookkeeping writes of `lazy`). Every write that takes a `seq` changes the comment, the article and the event log in one
  * transaction. better-sqlite3 is synchronous: each method runs to completion before another
  * starts, which also makes every write atomic per article within the process.
  *
@@ -99,6 +99,19 @@ interface CommentRow {
 
 const byteSize = (json: string): number => Buffer.byteLength(json);
 
+/**
+ * Every better-sqlite3 object this process creates, kept for its whole life. better-sqlite3 12
+ * wraps them with `node::ObjectWrap`, whose destructor on Node 24 asserts a current Environment:
+ * when the garbage collector finalizes a Statement or Database outside one, the process aborts
+ * (`RemoveEnvironmentCleanupHook … (env) != nullptr`; better-sqlite3 13 fixes it, but needs
+ * Node 22). Never collected, they never reach that destructor; a store makes a few dozen.
+ */
+const retained: object[] = [];
+export function retain<T extends object>(o: T): T {
+  retained.push(o);
+  return o;
+}
+
 /** A comment as reads return it: with its votes. */
 function withVotes(r: CommentRow): StoredComment {
   return { ...(JSON.parse(r.json) as StoredComment), up: r.up ?? 0, down: r.down ?? 0 };
@@ -118,30 +131,36 @@ export class SqliteStore implements CommentStore {
   /** Short-lived abuse facts, in memory (see the file's comment). */
   private readonly shortLived = new MemoryStore();
   private touches = 0;
+  /** Writes waiting for the next group commit (see `write`). */
+  private pending: { fn: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }[] = [];
+  private readonly durable: boolean;
 
   constructor(opts: SqliteStoreOptions) {
     this.dir = resolve(opts.dir);
     this.logSize = opts.logSize ?? 1000;
+    this.durable = opts.durable !== false;
     mkdirSync(this.dir, { recursive: true });
     this.lock = takeLock(this.dir);
     this.file = join(this.dir, DB_FILE);
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(this.file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${opts.durable === false ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma('foreign_keys = OFF');
-      migrate(this.db);
+      this.db = db = retain(new Database(this.file));
+      this.st('PRAGMA journal_mode = WAL').get();
+      this.st(`PRAGMA synchronous = ${this.durable ? 'FULL' : 'NORMAL'}`).run();
+      migrate(this.db, (sql) => this.st(sql));
     } catch (e) {
+      // The database may be open (a failed migration): close it before the lock.
+      db?.close();
       this.lock.close();
       throw e;
     }
   }
 
-  /** A prepared statement, prepared once. */
-  private st(sql: string): Database.Statement {
+  /** A prepared statement, prepared once. For the stores that share this file (webhooks). */
+  st(sql: string): Database.Statement {
     let s = this.statements.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
+      s = retain(this.db.prepare(sql));
       this.statements.set(sql, s);
     }
     return s;
@@ -149,6 +168,65 @@ export class SqliteStore implements CommentStore {
 
   private tx<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * A write, acknowledged once it is on disk. Writes that arrive in the same turn of the event
+   * loop are committed together (group commit): each in its own savepoint, so each is atomic and
+   * one that throws takes only itself back, and all of them in one transaction, so that one disk
+   * sync acknowledges them all. better-sqlite3 is synchronous: nothing else runs between the
+   * writes of a batch, and nothing reads a write before its batch is committed.
+   */
+  write<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    try {
+      if (!this.db.open) throw new Error('the store is closed');
+      this.tx(() => {
+        for (const op of batch) {
+          try {
+            // Nested: a savepoint.
+            results.push({ ok: true, value: this.db.transaction(op.fn)() });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      });
+    } catch (error) {
+      // The commit failed: none of them is acknowledged (they may or may not be on disk).
+      for (const op of batch) op.reject(error);
+      return;
+    }
+    batch.forEach((op, i) => {
+      const r = results[i]!;
+      if (r.ok) op.resolve(r.value);
+      else op.reject(r.error);
+    });
+  }
+
+  /**
+   * A write that need not wait for the disk: what moderators' lists show (activity, recent
+   * articles) and a user's last address. Committed without a sync (`synchronous=NORMAL` for this
+   * transaction); it survives a crash of the process, and reaches the disk with the next synced
+   * write (the WAL is written in order), so a power cut can only take the last few. Saves a disk
+   * sync per post.
+   */
+  private lazy<T>(fn: () => T): T {
+    if (!this.durable) return this.tx(fn);
+    this.st('PRAGMA synchronous = NORMAL').run();
+    try {
+      return this.tx(fn);
+    } finally {
+      this.st('PRAGMA synchronous = FULL').run();
+    }
   }
 
   private articleRow(articleId: string): ArticleRow | undefined {
@@ -224,7 +302,7 @@ export class SqliteStore implements CommentStore {
 
   async create(input: Parameters<CommentStore['create']>[0]): Promise<CreateResult> {
     const { comment: n, clientKey, publish, rejectIfClosed, epochCandidate, at } = input;
-    return this.tx((): CreateResult => {
+    return this.write((): CreateResult => {
       const now = Date.now();
       if (clientKey) {
         const existing = this.findKey(n.articleId, clientKey, now);
@@ -268,7 +346,7 @@ export class SqliteStore implements CommentStore {
 
   async update(input: Parameters<CommentStore['update']>[0]): Promise<UpdateResult> {
     const { articleId, commentId, expect, patch, eventType, visibleDelta, parentReplyDelta, at } = input;
-    return this.tx((): UpdateResult => {
+    return this.write((): UpdateResult => {
       const current = this.stored(articleId, commentId);
       if (!current) return { kind: 'not_found' };
       if (expect.version !== undefined && current.version !== expect.version) return { kind: 'conflict' };
@@ -286,7 +364,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async setClosed(input: Parameters<CommentStore['setClosed']>[0]): Promise<StoredEvent | null> {
-    return this.tx(() => {
+    return this.write(() => {
       const a = this.ensureArticle(input.articleId, input.epochCandidate);
       if (Boolean(a.closed) === input.closed) return null;
       this.st('UPDATE articles SET closed = ? WHERE id = ?').run(input.closed ? 1 : 0, a.id);
@@ -445,7 +523,7 @@ export class SqliteStore implements CommentStore {
 
   async vote(input: Parameters<CommentStore['vote']>[0]): Promise<VoteResult> {
     const { articleId, commentId, userId, value } = input;
-    return this.tx((): VoteResult => {
+    return this.write((): VoteResult => {
       const a = this.ensureArticle(articleId, null);
       const before =
         (
@@ -499,7 +577,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async addReport(articleId: string, commentId: string, report: Report): Promise<boolean> {
-    return this.tx(() => {
+    return this.write(() => {
       if (!this.stored(articleId, commentId)) return false;
       const added = this.st('INSERT OR IGNORE INTO reports (article_id, comment_id, user_id, json) VALUES (?, ?, ?, ?)').run(
         articleId,
@@ -525,7 +603,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async enqueueHeld(articleId: string, commentId: string, at: string): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       if (this.stored(articleId, commentId))
         this.st('INSERT OR REPLACE INTO queue_held (article_id, comment_id, at) VALUES (?, ?, ?)').run(articleId, commentId, at);
     });
@@ -544,7 +622,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async dequeue(articleId: string, commentId: string, reason?: QueueEntry['reason']): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       if (reason !== 'reported') this.st('DELETE FROM queue_held WHERE article_id = ? AND comment_id = ?').run(articleId, commentId);
       if (reason !== 'held') this.st('DELETE FROM queue_reported WHERE article_id = ? AND comment_id = ?').run(articleId, commentId);
     });
@@ -556,7 +634,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async ban(ban: Ban): Promise<boolean> {
-    return this.tx(() => {
+    return this.write(() => {
       const had = this.banOf(ban.userId);
       if (had && had.until === ban.until && had.reason === ban.reason && had.addressHash === ban.addressHash) return false;
       if (had?.addressHash) this.st('DELETE FROM banned_addresses WHERE address_hash = ?').run(had.addressHash);
@@ -574,7 +652,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async unban(userId: string): Promise<Ban | null> {
-    return this.tx(() => {
+    return this.write(() => {
       const had = this.banOf(userId);
       if (!had) return null;
       this.st('DELETE FROM bans WHERE user_id = ?').run(userId);
@@ -600,7 +678,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async setHold(userId: string, hold: UserHold | null): Promise<boolean> {
-    return this.tx(() => {
+    return this.write(() => {
       const had = this.st('SELECT 1 FROM holds WHERE user_id = ?').get(userId) !== undefined;
       if (hold) this.st('INSERT OR REPLACE INTO holds (user_id, json) VALUES (?, ?)').run(userId, JSON.stringify(hold));
       else this.st('DELETE FROM holds WHERE user_id = ?').run(userId);
@@ -614,7 +692,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async noteAddress(userId: string, addressHash: string): Promise<void> {
-    this.st('INSERT OR REPLACE INTO addresses (user_id, address_hash) VALUES (?, ?)').run(userId, addressHash);
+    this.lazy(() => this.st('INSERT OR REPLACE INTO addresses (user_id, address_hash) VALUES (?, ?)').run(userId, addressHash));
   }
 
   async lastAddress(userId: string): Promise<string | null> {
@@ -623,7 +701,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async addNote(userId: string, note: UserNote): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       this.st('INSERT INTO notes (user_id, json) VALUES (?, ?)').run(userId, JSON.stringify(note));
       this.st(
         'DELETE FROM notes WHERE user_id = ? AND id IN (SELECT id FROM notes WHERE user_id = ? ORDER BY id DESC LIMIT -1 OFFSET ?)',
@@ -637,7 +715,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async appendActivity(entry: Omit<ActivityEntry, 'seq'>): Promise<number> {
-    return this.tx(() => {
+    return this.lazy(() => {
       const seq = Number(this.st('INSERT INTO activity (json) VALUES (?)').run(JSON.stringify(entry)).lastInsertRowid);
       this.st('DELETE FROM activity WHERE seq <= ?').run(seq - ACTIVITY_KEEP);
       return seq;
@@ -656,12 +734,14 @@ export class SqliteStore implements CommentStore {
   }
 
   async touchArticle(articleId: string, at: string): Promise<void> {
-    this.st('INSERT OR REPLACE INTO touched (article_id, at) VALUES (?, ?)').run(articleId, at);
-    // Trimmed now and then: counting past the newest 10,000 on every comment would cost more.
-    if (++this.touches % 100 === 0)
-      this.st('DELETE FROM touched WHERE rowid IN (SELECT rowid FROM touched ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)').run(
-        ARTICLES_KEEP,
-      );
+    this.lazy(() => {
+      this.st('INSERT OR REPLACE INTO touched (article_id, at) VALUES (?, ?)').run(articleId, at);
+      // Trimmed now and then: counting past the newest 10,000 on every comment would cost more.
+      if (++this.touches % 100 === 0)
+        this.st('DELETE FROM touched WHERE rowid IN (SELECT rowid FROM touched ORDER BY at DESC, rowid DESC LIMIT -1 OFFSET ?)').run(
+          ARTICLES_KEEP,
+        );
+    });
   }
 
   async recentArticles(limit: number): Promise<ArticleSummary[]> {
@@ -686,7 +766,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async addStaffName(name: string): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       if ((this.st('SELECT count(*) AS n FROM staff_names').get() as { n: number }).n < STAFF_NAMES_KEEP)
         this.st('INSERT OR IGNORE INTO staff_names (name) VALUES (?)').run(name);
     });
@@ -703,7 +783,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       const seq = Number(this.st('INSERT INTO audit (json) VALUES (?)').run(JSON.stringify(entry)).lastInsertRowid);
       this.st('DELETE FROM audit WHERE seq <= ?').run(seq - AUDIT_KEEP);
     });
@@ -734,11 +814,11 @@ export class SqliteStore implements CommentStore {
   }
 
   async markErased(userId: string, at: string): Promise<void> {
-    this.st('INSERT OR REPLACE INTO erased (user_id, at) VALUES (?, ?)').run(userId, at);
+    await this.write(() => this.st('INSERT OR REPLACE INTO erased (user_id, at) VALUES (?, ?)').run(userId, at));
   }
 
   async forgetUser(userId: string): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       // Their votes stay counted (scores), but no record says whose they are.
       for (const table of ['votes', 'user_reports', 'user_comments', 'notes', 'holds', 'addresses'])
         this.st(`DELETE FROM ${table} WHERE user_id = ?`).run(userId);
@@ -750,7 +830,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async importComments(articleId: string, records: ImportRecord[], epochCandidate: string): Promise<string[]> {
-    return this.tx(() => {
+    return this.write(() => {
       const a = this.ensureArticle(articleId, epochCandidate);
       const written: string[] = [];
       for (const r of records.slice(0, IMPORT_BATCH)) {
@@ -783,7 +863,7 @@ export class SqliteStore implements CommentStore {
   }
 
   async rewriteHistory(articleId: string, epoch: string): Promise<void> {
-    this.tx(() => {
+    await this.write(() => {
       this.ensureArticle(articleId, epoch);
       this.st('UPDATE articles SET epoch = ?, seq = seq + 1 WHERE id = ?').run(epoch, articleId);
       this.st('DELETE FROM events WHERE article_id = ?').run(articleId);
@@ -805,20 +885,13 @@ export class SqliteStore implements CommentStore {
     return Boolean(this.articleRow(articleId)?.closed);
   }
 
-  /**
-   * A consistent copy of the database while the service runs (SQLite's online backup): the same
-   * as `sqlite3 DATA_DIR/livethread.db ".backup FILE"`.
-   */
-  async backup(destination: string): Promise<void> {
-    await this.db.backup(destination);
-  }
-
   async ping(): Promise<void> {
     this.st('SELECT 1').get();
   }
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    this.flush();
     this.db.close();
     this.lock.close();
   }
@@ -829,13 +902,13 @@ export class SqliteStore implements CommentStore {
  * process closes it or dies (the kernel drops the lock with the process, so no stale lock is left).
  */
 function takeLock(dir: string): Database.Database {
-  const lock = new Database(join(dir, LOCK_FILE), { timeout: 0 });
+  const lock = retain(new Database(join(dir, LOCK_FILE), { timeout: 0 }));
   try {
-    lock.pragma('locking_mode = EXCLUSIVE');
+    retain(lock.prepare('PRAGMA locking_mode = EXCLUSIVE')).get();
     lock.exec('BEGIN IMMEDIATE');
     lock.exec('CREATE TABLE IF NOT EXISTS holder (pid INTEGER, since TEXT)');
     lock.exec('DELETE FROM holder');
-    lock.prepare('INSERT INTO holder VALUES (?, ?)').run(process.pid, new Date().toISOString());
+    retain(lock.prepare('INSERT INTO holder VALUES (?, ?)')).run(process.pid, new Date().toISOString());
     lock.exec('COMMIT');
   } catch (e) {
     lock.close();

@@ -220,8 +220,6 @@ describe('the details of the widget', () => {
     await signInGuest(page, longName);
     const id = await postViaUi(page, 'First paragraph\n\n\n\n\n\n\nSecond paragraph\n \n\t\n\nThird');
     const article = page.locator(`article[data-comment-id="${id}"]`);
-    // Markdown: each run of blank lines ends a paragraph, however long.
-    expect(await article.locator('.lt-body p').count()).toBe(3);
     expect(await article.locator('.lt-body').innerText()).toBe('First paragraph\n\nSecond paragraph\n\nThird');
     const author = article.locator('.lt-author');
     const [nameBox, timeBox] = [(await author.boundingBox())!, (await article.locator('.lt-time').boundingBox())!];

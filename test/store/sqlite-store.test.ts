@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ImportRecord, NewComment } from '../../server/core/ports.js';
-import { DataDirInUseError, SqliteStore } from '../../server/store/sqlite-store.js';
+import { DataDirInUseError, retain, SqliteStore } from '../../server/store/sqlite-store.js';
+import { MIGRATIONS } from '../../server/store/sqlite-schema.js';
+import { SqliteMailStore } from '../../server/store/sqlite-mail-store.js';
+import { SqliteWebhookStore } from '../../server/store/sqlite-webhook-store.js';
 import { describeStore } from './contract.js';
 
 const dirs: string[] = [];
@@ -96,6 +100,159 @@ describe('SqliteStore: what only a file store has', () => {
       at,
     });
     expect(next.kind === 'created' && [next.event?.seq, next.event?.epoch, next.comment.order]).toEqual([5, 'ep1', 5]);
+  });
+
+  it('an online backup taken while the store is open and writing holds every acknowledged comment', async () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    for (let i = 0; i < 50; i++)
+      await store.create({ comment: comment(`b${i}`), clientKey: null, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    // As a backup tool does (`sqlite3 livethread.db ".backup FILE"`, `npm run backup`): another
+    // connection, no lock taken, a consistent copy (VACUUM INTO: a statement, so nothing here is left
+    // for the garbage collector to finalize; see `retain`).
+    const outside = retain(new Database(join(dir, 'livethread.db'), { fileMustExist: true }));
+    const copy = join(tempDir(), 'copy.db');
+    retain(outside.prepare('VACUUM INTO ?')).run(copy);
+    outside.close();
+    await store.create({ comment: comment('after'), clientKey: null, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    const restoredDir = tempDir();
+    renameSync(copy, join(restoredDir, 'livethread.db'));
+    const restored = openStore(restoredDir);
+    const s = await restored.snapshot('a1', { ...page, limit: 100 });
+    expect(s).toMatchObject({ epoch: 'ep1', head: 50, count: 50 });
+    expect(s.comments.map((c) => c.id)).not.toContain('after');
+  });
+
+  it('writes arriving together are committed together, each atomic: gap-free seqs, one comment per key', async () => {
+    const store = openStore(tempDir());
+    const post = (id: string, clientKey: string | null) =>
+      store.create({ comment: comment(id), clientKey, publish: true, rejectIfClosed: true, epochCandidate: 'ep1', at });
+    const results = await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => post(`g${i}`, null)),
+      ...Array.from({ length: 5 }, (_, i) => post(`same${i}`, 'u1:same')),
+      store.update({
+        articleId: 'a1',
+        commentId: 'missing',
+        expect: { version: 1 },
+        patch: { body: 'x' },
+        eventType: 'comment.edited',
+        visibleDelta: 0,
+        parentReplyDelta: 0,
+        epochCandidate: 'ep1',
+        at,
+      }),
+    ]);
+    const created = results.filter((r) => r.kind === 'created');
+    expect(created).toHaveLength(41);
+    expect(results.filter((r) => r.kind === 'duplicate')).toHaveLength(4);
+    expect(results.at(-1)).toEqual({ kind: 'not_found' });
+    expect(created.map((r) => (r.kind === 'created' ? r.event?.seq : 0)).sort((x, y) => x! - y!)).toEqual(
+      Array.from({ length: 41 }, (_, i) => i + 1),
+    );
+    const log = await store.eventsSince('a1', 0, { limit: 1000, maxBytes: 1 << 30 });
+    expect(log.kind === 'events' && log.events.map((e) => e.seq)).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
+  });
+
+  it("webhooks: the change feed, an endpoint's cursors, state and deliveries survive a reopen", async () => {
+    const dir = tempDir();
+    const first = openStore(dir);
+    const hooks = new SqliteWebhookStore(first);
+    expect(await hooks.markChanged('a1')).toBe(1);
+    expect(await hooks.markChanged('a2')).toBe(2);
+    expect(await hooks.markChanged('a1')).toBe(3);
+    expect(await hooks.changedSince(0, 10)).toEqual({
+      head: 3,
+      articles: [
+        { articleId: 'a2', mark: 2 },
+        { articleId: 'a1', mark: 3 },
+      ],
+    });
+    await hooks.setCursor('ep', 'a1', { epoch: 'e1', seq: 7 });
+    const state = {
+      since: at,
+      mark: 3,
+      activity: 2,
+      failures: 0,
+      failingSince: null,
+      retryAt: null,
+      failing: false,
+      lastSuccessAt: at,
+      lastError: null,
+      replaySince: null,
+    };
+    await hooks.setEndpointState('ep', state);
+    await hooks.appendDelivery({ at, endpoint: 'https://h/ (json)', webhookId: 'w1', type: 'comment.created', status: 200 } as never);
+    expect(await hooks.claimLease('ep', 'me', 10_000)).toBe(true);
+    expect(await hooks.claimLease('ep', 'other', 10_000)).toBe(false);
+    await first.close();
+
+    const again = new SqliteWebhookStore(openStore(dir));
+    expect(await again.changedSince(2, 10)).toEqual({ head: 3, articles: [{ articleId: 'a1', mark: 3 }] });
+    expect(await again.cursor('ep', 'a1')).toEqual({ epoch: 'e1', seq: 7 });
+    expect(await again.cursor('ep', 'a2')).toBeNull();
+    expect(await again.endpointState('ep')).toEqual(state);
+    expect((await again.deliveries(10)).map((d) => d.webhookId)).toEqual(['w1']);
+    expect(await again.markChanged('a3')).toBe(4);
+  });
+
+  it('reply e-mails: people, followers, the outbox and when each was last mailed survive a reopen', async () => {
+    const dir = tempDir();
+    const first = openStore(dir);
+    const mail = new SqliteMailStore(first);
+    const person = {
+      userId: 'u1',
+      name: 'Ann',
+      email: 'ann@example.com',
+      pending: null,
+      replies: true,
+      digest: 'instant' as const,
+      none: false,
+      follows: ['a1\nc1'],
+      muted: [],
+    };
+    await mail.savePerson(person);
+    expect(await mail.setFollower('a1', 'c1', 'u1', true)).toBe(true);
+    expect(await mail.setFollower('a1', 'c1', 'u2', true)).toBe(true);
+    expect(await mail.setFollower('a1', 'c1', 'u2', false)).toBe(true);
+    const batch = { key: 'u1|a1|c1', id: 'm1', userId: 'u1', articleId: 'a1', rootId: 'c1', sendAt: 1000 };
+    expect(await mail.queueMail(batch, 'r1')).toBe('created');
+    expect(await mail.queueMail({ ...batch, id: 'other', sendAt: 5 }, 'r2')).toBe('added');
+    expect(await mail.queueMail(batch, 'r2')).toBe('added');
+    await mail.queueMail({ ...batch, key: 'later', sendAt: 9000 }, 'r3');
+    const now = Date.now();
+    await mail.setLastMailed('u1', 'a1\nc1', now);
+    await mail.noteWatching([{ userId: 'u1', articleId: 'a1' }], 60_000);
+    expect(await mail.isWatching('u1', 'a1')).toBe(true);
+    await first.close();
+
+    const again = new SqliteMailStore(openStore(dir));
+    expect(await again.person('u1')).toEqual(person);
+    expect(await again.followers('a1', 'c1', 10)).toEqual(['u1']);
+    expect(await again.dueMail(2000, 10)).toEqual([{ ...batch, commentIds: ['r1', 'r2'] }]);
+    await again.reschedule('u1|a1|c1', 10_000);
+    expect((await again.dueMail(9500, 10)).map((b) => b.key)).toEqual(['later']);
+    await again.finishMail('later');
+    expect((await again.dueMail(20_000, 10)).map((b) => b.key)).toEqual(['u1|a1|c1']);
+    expect(await again.lastMailed('u1', 'a1\nc1')).toBe(now);
+    // Watching is a few seconds' fact, kept in memory.
+    expect(await again.isWatching('u1', 'a1')).toBe(false);
+  });
+
+  it('migrates a file of an earlier schema version at start-up, keeping its data; refuses a newer one', async () => {
+    const dir = tempDir();
+    const old = retain(new Database(join(dir, 'livethread.db')));
+    old.exec(MIGRATIONS[0]!);
+    retain(old.prepare('PRAGMA user_version = 1')).run();
+    retain(old.prepare("INSERT INTO articles (id, epoch, seq) VALUES ('a1', 'old-epoch', 7)")).run();
+    old.close();
+    const store = openStore(dir);
+    expect(await store.heads(['a1'])).toEqual({ a1: { epoch: 'old-epoch', head: 7, scores: 0 } });
+    expect(await new SqliteWebhookStore(store).markChanged('a1')).toBe(1);
+    await store.close();
+    const newer = retain(new Database(join(dir, 'livethread.db')));
+    retain(newer.prepare(`PRAGMA user_version = ${MIGRATIONS.length + 1}`)).run();
+    newer.close();
+    expect(() => new SqliteStore({ dir })).toThrow(/newer than this version/);
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {
