@@ -112,9 +112,6 @@ function scan(root: ParentNode = document): MountedWidget[] {
     let widget: ThreadWidget | null = null;
     let gone = false;
     el.dataset.ltState = 'waiting';
-    const start = (strings: unknown) => {
-      if (!gone) widget = new ThreadWidget(el, articleId, sessionFor(el.dataset.token?.trim() || null), theme, strings);
-    };
     const stopWaiting = whenNear(el, () => {
       const session = sessionFor(el.dataset.token?.trim() || null);
       const start = (strings: unknown) => {

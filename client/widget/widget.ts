@@ -671,8 +671,6 @@ export class ThreadWidget {
     const ctx: CommentCtx = {
       me,
       canReply: !state.closed && (me !== null || this.session.canSignInAsGuest),
-      editWindowMs,
-      now,
       t: this.t,
       moderator: this.session.isModerator,
       editWindowMs,

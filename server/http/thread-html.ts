@@ -298,8 +298,7 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
     items.push(item);
   }
   const message = items.length === 0 ? el('p', { class: 'lt-empty' }, esc(t(s.closed ? 'noComments' : 'noCommentsYet'))) : '';
-  const older =
-    s.cursor || cut ? el('button', { type: 'button', class: 'lt-btn lt-btn-secondary lt-load-older' }, esc(t('loadOlder'))) : '';
+  const older = s.cursor || cut ? el('button', { type: 'button', class: 'lt-btn lt-btn-secondary lt-load-older' }, esc(t('loadMore'))) : '';
   return (
     opening +
     el(

@@ -674,23 +674,23 @@ describe('trust cues', () => {
 
     // Remove, cancelled: nothing happens.
     await on(bad.id).locator('.lt-mod-remove').click();
-    expect(await on(bad.id).locator('.lt-mod-confirm-text').innerText()).toBe(
+    expect(await on(bad.id).locator('.lt-confirm-text').innerText()).toBe(
       'Remove this comment by Fiona? Readers will see that it was removed.',
     );
-    await on(bad.id).locator('.lt-mod-confirm-no').click();
-    expect(await on(bad.id).locator('.lt-mod-confirm').count()).toBe(0);
+    await on(bad.id).locator('.lt-confirm-no').click();
+    expect(await on(bad.id).locator('.lt-confirm').count()).toBe(0);
     expect(await on(bad.id).locator('.lt-mod-remove').count()).toBe(1);
 
     // Remove, confirmed: the reader on the other node sees it go.
     await on(bad.id).locator('.lt-mod-remove').click();
-    await on(bad.id).locator('.lt-mod-confirm-yes').click();
+    await on(bad.id).locator('.lt-confirm-yes').click();
     await eventually(async () => (await thread(reader.page)).find((c) => c.id === bad.id)?.removed === true);
     await eventually(async () => (await thread(mp)).find((c) => c.id === bad.id)?.removed === true);
 
     // Ban: the troll's comments go for every reader, and the troll cannot post any more.
     await on(spam.id).locator('.lt-mod-ban').click();
-    expect(await on(spam.id).locator('.lt-mod-confirm-text').innerText()).toBe('Ban Trollface from commenting and remove their comments?');
-    await on(spam.id).locator('.lt-mod-confirm-yes').click();
+    expect(await on(spam.id).locator('.lt-confirm-text').innerText()).toBe('Ban Trollface from commenting and remove their comments?');
+    await on(spam.id).locator('.lt-confirm-yes').click();
     await eventually(async () => {
       const shown = await thread(reader.page);
       return !shown.some((c) => (c.id === spam.id || c.id === spam2.id) && !c.removed);
