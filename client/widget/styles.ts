@@ -176,7 +176,7 @@ export const CSS = `
 .lt-actions button:hover { color: var(--lt-fg); background: var(--lt-subtle); }
 .lt-actions .lt-delete:hover, .lt-actions .lt-mod-remove:hover, .lt-actions .lt-mod-ban:hover { color: var(--lt-error); background: var(--lt-error-bg); }
 .lt-actions { align-items: center; flex-wrap: wrap; }
-.lt-votes { display: inline-flex; gap: 2px; margin-right: 4px; }
+.lt-votes { display: inline-flex; gap: 2px; margin-inline-end: 4px; }
 .lt-vote { display: inline-flex; align-items: center; gap: 4px; font-size: 0.82rem; font-weight: 600; color: var(--lt-muted); padding: 3px 8px; }
 .lt-actions .lt-vote[aria-pressed="true"] { color: var(--lt-accent); background: var(--lt-accent-soft); }
 .lt-vote-glyph { font-size: 0.7rem; }

@@ -25,7 +25,7 @@ import {
 
 /** Replies indent up to this depth, deeper ones show at it (the widget's MAX_DEPTH). */
 const MAX_DEPTH = 3;
-/** The answer's bound: root threads past it are left to "Load older comments". */
+/** The answer's bound: root threads past it are left to "Load more comments". */
 export const THREAD_HTML_MAX_BYTES = 1024 * 1024;
 
 export interface ThreadHtmlOptions {
@@ -298,8 +298,7 @@ export function threadHtml(s: Snapshot, opts: ThreadHtmlOptions = {}): string {
     items.push(item);
   }
   const message = items.length === 0 ? el('p', { class: 'lt-empty' }, esc(t(s.closed ? 'noComments' : 'noCommentsYet'))) : '';
-  const older =
-    s.cursor || cut ? el('button', { type: 'button', class: 'lt-btn lt-btn-secondary lt-load-older' }, esc(t('loadOlder'))) : '';
+  const older = s.cursor || cut ? el('button', { type: 'button', class: 'lt-btn lt-btn-secondary lt-load-older' }, esc(t('loadMore'))) : '';
   return (
     opening +
     el(

@@ -194,7 +194,7 @@ describe('thread.html', () => {
     expect(html).not.toContain('lt-reply"'); // no Reply in a closed thread
   });
 
-  it('stays under its byte bound, leaving the rest to "Load older comments"', () => {
+  it('stays under its byte bound, leaving the rest to "Load more comments"', () => {
     const many = Array.from({ length: 60 }, (_, i) => comment(`c${i}`, null, { body: `${'x'.repeat(3000)} ${i}` }));
     const html = threadHtml(snapshot(many), { maxBytes: 64 * 1024 });
     expect(Buffer.byteLength(html)).toBeLessThanOrEqual(64 * 1024);
