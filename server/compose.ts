@@ -100,6 +100,14 @@ export function composeApp(
         { routes: mailRoutes(m), start: () => m.start(), close: () => m.close() },
       ];
     },
+    // `mail` is made with the services, before any request can export or erase.
+    personalData: [
+      {
+        name: 'notifications',
+        export: async (userId) => (await mail?.exportPerson(userId)) ?? null,
+        erase: async (userId) => mail?.erase(userId),
+      },
+    ],
     verifiedEmail: (user, email) => mail?.verifiedEmail(user, email),
     pubsub: redis && { pub: redis.pub, sub: redis.sub },
     sharedRedis: redis?.store,

@@ -600,6 +600,8 @@ export interface WebhookDelivery {
 export interface MailStore {
   person(userId: string): Promise<MailPerson | null>;
   savePerson(person: MailPerson): Promise<void>;
+  /** Drops the person and when they were last mailed (erasure); their follows are dropped by the caller. */
+  forgetPerson(userId: string): Promise<void>;
   setFollower(articleId: string, rootId: string, userId: string, on: boolean): Promise<boolean>;
   followers(articleId: string, rootId: string, limit: number): Promise<string[]>;
   noteWatching(pairs: { userId: string; articleId: string }[], ttlMs: number): Promise<void>;

@@ -434,6 +434,24 @@ export class Mail {
     return 'confirmed';
   }
 
+  /** What is kept about a person for e-mail, for their personal export (PROTOCOL.md "People's data"). */
+  async exportPerson(userId: string): Promise<MailPerson | null> {
+    return this.deps.mail.person(userId);
+  }
+
+  /** Erasure: the address, a pending one, the settings and the threads followed are forgotten. */
+  async erase(userId: string): Promise<void> {
+    const { mail } = this.deps;
+    const p = await mail.person(userId);
+    for (const k of p?.follows ?? []) {
+      const [articleId, rootId] = k.split('\n') as [string, string];
+      await mail.setFollower(articleId, rootId, userId, false);
+    }
+    await mail.forgetPerson(userId);
+    this.seen.delete(userId);
+    this.confirmations.delete(userId);
+  }
+
   /** One-click unsubscribe (GET only checks the link; POST applies it). */
   async unsubscribe(q: Record<string, unknown>, apply: boolean): Promise<UnsubscribeScope | null> {
     const link = this.links?.readUnsubscribe(q);

@@ -34,6 +34,11 @@ export class MemoryMailStore implements MailStore {
     this.people.set(person.userId, clone(person));
   }
 
+  async forgetPerson(userId: string): Promise<void> {
+    this.people.delete(userId);
+    for (const k of this.sent.keys()) if (k.startsWith(`${userId}\n`)) this.sent.delete(k);
+  }
+
   async setFollower(articleId: string, rootId: string, userId: string, on: boolean): Promise<boolean> {
     const k = `${articleId}\n${rootId}`;
     const set = this.follow.get(k) ?? new Set<string>();
@@ -129,6 +134,11 @@ export class RedisMailStore implements MailStore {
 
   async savePerson(person: MailPerson): Promise<void> {
     await this.redis.set(this.user(person.userId, 'person'), JSON.stringify(person));
+  }
+
+  async forgetPerson(userId: string): Promise<void> {
+    // Both keys share the user's hash tag: one DEL works on a cluster too.
+    await this.redis.del(this.user(userId, 'person'), this.user(userId, 'sent'));
   }
 
   async setFollower(articleId: string, rootId: string, userId: string, on: boolean): Promise<boolean> {

@@ -1,0 +1,57 @@
+/**
+ * After `DELETE /api/me`, nothing personal stays behind: not the e-mail address the host vouched
+ * for, not a pending one, not the threads followed. A new token for the same id (the host signs
+ * one after the erasure) must find a blank person, and the personal export must list what the
+ * mail settings keep.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, freePort } from '../support/ports.js';
+import { startTarget, type Target } from './target.js';
+
+let target: Target;
+
+beforeAll(async () => {
+  const smtpPort = await freePort();
+  target = await startTarget({
+    embedded: true,
+    env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Comments <comments@news.test>', PUBLIC_URL: 'http://127.0.0.1:1' },
+  });
+}, 30_000);
+afterAll(async () => {
+  await target?.stop();
+});
+
+const settings = async (token: string) => {
+  const res = await fetch(`${target.url}/api/me/notifications`, { headers: { authorization: `Bearer ${token}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { email: string | null; pending: string | null; follows: unknown[] };
+};
+
+describe('erasure and the mail settings', () => {
+  it('DELETE /api/me forgets the address and the follows; the export lists them before', async () => {
+    const token = await target.tokens.sign({ sub: 'erin', name: 'Erin', role: 'commenter', email: 'erin@mail.test', email_verified: true });
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    await eventually(async () => (await settings(token)).email === 'erin@mail.test', 5000);
+    const follow = await fetch(`${target.url}/api/me/notifications`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ follow: { articleId: 'a1', rootId: 'c1', on: true } }),
+    });
+    expect(follow.status).toBe(200);
+
+    const exported = await (await fetch(`${target.url}/api/me/export`, { headers: auth })).text();
+    expect(exported).toContain('erin@mail.test');
+
+    const erased = await fetch(`${target.url}/api/me`, { method: 'DELETE', headers: auth });
+    expect(erased.status).toBe(200);
+
+    // The host signs the same person in again, later, without an address.
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await target.tokens.sign({ sub: 'erin', name: 'Erin', role: 'commenter' });
+    const after = await settings(again);
+    expect(after.email).toBeNull();
+    expect(after.pending).toBeNull();
+    expect(after.follows).toEqual([]);
+    await target.assertHealthy();
+  });
+});
