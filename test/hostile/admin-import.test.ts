@@ -17,7 +17,7 @@ let fixture: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'lt-hostile-import-'));
   fixture = await readFile(new URL('../fixtures/import/disqus.xml', import.meta.url), 'utf8');
-  target = await startTarget({ embedded: true, env: { DATA_DIR: dataDir } });
+  target = await startTarget({ embedded: true, env: { DATA_DIR: dataDir, IMPORT_MAX_BYTES: String(1024 * 1024) } });
 }, 30_000);
 afterAll(async () => {
   await target?.stop();
@@ -65,4 +65,35 @@ describe('the import map', () => {
     expect(last.plan?.options.mapEntries).toBe(1);
     await target.assertHealthy();
   }, 30_000);
+});
+
+describe('the import body', () => {
+  it('a chunked body past IMPORT_MAX_BYTES, or a client gone mid-upload, does not keep the next import out', async () => {
+    const token = await target.tokens.signAdmin('import');
+    const { request } = await import('node:http');
+    const upload = (chunks: number, gone: boolean) =>
+      new Promise<number | null>((resolve) => {
+        const req = request(`${target.url}/api/admin/import?format=disqus&dryRun=1`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+        });
+        req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? null)));
+        req.on('error', () => resolve(null));
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let n = 0;
+        const more = () => {
+          if (gone && n === 2) return void req.destroy();
+          if (n++ >= chunks) return void req.end();
+          if (req.write(chunk)) setImmediate(more);
+          else req.once('drain', more);
+        };
+        more();
+      });
+    // No content-length: the bound (1 MiB here) holds while reading.
+    expect(await upload(40, false)).toBe(413);
+    expect(await upload(100, true)).toBeNull();
+    const after = await importWith(join(dataDir, 'map.csv'));
+    expect(after.status).toBe(200);
+    await target.assertHealthy();
+  }, 60_000);
 });
