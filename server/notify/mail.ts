@@ -336,15 +336,19 @@ export class Mail {
   }
 
   private async send(to: string, m: RenderedMail, extra: { messageId?: string; headers?: Record<string, string> } = {}): Promise<void> {
-    await this.transport!.sendMail({
-      from: this.deps.config.MAIL_FROM,
-      to,
-      subject: headerText(m.subject, 200),
-      text: m.text,
-      html: m.html,
-      ...(extra.messageId ? { messageId: extra.messageId } : {}),
-      ...(extra.headers ? { headers: extra.headers } : {}),
-    });
+    try {
+      await this.transport!.sendMail({
+        from: this.deps.config.MAIL_FROM,
+        to,
+        subject: headerText(m.subject, 200),
+        text: m.text,
+        html: m.html,
+        ...(extra.messageId ? { messageId: extra.messageId } : {}),
+        ...(extra.headers ? { headers: extra.headers } : {}),
+      });
+    } catch (err) {
+      throw sendFailure(err);
+    }
   }
 
   // ── people ──
@@ -498,4 +502,18 @@ function newPerson(user: User): MailPerson {
     follows: [],
     muted: [],
   };
+}
+
+/**
+ * What a failed send may say in a log or an answer: mail servers quote the recipient back
+ * (`550 <x@y>: Recipient address rejected`), and nodemailer's error carries it in its message,
+ * `response`, `rejected` and `rejectedErrors`. A new error, without `cause`, with addresses blanked.
+ */
+function sendFailure(err: unknown): Error {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; responseCode?: unknown };
+  const message = (typeof e.message === 'string' ? e.message : String(err)).replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
+  const failure = new Error(`sending failed: ${message.slice(0, 300)}`) as Error & { code?: string; responseCode?: number };
+  if (typeof e.code === 'string') failure.code = e.code;
+  if (typeof e.responseCode === 'number') failure.responseCode = e.responseCode;
+  return failure;
 }
