@@ -44,6 +44,8 @@ const FOLLOWS_MAX = 200;
 /** Addresses remembered per node to skip writing an unchanged one (cleared when full). */
 const SEEN_MAX = 10_000;
 const CONFIRM_EVERY_MS = 60_000;
+/** One confirmation per address this often, whoever asks. */
+const CONFIRM_TO_EVERY_MS = 15 * 60_000;
 
 export const EmailAddress = z.email({ message: 'expected an e-mail address' }).max(254);
 
@@ -419,8 +421,13 @@ export class Mail {
     const now = Date.now();
     const last = this.confirmations.get(user.id);
     if (last !== undefined && now - last < CONFIRM_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
+    // Per address too: fresh guest sessions must not turn the service into a mailer at someone else's address.
+    const to = `@${createHash('sha256').update(email.toLowerCase()).digest('base64url')}`;
+    const lastTo = this.confirmations.get(to);
+    if (lastTo !== undefined && now - lastTo < CONFIRM_TO_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
     if (this.confirmations.size >= SEEN_MAX) this.confirmations.clear();
     this.confirmations.set(user.id, now);
+    this.confirmations.set(to, now);
     const p = (await this.deps.mail.person(user.id)) ?? newPerson(user);
     p.pending = { email, at: new Date(now).toISOString() };
     await this.deps.mail.savePerson(p);

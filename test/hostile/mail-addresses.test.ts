@@ -11,6 +11,7 @@ import { startTarget, type Target } from './target.js';
 let target: Target;
 let smtp: SMTPServer;
 let refused = 0;
+const attempts = new Map<string, number>();
 
 beforeAll(async () => {
   const smtpPort = await freePort();
@@ -20,6 +21,7 @@ beforeAll(async () => {
     logger: false,
     onRcptTo(address, _session, callback) {
       refused++;
+      attempts.set(address.address, (attempts.get(address.address) ?? 0) + 1);
       const err = new Error(`<${address.address}>: Recipient address rejected: User unknown`) as Error & { responseCode: number };
       err.responseCode = 550;
       callback(err);
@@ -92,4 +94,25 @@ describe('a mail server that quotes the address back', () => {
     }
     await target.assertHealthy();
   }, 30_000);
+
+  it('many sessions cannot make the service mail one address over and over', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${target.url}/api/session/guest`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: `Bomber ${i}` }),
+      });
+      const { token } = (await res.json()) as { token: string };
+      const add = await fetch(`${target.url}/api/me/email`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'Victim@Mail.test' }),
+      });
+      statuses.push(add.status);
+    }
+    expect([...attempts].filter(([a]) => a.toLowerCase() === 'victim@mail.test').reduce((n, [, c]) => n + c, 0)).toBe(1);
+    expect(statuses.slice(1)).toEqual([429, 429, 429]);
+    await target.assertHealthy();
+  });
 });
