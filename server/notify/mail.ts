@@ -20,6 +20,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { DomainError } from '../core/errors.js';
 import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookStore } from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
@@ -404,6 +405,9 @@ export class Mail {
       const k = `${patch.follow.articleId}\n${patch.follow.rootId}`;
       p.follows = p.follows.filter((f) => f !== k);
       if (patch.follow.on) {
+        // Only a thread that is there: made-up ids would each leave a followers set in the store.
+        const root = await this.deps.store.get(patch.follow.articleId, patch.follow.rootId);
+        if (!root || root.parentId !== null || root.status === 'pending') throw new DomainError('not_found', 'no such thread');
         if (p.follows.length >= FOLLOWS_MAX) throw new MailError('too_many', `at most ${FOLLOWS_MAX} threads can be followed`);
         if (!(await mail.setFollower(patch.follow.articleId, patch.follow.rootId, user.id, true))) {
           throw new MailError('too_many', 'this thread has too many followers');

@@ -32,12 +32,19 @@ describe('erasure and the mail settings', () => {
     const token = await target.tokens.sign({ sub: 'erin', name: 'Erin', role: 'commenter', email: 'erin@mail.test', email_verified: true });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     await eventually(async () => (await settings(token)).email === 'erin@mail.test', 5000);
+    const posted = await fetch(`${target.url}/api/articles/a1/comments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await target.token('olga')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ body: 'a thread to follow' }),
+    });
+    const rootId = ((await posted.json()) as { comment: { id: string } }).comment.id;
     const follow = await fetch(`${target.url}/api/me/notifications`, {
       method: 'POST',
       headers: auth,
-      body: JSON.stringify({ follow: { articleId: 'a1', rootId: 'c1', on: true } }),
+      body: JSON.stringify({ follow: { articleId: 'a1', rootId, on: true } }),
     });
     expect(follow.status).toBe(200);
+    expect((await settings(token)).follows).toEqual([{ articleId: 'a1', rootId }]);
 
     const exported = await (await fetch(`${target.url}/api/me/export`, { headers: auth })).text();
     expect(exported).toContain('erin@mail.test');
@@ -52,6 +59,20 @@ describe('erasure and the mail settings', () => {
     expect(after.email).toBeNull();
     expect(after.pending).toBeNull();
     expect(after.follows).toEqual([]);
+    await target.assertHealthy();
+  });
+
+  it('only threads that exist can be followed: no store entry per made-up id', async () => {
+    const token = await target.token('fiona');
+    const follow = (articleId: string, rootId: string) =>
+      fetch(`${target.url}/api/me/notifications`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ follow: { articleId, rootId, on: true } }),
+      });
+    const made = await follow('made-up-article', 'made-up-root');
+    expect(made.status).toBe(404);
+    expect((await settings(token)).follows).toEqual([]);
     await target.assertHealthy();
   });
 });
