@@ -10,24 +10,24 @@ import { startTarget, type Target } from './target.js';
 
 let target: Target;
 
-beforeAll(async () => {
-  const smtpPort = await freePort();
-  target = await startTarget({
-    embedded: true,
-    env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Comments <comments@news.test>', PUBLIC_URL: 'http://127.0.0.1:1' },
-  });
-}, 30_000);
-afterAll(async () => {
-  await target?.stop();
-});
-
 const settings = async (token: string) => {
   const res = await fetch(`${target.url}/api/me/notifications`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
   return (await res.json()) as { email: string | null; pending: string | null; follows: unknown[] };
 };
 
-describe('erasure and the mail settings', () => {
+describe.each([true, false])('erasure and the mail settings (embedded: %s; else on Redis)', (embedded) => {
+  beforeAll(async () => {
+    const smtpPort = await freePort();
+    target = await startTarget({
+      embedded,
+      env: { SMTP_URL: `smtp://127.0.0.1:${smtpPort}`, MAIL_FROM: 'Comments <comments@news.test>', PUBLIC_URL: 'http://127.0.0.1:1' },
+    });
+  }, 30_000);
+  afterAll(async () => {
+    await target?.stop();
+  });
+
   it('DELETE /api/me forgets the address and the follows; the export lists them before', async () => {
     const token = await target.tokens.sign({ sub: 'erin', name: 'Erin', role: 'commenter', email: 'erin@mail.test', email_verified: true });
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
