@@ -229,6 +229,7 @@ export function createApp(deps: AppDeps): App {
       logger,
       exportStore: store,
       maxImportBytes: config.IMPORT_MAX_BYTES,
+      mapRoots: [process.cwd(), config.DATA_DIR],
       importer: {
         store,
         clock,

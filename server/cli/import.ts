@@ -133,7 +133,7 @@ async function handOff(config: Config, file: string, req: ImportRequest, url: st
   const query = new URLSearchParams({ format: req.format });
   if (req.dryRun) query.set('dryRun', '1');
   if (req.articleId) query.set('articleId', req.articleId);
-  if (req.map) query.set('map', req.map);
+  if (typeof req.map === 'string') query.set('map', req.map);
   if (req.includeSpam) query.set('includeSpam', '1');
   if (req.orphans) query.set('orphans', req.orphans);
   const size = (await stat(file)).size;

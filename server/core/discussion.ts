@@ -288,6 +288,9 @@ export class Discussion {
     const c = await store.get(p.articleId, p.commentId);
     if (!c || c.status !== 'visible') throw new DomainError('not_found', 'no such comment');
     if (c.author.id === user.id) throw new DomainError('forbidden', 'you cannot vote on your own comment');
+    // A ban takes away every say in a thread: its ranking too.
+    if (await store.activeBan(user.id, null, this.deps.clock.now().toISOString()))
+      throw new DomainError('banned', 'you are banned from commenting');
     await this.deps.limiter?.consume('vote', user.id);
     const r = await store.vote({
       articleId: p.articleId,

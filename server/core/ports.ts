@@ -618,7 +618,7 @@ export interface MailStore {
   setLastMailed(userId: string, threadKey: string, at: number): Promise<void>;
   setModerator(userId: string, on: boolean): Promise<void>;
   moderators(): Promise<string[]>;
-  /** Forgets a person (erasure): their record, when they were last mailed, the moderator mark. */
+  /** Forgets a person (erasure): their record, when they were last mailed, the moderator mark; their follows are dropped by the caller. */
   forgetPerson(userId: string): Promise<void>;
 }
 

@@ -11,16 +11,17 @@
  *
  * `GET /api/admin/export?format=livethread|wxr`: the whole site (exporter.ts), for `npm run export`.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { mkdtemp, open, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Tokens } from '../auth.js';
+import { ArticleIdMap } from '../import/article-ids.js';
 import { exportLivethread, exportWxr, type ExportStore } from '../import/exporter.js';
 import { isImportError } from '../import/import-error.js';
 import { ARTICLE_ID_STRATEGIES, IMPORT_FORMATS } from '../import/records.js';
@@ -32,8 +33,10 @@ export interface AdminDeps {
   /** What `GET /api/admin/export` reads. */
   exportStore: ExportStore;
   importer: Omit<RunImportDeps, 'tmpDir'>;
-  /** Largest import body accepted, in bytes. */
+  /** Largest import body accepted, in bytes (and largest `map` file). */
   maxImportBytes: number;
+  /** The directories a `map` may be in (the service's working directory and DATA_DIR): it reads no other file. */
+  mapRoots: readonly string[];
   /** After an import wrote into these articles: tell their open pages to reload (all nodes). */
   onImported?: (articleIds: string[]) => void;
 }
@@ -62,6 +65,12 @@ export function adminRouter(deps: AdminDeps): express.Router {
       }
       const query = ImportQuery.safeParse(req.query);
       if (!query.success) return fail(res, 400, 'invalid_input', `the import request is not valid: ${query.error.issues[0]?.message}`);
+      let map: ArticleIdMap | undefined;
+      if (query.data.map !== undefined) {
+        const loaded = await readMap(query.data.map, deps.mapRoots, deps.maxImportBytes);
+        if (typeof loaded === 'string') return fail(res, 400, 'invalid_input', loaded);
+        map = loaded;
+      }
       const declared = Number(req.headers['content-length'] ?? 0);
       if (declared > deps.maxImportBytes)
         return fail(res, 413, 'invalid_input', `the file is larger than IMPORT_MAX_BYTES (${deps.maxImportBytes})`);
@@ -109,8 +118,8 @@ export function adminRouter(deps: AdminDeps): express.Router {
           },
         };
         try {
-          const { format, dryRun = false, ...rest } = query.data;
-          await runImport(file, { format, dryRun, ...rest }, tracking, send);
+          const { format, dryRun = false, map: _path, ...rest } = query.data;
+          await runImport(file, { format, dryRun, ...rest, ...(map ? { map } : {}) }, tracking, send);
           deps.logger.info({ format, dryRun, bytes: received }, 'import done');
         } catch (e) {
           // A malformed file says where; anything else is logged, and the report says it failed.
@@ -136,6 +145,51 @@ export function adminRouter(deps: AdminDeps): express.Router {
 }
 
 class TooLarge extends Error {}
+
+const MAP_REFUSED = "the map must be a CSV file under the service's working directory or DATA_DIR";
+
+/**
+ * The `map` file, read here before the import: a regular file whose real path is under one of
+ * `roots`, at most `maxBytes`. Whoever holds an import token learns nothing of other paths (every
+ * refusal reads the same, exists or not) and cannot make the service read a device or a FIFO.
+ * A string is the refusal.
+ */
+async function readMap(path: string, roots: readonly string[], maxBytes: number): Promise<ArticleIdMap | string> {
+  if (!isAbsolute(path)) return MAP_REFUSED;
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return MAP_REFUSED;
+  }
+  const under = async (root: string) => {
+    try {
+      const rel = relative(await realpath(root), real);
+      return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+    } catch {
+      return false;
+    }
+  };
+  if (!(await Promise.all(roots.map(under))).some(Boolean)) return MAP_REFUSED;
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (it is refused below, not a file).
+  const fh = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+  if (!fh) return MAP_REFUSED;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return MAP_REFUSED;
+    if (st.size > maxBytes) return `the map is larger than IMPORT_MAX_BYTES (${maxBytes})`;
+    const buf = Buffer.alloc(st.size);
+    const { bytesRead } = await fh.read(buf, 0, st.size, 0);
+    try {
+      return ArticleIdMap.parse(buf.subarray(0, bytesRead).toString('utf8'));
+    } catch (e) {
+      if (isImportError(e)) return `the map, ${e.message}`;
+      throw e;
+    }
+  } finally {
+    await fh.close();
+  }
+}
 
 const ExportQuery = z.strictObject({ format: z.enum(['livethread', 'wxr']).default('livethread'), siteUrl: z.url().max(2048).optional() });
 

@@ -5,6 +5,7 @@
  */
 import { renderMarkdown } from '../core/markdown.js';
 import type { Clock } from '../core/ports.js';
+import type { ArticleIdMap } from './article-ids.js';
 import { formatPlan, type ImportPlan } from './plan.js';
 import { readImport, type ImportOptions } from './import-reader.js';
 import type { ArticleIdStrategy, ImportFormat } from './records.js';
@@ -15,8 +16,8 @@ export interface ImportRequest {
   format: ImportFormat;
   dryRun: boolean;
   articleId?: ArticleIdStrategy;
-  /** Path of the `--map` CSV file (read where the import runs). */
-  map?: string;
+  /** The `--map` CSV file: its path (read where the import runs), or the map the service read (admin.ts). */
+  map?: string | ArticleIdMap;
   includeSpam?: boolean;
   orphans?: 'promote' | 'skip';
 }

@@ -20,6 +20,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
+import { DomainError } from '../core/errors.js';
 import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookEndpointState, WebhookStore } from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
@@ -58,6 +59,8 @@ interface ModItem {
   reported: boolean;
   comment: StoredComment;
 }
+/** One confirmation per address this often, whoever asks. */
+const CONFIRM_TO_EVERY_MS = 15 * 60_000;
 
 export const EmailAddress = z.email({ message: 'expected an e-mail address' }).max(254);
 
@@ -554,15 +557,19 @@ export class Mail {
   }
 
   private async send(to: string, m: RenderedMail, extra: { messageId?: string; headers?: Record<string, string> } = {}): Promise<void> {
-    await this.transport!.sendMail({
-      from: this.deps.config.MAIL_FROM,
-      to,
-      subject: headerText(m.subject, 200),
-      text: m.text,
-      html: m.html,
-      ...(extra.messageId ? { messageId: extra.messageId } : {}),
-      ...(extra.headers ? { headers: extra.headers } : {}),
-    });
+    try {
+      await this.transport!.sendMail({
+        from: this.deps.config.MAIL_FROM,
+        to,
+        subject: headerText(m.subject, 200),
+        text: m.text,
+        html: m.html,
+        ...(extra.messageId ? { messageId: extra.messageId } : {}),
+        ...(extra.headers ? { headers: extra.headers } : {}),
+      });
+    } catch (err) {
+      throw sendFailure(err);
+    }
   }
 
   // ── people ──
@@ -629,6 +636,9 @@ export class Mail {
       const k = `${patch.follow.articleId}\n${patch.follow.rootId}`;
       p.follows = p.follows.filter((f) => f !== k);
       if (patch.follow.on) {
+        // Only a thread that is there: made-up ids would each leave a followers set in the store.
+        const root = await this.deps.store.get(patch.follow.articleId, patch.follow.rootId);
+        if (!root || root.parentId !== null || root.status === 'pending') throw new DomainError('not_found', 'no such thread');
         if (p.follows.length >= FOLLOWS_MAX) throw new MailError('too_many', `at most ${FOLLOWS_MAX} threads can be followed`);
         if (!(await mail.setFollower(patch.follow.articleId, patch.follow.rootId, user.id, true))) {
           throw new MailError('too_many', 'this thread has too many followers');
@@ -646,8 +656,13 @@ export class Mail {
     const now = Date.now();
     const last = this.confirmations.get(user.id);
     if (last !== undefined && now - last < CONFIRM_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
+    // Per address too: fresh guest sessions must not turn the service into a mailer at someone else's address.
+    const to = `@${createHash('sha256').update(email.toLowerCase()).digest('base64url')}`;
+    const lastTo = this.confirmations.get(to);
+    if (lastTo !== undefined && now - lastTo < CONFIRM_TO_EVERY_MS) throw new MailError('too_soon', 'a confirmation was sent a moment ago');
     if (this.confirmations.size >= SEEN_MAX) this.confirmations.clear();
     this.confirmations.set(user.id, now);
+    this.confirmations.set(to, now);
     const p = await this.personOf(user);
     p.pending = { email, at: new Date(now).toISOString() };
     await this.deps.mail.savePerson(p);
@@ -669,6 +684,20 @@ export class Mail {
     if (!apply) return 'valid';
     await this.deps.mail.savePerson({ ...p, email: link.email, pending: null, none: false });
     return 'confirmed';
+  }
+
+  /** What is kept about a person for e-mail, for their personal export (PROTOCOL.md "People's data"). */
+  /** Erasure: the address, a pending one, the settings and the threads followed are forgotten. */
+  async erase(userId: string): Promise<void> {
+    const { mail } = this.deps;
+    const p = await mail.person(userId);
+    for (const k of p?.follows ?? []) {
+      const [articleId, rootId] = k.split('\n') as [string, string];
+      await mail.setFollower(articleId, rootId, userId, false);
+    }
+    await mail.forgetPerson(userId);
+    this.seen.delete(userId);
+    this.confirmations.delete(userId);
   }
 
   /** One-click unsubscribe (GET only checks the link; POST applies it). */
@@ -745,4 +774,18 @@ function newPerson(user: User): MailPerson {
     follows: [],
     muted: [],
   };
+}
+
+/**
+ * What a failed send may say in a log or an answer: mail servers quote the recipient back
+ * (`550 <x@y>: Recipient address rejected`), and nodemailer's error carries it in its message,
+ * `response`, `rejected` and `rejectedErrors`. A new error, without `cause`, with addresses blanked.
+ */
+function sendFailure(err: unknown): Error {
+  const e = (err ?? {}) as { message?: unknown; code?: unknown; responseCode?: unknown };
+  const message = (typeof e.message === 'string' ? e.message : String(err)).replace(/[^\s<>"'(),;:]+@[^\s<>"'(),;:]+/g, '<address>');
+  const failure = new Error(`sending failed: ${message.slice(0, 300)}`) as Error & { code?: string; responseCode?: number };
+  if (typeof e.code === 'string') failure.code = e.code;
+  if (typeof e.responseCode === 'number') failure.responseCode = e.responseCode;
+  return failure;
 }
