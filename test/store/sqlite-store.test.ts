@@ -279,6 +279,19 @@ describe('SqliteStore: what only a file store has', () => {
     expect(() => new SqliteStore({ dir })).toThrow(/newer than this version/);
   });
 
+  it('schema 5 counts the change feed of a schema-4 file: its bound holds from the first mark', async () => {
+    const dir = tempDir();
+    const old = retain(new Database(join(dir, 'livethread.db')));
+    for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+    retain(old.prepare('PRAGMA user_version = 4')).run();
+    retain(old.prepare("INSERT INTO webhook_feed (article_id, mark) VALUES ('a', 1), ('b', 2), ('c', 3)")).run();
+    retain(old.prepare('UPDATE webhook_marks SET last = 3 WHERE id = 1')).run();
+    old.close();
+    const hooks = new SqliteWebhookStore(openStore(dir), { feedKeep: 3 });
+    expect(await hooks.markChanged('d')).toBe(4);
+    expect((await hooks.changedSince(0, 10)).articles.map((a) => a.articleId)).toEqual(['b', 'c', 'd']);
+  });
+
   it('refuses a second store on the same directory, and frees it on close', async () => {
     const dir = tempDir();
     const first = openStore(dir);
