@@ -7,7 +7,8 @@ import type { MailBatch, MailPerson, MailStore } from '../core/ports.js';
 import { BATCH_MAX, FOLLOWERS_MAX, MemoryMailStore, MODERATORS_MAX } from './mail-store.js';
 import type { SqliteStore } from './sqlite-store.js';
 
-const SENT_KEEP_MS = 24 * 3600_000;
+/** When a recipient was last mailed: kept 48 h, as in memory and Redis (ports.ts: at least 48 hours). */
+const SENT_KEEP_MS = 48 * 3600_000;
 
 export class SqliteMailStore implements MailStore {
   /** Only for who is watching (noteWatching, isWatching). */

@@ -178,6 +178,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE mail_moderators (user_id TEXT PRIMARY KEY) WITHOUT ROWID;
   `,
+  // 5: how many articles the change feed holds, so that it keeps exactly the newest FEED_KEEP
+  // articles (ports.ts), not only those marked within the last FEED_KEEP marks.
+  `
+  ALTER TABLE webhook_marks ADD COLUMN feed_size INTEGER NOT NULL DEFAULT 0;
+  UPDATE webhook_marks SET feed_size = (SELECT count(*) FROM webhook_feed);
+  `,
 ];
 
 /** Brings the file's schema up to date; refuses a file written by a newer version of the service. */

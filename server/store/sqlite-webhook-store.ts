@@ -10,17 +10,34 @@ import { DELIVERIES_KEEP, FEED_KEEP } from './webhook-store.js';
 export class SqliteWebhookStore implements WebhookStore {
   private readonly leases = new Map<string, { holder: string; until: number }>();
 
-  constructor(private readonly db: SqliteStore) {}
+  private readonly feedKeep: number;
+
+  /** `feedKeep`: articles kept in the change feed (FEED_KEEP; smaller only in tests). */
+  constructor(
+    private readonly db: SqliteStore,
+    opts: { feedKeep?: number } = {},
+  ) {
+    this.feedKeep = opts.feedKeep ?? FEED_KEEP;
+  }
 
   async markChanged(articleId: string): Promise<number> {
     const { db } = this;
     return db.write(() => {
       const mark = (db.st('UPDATE webhook_marks SET last = last + 1 WHERE id = 1 RETURNING last').get() as { last: number }).last;
+      const known = db.st('SELECT 1 FROM webhook_feed WHERE article_id = ?').get(articleId) !== undefined;
       db.st('INSERT INTO webhook_feed (article_id, mark) VALUES (?, ?) ON CONFLICT DO UPDATE SET mark = excluded.mark').run(
         articleId,
         mark,
       );
-      db.st('DELETE FROM webhook_feed WHERE mark <= ?').run(mark - FEED_KEEP);
+      if (known) return mark;
+      // A new article: past the bound, the one with the oldest mark goes (the newest articles stay).
+      const size = (
+        db.st('UPDATE webhook_marks SET feed_size = feed_size + 1 WHERE id = 1 RETURNING feed_size').get() as { feed_size: number }
+      ).feed_size;
+      if (size > this.feedKeep) {
+        db.st('DELETE FROM webhook_feed WHERE mark = (SELECT min(mark) FROM webhook_feed)').run();
+        db.st('UPDATE webhook_marks SET feed_size = feed_size - 1 WHERE id = 1').run();
+      }
       return mark;
     });
   }

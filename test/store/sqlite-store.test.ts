@@ -195,6 +195,30 @@ describe('SqliteStore: what only a file store has', () => {
     expect(await again.markChanged('a3')).toBe(4);
   });
 
+  it('the change feed keeps exactly the newest articles, each counted once, across a reopen', async () => {
+    const dir = tempDir();
+    const first = openStore(dir);
+    const hooks = new SqliteWebhookStore(first, { feedKeep: 3 });
+    // x is re-marked often: the marks run far past the bound while only a few articles change.
+    for (const a of ['w', 'x', 'x', 'x', 'x', 'y', 'x', 'x']) await hooks.markChanged(a);
+    expect((await hooks.changedSince(0, 10)).articles).toEqual([
+      { articleId: 'w', mark: 1 },
+      { articleId: 'y', mark: 6 },
+      { articleId: 'x', mark: 8 },
+    ]);
+    await first.close();
+    const again = new SqliteWebhookStore(openStore(dir), { feedKeep: 3 });
+    await again.markChanged('z');
+    expect(await again.changedSince(0, 10)).toEqual({
+      head: 9,
+      articles: [
+        { articleId: 'y', mark: 6 },
+        { articleId: 'x', mark: 8 },
+        { articleId: 'z', mark: 9 },
+      ],
+    });
+  });
+
   it('reply e-mails: people, followers, the outbox and when each was last mailed survive a reopen', async () => {
     const dir = tempDir();
     const first = openStore(dir);
@@ -253,6 +277,19 @@ describe('SqliteStore: what only a file store has', () => {
     retain(newer.prepare(`PRAGMA user_version = ${MIGRATIONS.length + 1}`)).run();
     newer.close();
     expect(() => new SqliteStore({ dir })).toThrow(/newer than this version/);
+  });
+
+  it('schema 5 counts the change feed of a schema-4 file: its bound holds from the first mark', async () => {
+    const dir = tempDir();
+    const old = retain(new Database(join(dir, 'livethread.db')));
+    for (const m of MIGRATIONS.slice(0, 4)) old.exec(m);
+    retain(old.prepare('PRAGMA user_version = 4')).run();
+    retain(old.prepare("INSERT INTO webhook_feed (article_id, mark) VALUES ('a', 1), ('b', 2), ('c', 3)")).run();
+    retain(old.prepare('UPDATE webhook_marks SET last = 3 WHERE id = 1')).run();
+    old.close();
+    const hooks = new SqliteWebhookStore(openStore(dir), { feedKeep: 3 });
+    expect(await hooks.markChanged('d')).toBe(4);
+    expect((await hooks.changedSince(0, 10)).articles.map((a) => a.articleId)).toEqual(['b', 'c', 'd']);
   });
 
   it('refuses a second store on the same directory, and frees it on close', async () => {

@@ -150,6 +150,14 @@ export function notifyContract(name: string, factory: NotifyFactory): void {
       expect(await mail.lastMailed('p', 'a\nr')).toBeNull();
     });
 
+    it('keeps a last-mailed time at least 48 hours (the daily queue digest coalesces against it)', async () => {
+      const { mail } = await factory.create();
+      const dayAndAHalfAgo = Date.now() - 36 * 3600_000;
+      await mail.setLastMailed('p', 'a\nr', dayAndAHalfAgo);
+      await mail.setLastMailed('q', 'a\nr', Date.now());
+      expect(await mail.lastMailed('p', 'a\nr')).toBe(dayAndAHalfAgo);
+    });
+
     it('refuses a follower past 1,000 per thread', async () => {
       const { mail } = await factory.create();
       for (let i = 0; i < 1000; i++) await mail.setFollower('big', 'r', `u${i}`, true);
