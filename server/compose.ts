@@ -100,7 +100,12 @@ export function composeApp(
           start: () => webhooks.start(),
           close: () => webhooks.close(),
         },
-        { routes: mailRoutes(m), personalData: { ...mailPersonalData(mailStore), erase: (userId) => m.erase(userId) }, start: () => m.start(), close: () => m.close() },
+        {
+          routes: mailRoutes(m),
+          personalData: { ...mailPersonalData(mailStore), erase: (userId) => m.erase(userId) },
+          start: () => m.start(),
+          close: () => m.close(),
+        },
       ];
     },
     verifiedEmail: (user, email) => mail?.verifiedEmail(user, email),
