@@ -15,13 +15,23 @@
  * outbox only after the SMTP server accepted it; its Message-ID is fixed when it is created, so
  * the one resend a crash can cause is recognisable. Addresses are never logged.
  */
+import { PassRunner } from './pass-runner.js';
 import { createHash } from 'node:crypto';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Config } from '../config.js';
 import { DomainError } from '../core/errors.js';
-import type { CommentStore, MailPerson, MailStore, StoredComment, User, WebhookEndpointState, WebhookStore } from '../core/ports.js';
+import type {
+  CommentStore,
+  MailBatch,
+  MailPerson,
+  MailStore,
+  StoredComment,
+  User,
+  WebhookEndpointState,
+  WebhookStore,
+} from '../core/ports.js';
 import type { AppServer } from '../gateway/handlers.js';
 import { articleOfRoom } from '../gateway/rooms.js';
 import { withoutAddresses } from '../logger.js';
@@ -93,9 +103,11 @@ export class Mail {
   private readonly writing = new Map<string, Promise<void>>();
   private readonly confirmations = new Map<string, number>();
   private timers: NodeJS.Timeout[] = [];
-  private running: Promise<void> | null = null;
-  private again = false;
-  private woken = false;
+  private readonly runner = new PassRunner(
+    () => this.pass(),
+    (err: unknown) => this.deps.logger.error({ err: withoutAddresses(String((err as Error)?.message ?? err)) }, 'mail: a pass failed'),
+    () => !this.closed && this.enabled,
+  );
   private closed = false;
   private digestCheckedAt = 0;
   /** Times of recent comments per thread (see heat). */
@@ -149,7 +161,7 @@ export class Mail {
   async close(): Promise<void> {
     this.closed = true;
     for (const t of this.timers) clearInterval(t);
-    await this.running?.catch(() => undefined);
+    await this.runner.idle();
     await this.deps.hooks.releaseLease(MAIL_KEY, this.holder).catch(() => undefined);
     this.transport?.close();
   }
@@ -170,27 +182,7 @@ export class Mail {
   }
 
   wake(): void {
-    if (this.closed || !this.enabled) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.woken) return;
-    this.woken = true;
-    setImmediate(() => {
-      this.woken = false;
-      this.running = this.pass()
-        .catch((err: unknown) =>
-          this.deps.logger.error({ err: withoutAddresses(String((err as Error)?.message ?? err)) }, 'mail: a pass failed'),
-        )
-        .finally(() => {
-          this.running = null;
-          if (this.again) {
-            this.again = false;
-            this.wake();
-          }
-        });
-    });
+    this.runner.wake();
   }
 
   private async pass(): Promise<void> {
@@ -383,8 +375,8 @@ export class Mail {
     }
   }
 
-  private async sendBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
-    const { mail, store, metrics, logger, config } = this.deps;
+  private async sendBatch(b: MailBatch): Promise<void> {
+    const { mail, store, metrics } = this.deps;
     if (b.key.endsWith(`\n${MOD_THREAD}`)) return this.sendModeratorBatch(b);
     const threadKey = `${b.articleId}\n${b.rootId}`;
     const person = await mail.person(b.userId);
@@ -421,20 +413,7 @@ export class Mail {
       unsubscribeThread,
       unsubscribeAll,
     });
-    try {
-      await this.send(person.email, rendered, {
-        messageId: `<${b.id}@${new URL(config.PUBLIC_URL!).hostname}>`,
-        headers: { 'List-Unsubscribe': `<${oneClick}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-      });
-    } catch (err) {
-      metrics.mailFailed.inc();
-      logger.warn({ err: withoutAddresses((err as Error).message), userId: b.userId }, 'mail: sending failed; retrying later');
-      await mail.reschedule(b.key, Date.now() + RETRY_MS);
-      return;
-    }
-    await mail.finishMail(b.key);
-    await mail.setLastMailed(b.userId, threadKey, Date.now());
-    metrics.mailSent.inc();
+    await this.deliver(b, person.email, rendered, oneClick, threadKey);
   }
 
   /**
@@ -498,8 +477,8 @@ export class Mail {
   }
 
   /** Held and reported comments for one moderator: the ones still waiting for a decision. */
-  private async sendModeratorBatch(b: Awaited<ReturnType<MailStore['dueMail']>>[number]): Promise<void> {
-    const { mail, store, metrics, logger, config } = this.deps;
+  private async sendModeratorBatch(b: MailBatch): Promise<void> {
+    const { mail, store, metrics, config } = this.deps;
     const person = await mail.person(b.userId);
     if (!person?.email || person.none) {
       await mail.finishMail(b.key);
@@ -533,8 +512,18 @@ export class Mail {
       consoleUrl,
       unsubscribe,
     });
+    await this.deliver(b, person.email, rendered, unsubscribe, MOD_THREAD);
+  }
+
+  /**
+   * Sends one batch (its Message-ID fixed by the batch, so a resend after a crash is the same
+   * e-mail) with one-click unsubscribe; on success the batch is done and `threadKey` marked mailed,
+   * on failure it is tried again later.
+   */
+  private async deliver(b: MailBatch, to: string, rendered: RenderedMail, unsubscribe: string, threadKey: string): Promise<void> {
+    const { mail, metrics, logger, config } = this.deps;
     try {
-      await this.send(person.email, rendered, {
+      await this.send(to, rendered, {
         messageId: `<${b.id}@${new URL(config.PUBLIC_URL!).hostname}>`,
         headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
       });
@@ -545,7 +534,7 @@ export class Mail {
       return;
     }
     await mail.finishMail(b.key);
-    await mail.setLastMailed(b.userId, MOD_THREAD, Date.now());
+    await mail.setLastMailed(b.userId, threadKey, Date.now());
     metrics.mailSent.inc();
   }
 

@@ -15,6 +15,7 @@
  * exponential backoff; after WEBHOOK_FAIL_AFTER_MS of failures the endpoint is marked failing
  * (log, metric, console) and retried every WEBHOOK_RETRY_MAX_MS until it answers again.
  */
+import { PassRunner } from './pass-runner.js';
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
@@ -118,11 +119,13 @@ export class Webhooks implements CommitSubscriber {
   private readonly startedAt: string;
   private readonly now: () => Date;
   private timer: NodeJS.Timeout | null = null;
-  private woken = false;
   private closed = false;
-  /** The pass under way, if any: one at a time per node. */
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** Delivery passes, one at a time per node. */
+  private readonly runner = new PassRunner(
+    () => this.pass(),
+    (err: unknown) => this.deps.logger.error({ err }, 'webhooks: a delivery pass failed'),
+    () => !this.closed && this.endpoints.length > 0,
+  );
   /** When this node last swept, per endpoint. */
   private readonly swept = new Map<string, number>();
 
@@ -145,7 +148,7 @@ export class Webhooks implements CommitSubscriber {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    await this.running?.catch(() => undefined);
+    await this.runner.idle();
     await Promise.allSettled(this.endpoints.map((ep) => this.deps.hooks.releaseLease(ep.key, this.holder)));
   }
 
@@ -155,25 +158,7 @@ export class Webhooks implements CommitSubscriber {
 
   /** Runs a pass soon; passes never overlap on one node. */
   wake(): void {
-    if (this.closed || this.endpoints.length === 0) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.woken) return;
-    this.woken = true;
-    setImmediate(() => {
-      this.woken = false;
-      this.running = this.pass()
-        .catch((err: unknown) => this.deps.logger.error({ err }, 'webhooks: a delivery pass failed'))
-        .finally(() => {
-          this.running = null;
-          if (this.again) {
-            this.again = false;
-            this.wake();
-          }
-        });
-    });
+    this.runner.wake();
   }
 
   private async pass(): Promise<void> {
