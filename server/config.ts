@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import type { WebhookFormat } from '../shared/moderation.js';
 import { secretKey } from './notify/webhook-signing.js';
 
 const bool = z
@@ -90,7 +91,6 @@ export const TrustProxy = z.string().transform((v, ctx): TrustProxySetting => {
 });
 export type TrustProxySetting = false | number | string[];
 
-export type WebhookFormat = 'standard' | 'slack' | 'discord';
 export interface WebhookEndpointConfig {
   url: string;
   format: WebhookFormat;

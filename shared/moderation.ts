@@ -119,3 +119,34 @@ export interface ArticleSummaryView {
   /** Readers now, across nodes (null when unknown). */
   readers: number | null;
 }
+
+/** How an endpoint of WEBHOOK_URLS is written to: Standard Webhooks, or a chat's message. */
+export type WebhookFormat = 'standard' | 'slack' | 'discord';
+
+/** One webhook endpoint as moderators see it (`GET /api/moderation/webhooks`). */
+export interface WebhookEndpointStatus {
+  key: string;
+  /** Scheme, host and format, never the path (Slack's URLs are secrets). */
+  label: string;
+  format: WebhookFormat;
+  failing: boolean;
+  failures: number;
+  failingSince: string | null;
+  retryAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+}
+
+/** One attempt to deliver (or a test send), for the console. */
+export interface WebhookDelivery {
+  at: string;
+  /** The endpoint's label: scheme, host and format, never its path (Slack's URLs are secrets). */
+  endpoint: string;
+  webhookId: string;
+  type: string;
+  /** HTTP status, or 0 when there was no answer. */
+  status: number;
+  ok: boolean;
+  latencyMs: number;
+  error: string | null;
+}

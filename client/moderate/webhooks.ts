@@ -4,30 +4,9 @@
  * Read with `GET /api/moderation/webhooks` when the tab is shown; everything the server sends is
  * set as text.
  */
+import type { WebhookDelivery, WebhookEndpointStatus } from '../../shared/moderation.js';
 import { button, h } from './dom.js';
 import { timeEl } from './format.js';
-
-interface EndpointStatus {
-  label: string;
-  format: string;
-  failing: boolean;
-  failures: number;
-  failingSince: string | null;
-  retryAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-}
-
-interface Delivery {
-  at: string;
-  endpoint: string;
-  webhookId: string;
-  type: string;
-  status: number;
-  ok: boolean;
-  latencyMs: number;
-  error: string | null;
-}
 
 async function call<T>(token: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`/api/moderation/webhooks${path}`, {
@@ -87,7 +66,7 @@ export class WebhooksView {
     if (this.loading) return;
     this.loading = true;
     try {
-      const s = await call<{ endpoints: EndpointStatus[]; deliveries: Delivery[] }>(this.token, '');
+      const s = await call<{ endpoints: WebhookEndpointStatus[]; deliveries: WebhookDelivery[] }>(this.token, '');
       this.render(s.endpoints, s.deliveries);
     } catch (err) {
       this.note.textContent = `Couldn't read the webhooks: ${(err as Error).message}`;
@@ -99,7 +78,7 @@ export class WebhooksView {
   private async test(): Promise<void> {
     this.note.textContent = 'Sending a test…';
     try {
-      const r = await call<{ results: Delivery[] }>(this.token, '/test', {});
+      const r = await call<{ results: WebhookDelivery[] }>(this.token, '/test', {});
       this.note.textContent = r.results.length
         ? r.results.map((d) => `${d.endpoint}: ${d.ok ? `answered ${d.status} in ${d.latencyMs} ms` : (d.error ?? 'failed')}`).join(' · ')
         : 'No webhook is configured (WEBHOOK_URLS).';
@@ -123,7 +102,7 @@ export class WebhooksView {
     }
   }
 
-  private render(endpoints: EndpointStatus[], deliveries: Delivery[]): void {
+  private render(endpoints: WebhookEndpointStatus[], deliveries: WebhookDelivery[]): void {
     if (endpoints.length === 0) this.note.textContent = 'No webhook is configured (WEBHOOK_URLS).';
     this.endpointsEl.replaceChildren(
       ...endpoints.map((e) => {

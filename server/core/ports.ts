@@ -2,10 +2,10 @@
  * The ports the core depends on. Each states what it guarantees, not how.
  */
 import type { Doc } from '../../shared/markdown.js';
-import type { AuditEntry, BanView, ModEventType, Report } from '../../shared/moderation.js';
+import type { AuditEntry, BanView, ModEventType, Report, WebhookDelivery } from '../../shared/moderation.js';
 import type { CommentStatus, EventType, Role } from '../../shared/schemas.js';
 
-export type { AuditAction, AuditEntry, ModEventType, Report } from '../../shared/moderation.js';
+export type { AuditAction, AuditEntry, ModEventType, Report, WebhookDelivery } from '../../shared/moderation.js';
 
 /** A signed-in user (token or guest); `null` where the viewer is anonymous. */
 export interface User {
@@ -563,20 +563,6 @@ export interface WebhookEndpointState {
   lastError: string | null;
   /** A replay asked for (ISO), done by the node that holds the lease. */
   replaySince: string | null;
-}
-
-/** One attempt to deliver (or a test send), for the console. */
-export interface WebhookDelivery {
-  at: string;
-  /** The endpoint's label: scheme, host and format, never its path (Slack's URLs are secrets). */
-  endpoint: string;
-  webhookId: string;
-  type: string;
-  /** HTTP status, or 0 when there was no answer. */
-  status: number;
-  ok: boolean;
-  latencyMs: number;
-  error: string | null;
 }
 
 /**

@@ -2,7 +2,7 @@
  * What a webhook POSTs: the Standard Webhooks envelope `{ type, timestamp, data }`, or a readable
  * message for Slack (`{ text }`) and Discord (`{ content }`).
  */
-import type { WebhookFormat } from '../config.js';
+import type { WebhookFormat } from '../../shared/moderation.js';
 import type { Comment } from '../../shared/schemas.js';
 
 /** The webhook event types: every public event type plus the moderation ones, and the console's test. */

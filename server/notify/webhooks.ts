@@ -15,12 +15,13 @@
  * exponential backoff; after WEBHOOK_FAIL_AFTER_MS of failures the endpoint is marked failing
  * (log, metric, console) and retried every WEBHOOK_RETRY_MAX_MS until it answers again.
  */
+import type { WebhookEndpointStatus } from '../../shared/moderation.js';
 import { PassRunner } from './pass-runner.js';
 import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { Logger } from 'pino';
-import type { Config, WebhookEndpointConfig, WebhookFormat } from '../config.js';
+import type { Config, WebhookEndpointConfig } from '../config.js';
 import type {
   ActivityEntry,
   CommentStore,
@@ -89,18 +90,6 @@ export interface WebhookDeps {
   logger: Logger;
   metrics: Metrics;
   now?: () => Date;
-}
-
-export interface EndpointStatus {
-  key: string;
-  label: string;
-  format: WebhookFormat;
-  failing: boolean;
-  failures: number;
-  failingSince: string | null;
-  retryAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
 }
 
 /** The result of one POST. */
@@ -535,9 +524,9 @@ export class Webhooks implements CommitSubscriber {
     return out;
   }
 
-  async status(): Promise<{ endpoints: EndpointStatus[]; deliveries: WebhookDelivery[] }> {
+  async status(): Promise<{ endpoints: WebhookEndpointStatus[]; deliveries: WebhookDelivery[] }> {
     const endpoints = await Promise.all(
-      this.endpoints.map(async (ep): Promise<EndpointStatus> => {
+      this.endpoints.map(async (ep): Promise<WebhookEndpointStatus> => {
         const s = await this.deps.hooks.endpointState(ep.key);
         return {
           key: ep.key,

@@ -5,10 +5,11 @@
  */
 import type { WebhookCursor, WebhookDelivery, WebhookEndpointState, WebhookStore } from '../core/ports.js';
 import type { SqliteStore } from './sqlite-store.js';
-import { DELIVERIES_KEEP, FEED_KEEP } from './webhook-store.js';
+import { DELIVERIES_KEEP, FEED_KEEP, MemoryWebhookStore } from './webhook-store.js';
 
 export class SqliteWebhookStore implements WebhookStore {
-  private readonly leases = new Map<string, { holder: string; until: number }>();
+  /** Leases only: one process owns the file, so they live as long as it does (in memory). */
+  private readonly leases = new MemoryWebhookStore();
 
   private readonly feedKeep: number;
 
@@ -75,16 +76,12 @@ export class SqliteWebhookStore implements WebhookStore {
     );
   }
 
-  async claimLease(endpoint: string, holder: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
-    const l = this.leases.get(endpoint);
-    if (l && l.until > now && l.holder !== holder) return false;
-    this.leases.set(endpoint, { holder, until: now + ttlMs });
-    return true;
+  claimLease(endpoint: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.leases.claimLease(endpoint, holder, ttlMs);
   }
 
-  async releaseLease(endpoint: string, holder: string): Promise<void> {
-    if (this.leases.get(endpoint)?.holder === holder) this.leases.delete(endpoint);
+  releaseLease(endpoint: string, holder: string): Promise<void> {
+    return this.leases.releaseLease(endpoint, holder);
   }
 
   async appendDelivery(entry: WebhookDelivery): Promise<void> {
