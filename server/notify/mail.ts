@@ -149,8 +149,10 @@ export class Mail {
         const articleId = articleOfRoom(room);
         const viewer = articleId ? io.of('/').sockets.get(id)?.data.viewer : null;
         if (!articleId || !viewer) return;
-        for (const s of io.of('/').sockets.values()) {
-          if (s.id !== id && s.data.viewer?.id === viewer.id && s.rooms.has(room)) return;
+        // Only the article's room, not every socket of the node: a storm of leaves stays linear.
+        const sockets = io.of('/').sockets;
+        for (const other of io.of('/').adapter.rooms.get(room) ?? []) {
+          if (other !== id && sockets.get(other)?.data.viewer?.id === viewer.id) return;
         }
         this.deps.mail.noteWatching([{ userId: viewer.id, articleId }], 1).catch(() => undefined);
       });
