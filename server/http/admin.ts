@@ -76,7 +76,14 @@ export function adminRouter(deps: AdminDeps): express.Router {
         return fail(res, 413, 'invalid_input', `the file is larger than IMPORT_MAX_BYTES (${deps.maxImportBytes})`);
       if (running) return fail(res, 409, 'conflict', 'an import is already running on this service; wait for it to finish');
       running = true;
-      const dir = await mkdtemp(join(tmpdir(), 'livethread-import-'));
+      let dir: string;
+      try {
+        dir = await mkdtemp(join(tmpdir(), 'livethread-import-'));
+      } catch (e) {
+        // A full or unwritable disk: the next import may try again.
+        running = false;
+        throw e;
+      }
       try {
         const file = join(dir, 'upload');
         let received = 0;

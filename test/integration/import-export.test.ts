@@ -206,6 +206,29 @@ describe('a single-process service takes the import from the command', () => {
     expect(again.stdout).toMatch(/written: 0 comments/);
   }, 60_000);
 
+  it('an import that cannot make its temporary directory answers 500 and does not lock out the next one', async () => {
+    const { Tokens } = await import('../../server/auth.js');
+    const admin = await new Tokens(TEST_SECRET).signAdmin('import');
+    const post = () =>
+      fetch(`${solo.url}/api/admin/import?format=livethread`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+        body: '{"format":"livethread","version":1}\n',
+      });
+    const saved = process.env.TMPDIR;
+    // The node runs in this process: its os.tmpdir() now names a directory that cannot exist.
+    process.env.TMPDIR = join(dir, 'not-a-directory', 'nor-this');
+    try {
+      expect((await post()).status).toBe(500);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    const next = await post();
+    expect(next.status).toBe(200);
+    expect(await next.text()).toContain('"type":"done"');
+  }, 30_000);
+
   it('refuses user tokens, files over IMPORT_MAX_BYTES and a second import at once; the node stays up', async () => {
     const moderator = await token(solo, 'mia', 'moderator', 'Mia');
     const post = (headers: Record<string, string>, body = '{}') =>
