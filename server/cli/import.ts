@@ -99,8 +99,7 @@ async function importHere(config: Config, file: string, req: ImportRequest, sqli
       file,
       req,
       {
-        // A dry run never reaches the store.
-        store: store ?? (null as unknown as RedisStore),
+        store,
         clock: { now: () => new Date() },
         newEpoch: () => randomUUID().slice(0, 8),
         commentMaxLength: config.COMMENT_MAX_LENGTH,

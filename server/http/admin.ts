@@ -32,7 +32,7 @@ export interface AdminDeps {
   logger: Logger;
   /** What `GET /api/admin/export` reads. */
   exportStore: ExportStore;
-  importer: Omit<RunImportDeps, 'tmpDir'>;
+  importer: Omit<RunImportDeps, 'tmpDir' | 'store'> & { store: NonNullable<RunImportDeps['store']> };
   /** Largest import body accepted, in bytes (and largest `map` file). */
   maxImportBytes: number;
   /** The directories a `map` may be in (the service's working directory and DATA_DIR): it reads no other file. */

@@ -30,7 +30,8 @@ export type ImportReport =
   | { type: 'error'; message: string };
 
 export interface RunImportDeps {
-  store: ImportWriterDeps['store'];
+  /** Where to write; none for a dry run, which never writes. */
+  store: ImportWriterDeps['store'] | null;
   clock: Clock;
   newEpoch: () => string;
   commentMaxLength: number;
@@ -76,6 +77,7 @@ export async function runImport(
       await reader.close();
     }
   } else {
+    if (!deps.store) throw new Error('an import that writes needs a store');
     totals = await writeImport(reader, req.format, {
       store: deps.store,
       render: renderMarkdown,
